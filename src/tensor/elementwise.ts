@@ -1,0 +1,215 @@
+/**
+ * Elementwise kernels: unary maps and binary ops with NumPy broadcasting.
+ *
+ * Each op is a tight loop chosen once per call (or once per row when broadcasting), never a
+ * closure per element. Equal shapes take a single flat loop.
+ */
+import { allocate } from "./dtype.js";
+import type { TypedArray } from "./dtype.js";
+import { checkSameDType, NDArray } from "./ndarray.js";
+import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf } from "./shape.js";
+
+export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "relu" | "step" | "sigmoid" | "reciprocal" | "square";
+
+/** `out[i] = op(x[i])`. `step` is the derivative of relu: 1 where x > 0, else 0. */
+export function unary(op: UnaryOp, x: NDArray): NDArray {
+  const n = x.size;
+  const src = x.data;
+  const out = allocate(x.dtype, n);
+  switch (op) {
+    case "neg":
+      for (let i = 0; i < n; i++) out[i] = -(src[i] as number);
+      break;
+    case "exp":
+      for (let i = 0; i < n; i++) out[i] = Math.exp(src[i] as number);
+      break;
+    case "log":
+      for (let i = 0; i < n; i++) out[i] = Math.log(src[i] as number);
+      break;
+    case "sqrt":
+      for (let i = 0; i < n; i++) out[i] = Math.sqrt(src[i] as number);
+      break;
+    case "abs":
+      for (let i = 0; i < n; i++) out[i] = Math.abs(src[i] as number);
+      break;
+    case "sign":
+      for (let i = 0; i < n; i++) out[i] = Math.sign(src[i] as number);
+      break;
+    case "relu":
+      for (let i = 0; i < n; i++) {
+        const v = src[i] as number;
+        out[i] = v > 0 ? v : 0;
+      }
+      break;
+    case "step":
+      for (let i = 0; i < n; i++) out[i] = (src[i] as number) > 0 ? 1 : 0;
+      break;
+    case "sigmoid":
+      // Stable on both tails: exp is only ever taken of a non-positive number.
+      for (let i = 0; i < n; i++) {
+        const v = src[i] as number;
+        if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
+        else {
+          const e = Math.exp(v);
+          out[i] = e / (1 + e);
+        }
+      }
+      break;
+    case "reciprocal":
+      for (let i = 0; i < n; i++) out[i] = 1 / (src[i] as number);
+      break;
+    case "square":
+      for (let i = 0; i < n; i++) {
+        const v = src[i] as number;
+        out[i] = v * v;
+      }
+      break;
+  }
+  return new NDArray(out, x.shape);
+}
+
+/** `out[i] = x[i] ** exponent`, for a scalar exponent. */
+export function powScalar(x: NDArray, exponent: number): NDArray {
+  const out = allocate(x.dtype, x.size);
+  const src = x.data;
+  for (let i = 0; i < out.length; i++) out[i] = (src[i] as number) ** exponent;
+  return new NDArray(out, x.shape);
+}
+
+/** `out[i] = x[i] * scale + shift`: the one affine map kernels and optimizers need. */
+export function affine(x: NDArray, scale: number, shift: number): NDArray {
+  const out = allocate(x.dtype, x.size);
+  const src = x.data;
+  for (let i = 0; i < out.length; i++) out[i] = (src[i] as number) * scale + shift;
+  return new NDArray(out, x.shape);
+}
+
+export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "eq" | "ne" | "lt" | "le" | "gt" | "ge";
+
+/** `out = op(a, b)` with NumPy broadcasting. Comparisons give 1 where true and 0 where false. */
+export function binary(op: BinaryOp, a: NDArray, b: NDArray): NDArray {
+  const dtype = checkSameDType(op, a, b);
+  if (shapesEqual(a.shape, b.shape)) {
+    const out = allocate(dtype, a.size);
+    applyRow(op, a.data, 0, 1, b.data, 0, 1, out, 0, a.size);
+    return new NDArray(out, a.shape);
+  }
+  const shape = broadcastShapes(op, a.shape, b.shape);
+  const out = allocate(dtype, sizeOf(shape));
+  forEachRow(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)], (outOffset, offsets, length, steps) => {
+    applyRow(op, a.data, offsets[0] as number, steps[0] as number, b.data, offsets[1] as number, steps[1] as number, out, outOffset, length);
+  });
+  return new NDArray(out, shape);
+}
+
+/**
+ * Visit an n-d output row by row (the last axis is the row). For each row, the callback gets
+ * the row's offset in the output, the offsets of each input (from `inputStrides`), the row
+ * length and each input's step along the row.
+ */
+export function forEachRow(
+  shape: readonly number[],
+  inputStrides: readonly (readonly number[])[],
+  visit: (outOffset: number, offsets: readonly number[], length: number, steps: readonly number[]) => void,
+): void {
+  const rank = shape.length;
+  const total = sizeOf(shape);
+  if (total === 0) return;
+  if (rank === 0) {
+    visit(0, inputStrides.map(() => 0), 1, inputStrides.map(() => 0));
+    return;
+  }
+  const length = shape[rank - 1] as number;
+  const steps = inputStrides.map((s) => s[rank - 1] as number);
+  const offsets = inputStrides.map(() => 0);
+  const index = new Array<number>(rank - 1).fill(0);
+  for (let outOffset = 0; outOffset < total; outOffset += length) {
+    visit(outOffset, offsets, length, steps);
+    // Advance the multi-index over the outer axes, updating every input's offset.
+    for (let axis = rank - 2; axis >= 0; axis--) {
+      const next = (index[axis] as number) + 1;
+      if (next < (shape[axis] as number)) {
+        index[axis] = next;
+        for (let k = 0; k < offsets.length; k++) offsets[k] = (offsets[k] as number) + ((inputStrides[k] as readonly number[])[axis] as number);
+        break;
+      }
+      index[axis] = 0;
+      for (let k = 0; k < offsets.length; k++) offsets[k] = (offsets[k] as number) - (next - 1) * ((inputStrides[k] as readonly number[])[axis] as number);
+    }
+  }
+}
+
+function applyRow(
+  op: BinaryOp,
+  a: TypedArray, aOffset: number, aStep: number,
+  b: TypedArray, bOffset: number, bStep: number,
+  out: TypedArray, outOffset: number, n: number,
+): void {
+  let i = aOffset;
+  let j = bOffset;
+  const end = outOffset + n;
+  switch (op) {
+    case "add":
+      for (let o = outOffset; o < end; o++, i += aStep, j += bStep) out[o] = (a[i] as number) + (b[j] as number);
+      break;
+    case "sub":
+      for (let o = outOffset; o < end; o++, i += aStep, j += bStep) out[o] = (a[i] as number) - (b[j] as number);
+      break;
+    case "mul":
+      for (let o = outOffset; o < end; o++, i += aStep, j += bStep) out[o] = (a[i] as number) * (b[j] as number);
+      break;
+    case "div":
+      for (let o = outOffset; o < end; o++, i += aStep, j += bStep) out[o] = (a[i] as number) / (b[j] as number);
+      break;
+    case "maximum":
+      for (let o = outOffset; o < end; o++, i += aStep, j += bStep) {
+        const x = a[i] as number;
+        const y = b[j] as number;
+        out[o] = x > y || x !== x ? x : y; // NaN propagates, as in torch.maximum
+      }
+      break;
+    case "minimum":
+      for (let o = outOffset; o < end; o++, i += aStep, j += bStep) {
+        const x = a[i] as number;
+        const y = b[j] as number;
+        out[o] = x < y || x !== x ? x : y;
+      }
+      break;
+    case "eq":
+      for (let o = outOffset; o < end; o++, i += aStep, j += bStep) out[o] = a[i] === b[j] ? 1 : 0;
+      break;
+    case "ne":
+      for (let o = outOffset; o < end; o++, i += aStep, j += bStep) out[o] = a[i] !== b[j] ? 1 : 0;
+      break;
+    case "lt":
+      for (let o = outOffset; o < end; o++, i += aStep, j += bStep) out[o] = (a[i] as number) < (b[j] as number) ? 1 : 0;
+      break;
+    case "le":
+      for (let o = outOffset; o < end; o++, i += aStep, j += bStep) out[o] = (a[i] as number) <= (b[j] as number) ? 1 : 0;
+      break;
+    case "gt":
+      for (let o = outOffset; o < end; o++, i += aStep, j += bStep) out[o] = (a[i] as number) > (b[j] as number) ? 1 : 0;
+      break;
+    case "ge":
+      for (let o = outOffset; o < end; o++, i += aStep, j += bStep) out[o] = (a[i] as number) >= (b[j] as number) ? 1 : 0;
+      break;
+  }
+}
+
+/** `where(cond, a, b)`: a where cond is non-zero, else b; all three broadcast together. */
+export function where(cond: NDArray, a: NDArray, b: NDArray): NDArray {
+  const dtype = checkSameDType("where", a, b);
+  const shape = broadcastShapes("where", cond.shape, a.shape, b.shape);
+  const out = allocate(dtype, sizeOf(shape));
+  const strides = [cond.shape, a.shape, b.shape].map((s) => broadcastStrides(s, shape));
+  forEachRow(shape, strides, (outOffset, offsets, length, steps) => {
+    let c = offsets[0] as number;
+    let i = offsets[1] as number;
+    let j = offsets[2] as number;
+    const [cStep, aStep, bStep] = steps as [number, number, number];
+    for (let o = outOffset; o < outOffset + length; o++, c += cStep, i += aStep, j += bStep) {
+      out[o] = (cond.data[c] as number) !== 0 ? (a.data[i] as number) : (b.data[j] as number);
+    }
+  });
+  return new NDArray(out, shape);
+}

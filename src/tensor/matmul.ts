@@ -1,0 +1,80 @@
+/**
+ * Matrix multiplication, 2-D and batched, with `transposeA` / `transposeB` flags so that the
+ * gradients `dA = dC·Bᵀ` and `dB = Aᵀ·dC` never copy a transpose.
+ */
+import { allocate, type TypedArray } from "./dtype.js";
+import { checkSameDType, NDArray } from "./ndarray.js";
+import { broadcastShapes, broadcastStrides, formatShape, ShapeError, sizeOf, type Shape } from "./shape.js";
+import { forEachRow } from "./elementwise.js";
+
+export interface MatmulOptions {
+  transposeA?: boolean;
+  transposeB?: boolean;
+}
+
+/**
+ * The flat kernel: `out[m,n] = op(A)[m,k] · op(B)[k,n]`, where `op(A)` is A stored row-major as
+ * `[m,k]`, or as `[k,m]` when `transposeA` (likewise B). Reads and writes at the given offsets.
+ */
+export function gemm(
+  m: number, n: number, k: number,
+  a: TypedArray, aOffset: number, transposeA: boolean,
+  b: TypedArray, bOffset: number, transposeB: boolean,
+  out: TypedArray, outOffset: number,
+): void {
+  // A[i,p] and B[p,j] in their stored layouts.
+  const aRow = transposeA ? 1 : k;
+  const aCol = transposeA ? m : 1;
+  const bRow = transposeB ? 1 : n;
+  const bCol = transposeB ? k : 1;
+  for (let i = 0; i < m; i++) {
+    const outRow = outOffset + i * n;
+    for (let j = 0; j < n; j++) out[outRow + j] = 0;
+    for (let p = 0; p < k; p++) {
+      const aip = a[aOffset + i * aRow + p * aCol] as number;
+      const bBase = bOffset + p * bRow;
+      for (let j = 0; j < n; j++) out[outRow + j] = (out[outRow + j] as number) + aip * (b[bBase + j * bCol] as number);
+    }
+  }
+}
+
+/** The shapes of a matmul: rows, inner and columns of each matrix, and the broadcast batch shape. */
+export interface MatmulShape {
+  m: number;
+  k: number;
+  n: number;
+  batch: number[];
+  out: number[];
+}
+
+export function matmulShape(a: Shape, b: Shape, options: MatmulOptions = {}): MatmulShape {
+  const describe = `${formatShape(a)}${options.transposeA ? "ᵀ" : ""} @ ${formatShape(b)}${options.transposeB ? "ᵀ" : ""}`;
+  if (a.length < 2 || b.length < 2) {
+    throw new ShapeError(`matmul: both operands need at least 2 dimensions, ${describe}`);
+  }
+  const [aRows, aCols] = a.slice(-2) as [number, number];
+  const [bRows, bCols] = b.slice(-2) as [number, number];
+  const m = options.transposeA ? aCols : aRows;
+  const k = options.transposeA ? aRows : aCols;
+  const kB = options.transposeB ? bCols : bRows;
+  const n = options.transposeB ? bRows : bCols;
+  if (k !== kB) throw new ShapeError(`matmul: inner dimensions differ, ${describe}`);
+  const batch = broadcastShapes("matmul", a.slice(0, -2), b.slice(0, -2));
+  return { m, k, n, batch, out: [...batch, m, n] };
+}
+
+/** `op(A) · op(B)` over the last two axes, broadcasting the leading (batch) axes. */
+export function matmul(a: NDArray, b: NDArray, options: MatmulOptions = {}): NDArray {
+  const dtype = checkSameDType("matmul", a, b);
+  const { m, k, n, batch, out: outShape } = matmulShape(a.shape, b.shape, options);
+  const transposeA = options.transposeA ?? false;
+  const transposeB = options.transposeB ?? false;
+  const out = allocate(dtype, sizeOf(outShape));
+  const aBatchStrides = broadcastStrides(a.shape.slice(0, -2), batch).map((s) => s * m * k);
+  const bBatchStrides = broadcastStrides(b.shape.slice(0, -2), batch).map((s) => s * k * n);
+  // Visit each batch entry: a row of length 1 over a trailing unit axis gives one call per matrix.
+  forEachRow([...batch, 1], [[...aBatchStrides, 0], [...bBatchStrides, 0]], (index, offsets) => {
+    gemm(m, n, k, a.data, offsets[0] as number, transposeA, b.data, offsets[1] as number, transposeB, out, index * m * n);
+  });
+  return new NDArray(out, outShape);
+}

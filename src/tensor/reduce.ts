@@ -1,0 +1,102 @@
+/**
+ * Reductions over any set of axes: sum, max, argmax. `keepDims` keeps each reduced axis as
+ * size 1, which is the form the gradients need.
+ */
+import { allocate } from "./dtype.js";
+import { NDArray } from "./ndarray.js";
+import { broadcastStrides, formatShape, normalizeAxes, normalizeAxis, ShapeError, sizeOf, type Shape } from "./shape.js";
+import { forEachRow } from "./elementwise.js";
+
+export type Axes = number | readonly number[] | undefined;
+
+/** The shape after reducing `axes`, with reduced axes kept as 1 or dropped. */
+export function reducedShape(shape: Shape, axes: readonly number[], keepDims: boolean): number[] {
+  const out: number[] = [];
+  shape.forEach((dim, axis) => {
+    if (!axes.includes(axis)) out.push(dim);
+    else if (keepDims) out.push(1);
+  });
+  return out;
+}
+
+/**
+ * Reduce `x` into an accumulator of the keep-dims shape: every input element is combined into
+ * the output cell it maps to (stride 0 along reduced axes).
+ */
+function reduceInto(
+  x: NDArray,
+  keepShape: Shape,
+  accumulator: Float64Array,
+  combine: "sum" | "max",
+): void {
+  const outStrides = broadcastStrides(keepShape, x.shape);
+  const src = x.data;
+  forEachRow(x.shape, [outStrides], (inOffset, offsets, length, steps) => {
+    let o = offsets[0] as number;
+    const step = steps[0] as number;
+    if (combine === "sum") {
+      for (let i = inOffset; i < inOffset + length; i++, o += step) accumulator[o] = (accumulator[o] as number) + (src[i] as number);
+    } else {
+      for (let i = inOffset; i < inOffset + length; i++, o += step) {
+        const v = src[i] as number;
+        const acc = accumulator[o] as number;
+        if (v > acc || v !== v) accumulator[o] = v; // NaN propagates, as in torch.amax
+      }
+    }
+  });
+}
+
+/** Sum over `axes` (all axes when undefined). Accumulates in float64. */
+export function sum(x: NDArray, axes?: Axes, keepDims = false): NDArray {
+  const resolved = normalizeAxes("sum", axes, x.shape);
+  const keepShape = reducedShape(x.shape, resolved, true);
+  const accumulator = new Float64Array(sizeOf(keepShape));
+  reduceInto(x, keepShape, accumulator, "sum");
+  const out = allocate(x.dtype, accumulator.length);
+  out.set(accumulator);
+  return new NDArray(out, reducedShape(x.shape, resolved, keepDims));
+}
+
+/** Maximum over `axes` (all axes when undefined). Reducing an empty axis is an error. */
+export function max(x: NDArray, axes?: Axes, keepDims = false): NDArray {
+  const resolved = normalizeAxes("max", axes, x.shape);
+  for (const axis of resolved) {
+    if (x.shape[axis] === 0) throw new ShapeError(`max: cannot reduce axis ${axis} of size 0, shape ${formatShape(x.shape)}`);
+  }
+  const keepShape = reducedShape(x.shape, resolved, true);
+  const accumulator = new Float64Array(sizeOf(keepShape)).fill(-Infinity);
+  reduceInto(x, keepShape, accumulator, "max");
+  const out = allocate(x.dtype, accumulator.length);
+  out.set(accumulator);
+  return new NDArray(out, reducedShape(x.shape, resolved, keepDims));
+}
+
+/**
+ * Index of the maximum along one axis (the first one on ties), as integers stored in the
+ * input's dtype.
+ */
+export function argmax(x: NDArray, axis: number, keepDims = false): NDArray {
+  const resolved = normalizeAxis("argmax", axis, x.rank, x.shape);
+  const length = x.shape[resolved] as number;
+  if (length === 0) throw new ShapeError(`argmax: cannot reduce axis ${axis} of size 0, shape ${formatShape(x.shape)}`);
+  const outer = sizeOf(x.shape.slice(0, resolved));
+  const inner = sizeOf(x.shape.slice(resolved + 1));
+  const out = allocate(x.dtype, outer * inner);
+  const src = x.data;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * length * inner + i;
+      let best = src[base] as number;
+      let bestIndex = 0;
+      for (let k = 1; k < length; k++) {
+        const v = src[base + k * inner] as number;
+        if (v > best || (v !== v && best === best)) {
+          best = v;
+          bestIndex = k;
+        }
+      }
+      out[o * inner + i] = bestIndex;
+    }
+  }
+  return new NDArray(out, reducedShape(x.shape, [resolved], keepDims));
+}
