@@ -1,0 +1,89 @@
+/**
+ * Reverse-mode differentiation. Node ids increase in creation order, which is already a
+ * topological order, so backward walks the reachable nodes by decreasing id, never recursing
+ * (a chain of 100,000 ops works), and always accumulates (`grad +=`).
+ */
+import { binary, formatShape, NDArray, shapesEqual } from "../tensor/index.js";
+import { sumToShape } from "./broadcast.js";
+import type { Node } from "./graph.js";
+import { noGrad } from "./graph.js";
+import { Tensor } from "./tensor.js";
+
+/** The nodes that `root` depends on through tensors that require a gradient, by decreasing id. */
+function reachableNodes(root: Tensor): Node<Tensor>[] {
+  const seen = new Set<Node<Tensor>>();
+  const stack: Node<Tensor>[] = root.node ? [root.node] : [];
+  while (stack.length > 0) {
+    const node = stack.pop() as Node<Tensor>;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    for (const input of node.inputs) if (input.node && !seen.has(input.node)) stack.push(input.node);
+  }
+  return [...seen].sort((a, b) => b.id - a.id);
+}
+
+function accumulate(grads: Map<Tensor, NDArray>, tensor: Tensor, grad: NDArray): void {
+  const current = grads.get(tensor);
+  grads.set(tensor, current ? binary("add", current, grad) : grad);
+}
+
+function upstreamGradient(root: Tensor, grad: Tensor | undefined): NDArray {
+  if (grad === undefined) {
+    if (root.size !== 1) {
+      throw new Error(`backward: output has shape ${formatShape(root.shape)}; pass a gradient of that shape (implicit 1 only for one-element outputs)`);
+    }
+    return NDArray.full(root.shape, 1, root.dtype);
+  }
+  if (!shapesEqual(grad.shape, root.shape) || grad.dtype !== root.dtype) {
+    throw new Error(`backward: gradient ${grad.dtype}${formatShape(grad.shape)} does not match output ${root.dtype}${formatShape(root.shape)}`);
+  }
+  return grad.value;
+}
+
+export function runBackward(root: Tensor, grad?: Tensor): void {
+  if (!root.requiresGrad) {
+    throw new Error("backward: the tensor does not require grad (no input had requiresGrad, or it was computed under noGrad)");
+  }
+  const grads = new Map<Tensor, NDArray>([[root, upstreamGradient(root, grad)]]);
+  const nodes = reachableNodes(root);
+  // Map each node back to the tensor it produced, to look up that tensor's gradient.
+  const outputOf = new Map<Node<Tensor>, Tensor>();
+  const register = (t: Tensor): void => {
+    if (t.node) outputOf.set(t.node, t);
+  };
+  register(root);
+  for (const node of nodes) node.inputs.forEach(register);
+
+  noGrad(() => {
+    for (const node of nodes) {
+      const context = node.context;
+      if (context === null) {
+        throw new Error(`backward: the graph through "${node.op.name}" was already freed; backward can run once per forward pass`);
+      }
+      const output = outputOf.get(node) as Tensor;
+      const upstream = grads.get(output);
+      grads.delete(output);
+      node.context = null; // free the saved arrays as we go
+      if (upstream === undefined) continue;
+      const inputGrads = node.op.backward(upstream, context);
+      node.inputs.forEach((input, index) => {
+        let inputGrad = inputGrads[index];
+        if (!input.requiresGrad || inputGrad === null || inputGrad === undefined) return;
+        if (node.op.broadcasts) inputGrad = sumToShape(inputGrad, input.shape);
+        if (!shapesEqual(inputGrad.shape, input.shape)) {
+          throw new Error(
+            `backward: op "${node.op.name}" returned a gradient of shape ${formatShape(inputGrad.shape)} for input ${index} of shape ${formatShape(input.shape)}`,
+          );
+        }
+        if (input.isLeaf) accumulateLeaf(input, inputGrad);
+        else accumulate(grads, input, inputGrad);
+      });
+    }
+  });
+  if (root.isLeaf) accumulateLeaf(root, grads.get(root) as NDArray);
+}
+
+/** `leaf.grad += grad`, in a fresh array so that gradients never alias op outputs. */
+function accumulateLeaf(leaf: Tensor, grad: NDArray): void {
+  leaf.grad = new Tensor(leaf.grad ? binary("add", leaf.grad.value, grad) : grad.clone());
+}

@@ -1,0 +1,8 @@
+export { Tensor, tensor, apply, type NestedArray, type TensorLike, type TensorOptions } from "./tensor.js";
+export * from "./functional.js";
+export { full, zeros, ones, randn, rand, arange, manualSeed, defaultGenerator, type RandomOptions } from "./factories.js";
+export { noGrad, isGradEnabled } from "./graph.js";
+export { ops, type OpName } from "./ops.js";
+export type { OpDef, OpContext } from "./op.js";
+export { sumToShape } from "./broadcast.js";
+export { gradcheck, assertGradcheck, formatGradcheckReport, type GradcheckOptions, type GradcheckReport, type InputReport, type Mismatch } from "./gradcheck.js";

@@ -1,0 +1,319 @@
+/**
+ * The op table: every differentiable primitive, its forward and its vector-Jacobian product
+ * side by side. Everything else (mean, tanh, softplus, BCE, the Gaussian KL, Linear) is composed
+ * from these in `functional.ts` and above.
+ *
+ * Notation: `g` is dL/d(output); each backward returns dL/d(input) per input.
+ */
+import {
+  affine,
+  binary,
+  broadcastTo,
+  concat,
+  gather,
+  inversePermutation,
+  matmul,
+  max,
+  padSlice,
+  permute,
+  powScalar,
+  reducedShape,
+  reshape,
+  scatterAdd,
+  slice,
+  sum,
+  unary,
+  where,
+  NDArray,
+  type DType,
+  type MatmulOptions,
+  type Shape,
+  type SliceRange,
+} from "../tensor/index.js";
+import { sumToShape } from "./broadcast.js";
+import type { Binary, OpDef, Unary } from "./op.js";
+
+const mul = (a: NDArray, b: NDArray): NDArray => binary("mul", a, b);
+const div = (a: NDArray, b: NDArray): NDArray => binary("div", a, b);
+const neg = (a: NDArray): NDArray => unary("neg", a);
+
+// ---- elementwise binary (inputs broadcast; the engine sums gradients back) ----
+
+const add: OpDef<Binary, undefined> = {
+  name: "add",
+  broadcasts: true,
+  forward: ([a, b]) => binary("add", a, b),
+  backward: (g) => [g, g], // d(a+b)/da = d(a+b)/db = 1
+};
+
+const sub: OpDef<Binary, undefined> = {
+  name: "sub",
+  broadcasts: true,
+  forward: ([a, b]) => binary("sub", a, b),
+  backward: (g) => [g, neg(g)],
+};
+
+const mulOp: OpDef<Binary, undefined> = {
+  name: "mul",
+  broadcasts: true,
+  forward: ([a, b]) => mul(a, b),
+  // d(ab)/da = b, d(ab)/db = a
+  backward: (g, { inputs: [a, b], needsGrad }) => [needsGrad[0] ? mul(g, b) : null, needsGrad[1] ? mul(g, a) : null],
+};
+
+const divOp: OpDef<Binary, undefined> = {
+  name: "div",
+  broadcasts: true,
+  forward: ([a, b]) => div(a, b),
+  // d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -out/b
+  backward: (g, { inputs: [, b], output, needsGrad }) => [
+    needsGrad[0] ? div(g, b) : null,
+    needsGrad[1] ? neg(div(mul(g, output), b)) : null,
+  ],
+};
+
+/**
+ * The share of the gradient that goes to `a` in maximum/minimum: 1 where a wins, 0 where b wins,
+ * 1/2 on ties (as torch.maximum does).
+ */
+function winnerShare(a: NDArray, b: NDArray, wins: "gt" | "lt"): NDArray {
+  return binary("add", binary(wins, a, b), affine(binary("eq", a, b), 0.5, 0));
+}
+
+const maximum: OpDef<Binary, undefined> = {
+  name: "maximum",
+  broadcasts: true,
+  forward: ([a, b]) => binary("maximum", a, b),
+  backward: (g, { inputs: [a, b] }) => {
+    const shareA = winnerShare(a, b, "gt");
+    return [mul(g, shareA), mul(g, affine(shareA, -1, 1))];
+  },
+};
+
+const minimum: OpDef<Binary, undefined> = {
+  name: "minimum",
+  broadcasts: true,
+  forward: ([a, b]) => binary("minimum", a, b),
+  backward: (g, { inputs: [a, b] }) => {
+    const shareA = winnerShare(a, b, "lt");
+    return [mul(g, shareA), mul(g, affine(shareA, -1, 1))];
+  },
+};
+
+/** where(cond, a, b): the condition is a constant parameter; each branch gets g where it was chosen. */
+const whereOp: OpDef<Binary, NDArray> = {
+  name: "where",
+  broadcasts: true,
+  forward: ([a, b], cond) => where(cond, a, b),
+  backward: (g, { params: cond }) => {
+    const zero = NDArray.zeros([], g.dtype);
+    return [where(cond, g, zero), where(cond, zero, g)];
+  },
+};
+
+// ---- elementwise unary ----
+
+const negOp: OpDef<Unary, undefined> = {
+  name: "neg",
+  broadcasts: false,
+  forward: ([x]) => neg(x),
+  backward: (g) => [neg(g)],
+};
+
+const exp: OpDef<Unary, undefined> = {
+  name: "exp",
+  broadcasts: false,
+  forward: ([x]) => unary("exp", x),
+  backward: (g, { output }) => [mul(g, output)], // d/dx exp(x) = exp(x), saved as the output
+};
+
+const log: OpDef<Unary, undefined> = {
+  name: "log",
+  broadcasts: false,
+  forward: ([x]) => unary("log", x),
+  backward: (g, { inputs: [x] }) => [div(g, x)], // d/dx log(x) = 1/x
+};
+
+const sqrt: OpDef<Unary, undefined> = {
+  name: "sqrt",
+  broadcasts: false,
+  forward: ([x]) => unary("sqrt", x),
+  backward: (g, { output }) => [div(g, affine(output, 2, 0))], // d/dx √x = 1/(2√x)
+};
+
+const abs: OpDef<Unary, undefined> = {
+  name: "abs",
+  broadcasts: false,
+  forward: ([x]) => unary("abs", x),
+  backward: (g, { inputs: [x] }) => [mul(g, unary("sign", x))], // d/dx |x| = sign(x), 0 at 0
+};
+
+const relu: OpDef<Unary, undefined> = {
+  name: "relu",
+  broadcasts: false,
+  forward: ([x]) => unary("relu", x),
+  backward: (g, { output }) => [mul(g, unary("step", output))], // 1 where x > 0, else 0 (0 at the kink)
+};
+
+const sigmoid: OpDef<Unary, undefined> = {
+  name: "sigmoid",
+  broadcasts: false,
+  forward: ([x]) => unary("sigmoid", x),
+  // d/dx σ(x) = σ(x)(1 - σ(x)), from the saved output
+  backward: (g, { output }) => [mul(g, mul(output, affine(output, -1, 1)))],
+};
+
+const pow: OpDef<Unary, number> = {
+  name: "pow",
+  broadcasts: false,
+  forward: ([x], exponent) => powScalar(x, exponent),
+  // d/dx x^p = p x^(p-1)
+  backward: (g, { inputs: [x], params: p }) => [mul(g, affine(powScalar(x, p - 1), p, 0))],
+};
+
+const cast: OpDef<Unary, DType> = {
+  name: "cast",
+  broadcasts: false,
+  forward: ([x], dtype) => x.astype(dtype),
+  backward: (g, { inputs: [x] }) => [g.astype(x.dtype)],
+};
+
+// ---- reductions ----
+
+export interface ReduceParams {
+  axes: number[];
+  keepDims: boolean;
+}
+
+const sumOp: OpDef<Unary, ReduceParams> = {
+  name: "sum",
+  broadcasts: false,
+  forward: ([x], { axes, keepDims }) => sum(x, axes, keepDims),
+  // Every input element contributes once: the gradient is g copied back over the reduced axes.
+  backward: (g, { inputs: [x], params: { axes } }) => [broadcastTo(reshape(g, reducedShape(x.shape, axes, true)), x.shape)],
+};
+
+const maxOp: OpDef<Unary, ReduceParams> = {
+  name: "max",
+  broadcasts: false,
+  forward: ([x], { axes, keepDims }) => max(x, axes, keepDims),
+  // The gradient goes to the maxima, shared evenly among ties (as torch.amax does).
+  backward: (g, { inputs: [x], output, params: { axes } }) => {
+    const keepShape = reducedShape(x.shape, axes, true);
+    const isMax = binary("eq", x, reshape(output, keepShape));
+    const count = sum(isMax, axes, true);
+    return [mul(isMax, div(reshape(g, keepShape), count))];
+  },
+};
+
+// ---- shape and layout ----
+
+const reshapeOp: OpDef<Unary, Shape> = {
+  name: "reshape",
+  broadcasts: false,
+  forward: ([x], shape) => reshape(x, shape),
+  backward: (g, { inputs: [x] }) => [reshape(g, x.shape)],
+};
+
+const permuteOp: OpDef<Unary, number[]> = {
+  name: "permute",
+  broadcasts: false,
+  forward: ([x], axes) => permute(x, axes),
+  backward: (g, { params: axes }) => [permute(g, inversePermutation(axes))],
+};
+
+const expand: OpDef<Unary, Shape> = {
+  name: "expand",
+  broadcasts: false,
+  forward: ([x], shape) => broadcastTo(x, shape),
+  backward: (g, { inputs: [x] }) => [sumToShape(g, x.shape)],
+};
+
+const sliceOp: OpDef<Unary, SliceRange> = {
+  name: "slice",
+  broadcasts: false,
+  forward: ([x], range) => slice(x, range),
+  backward: (g, { inputs: [x], params: range }) => [padSlice(g, x.shape, range)],
+};
+
+const concatOp: OpDef<NDArray[], number> = {
+  name: "concat",
+  broadcasts: false,
+  forward: (xs, axis) => concat(xs, axis),
+  // Each input gets back its own stretch of the gradient along the axis.
+  backward: (g, { inputs, params: axis }) => {
+    let start = 0;
+    return inputs.map((x) => {
+      const end = start + (x.shape[axis] as number);
+      const starts = g.shape.map((_, i) => (i === axis ? start : 0));
+      const ends = g.shape.map((d, i) => (i === axis ? end : d));
+      start = end;
+      return slice(g, { starts, ends });
+    });
+  },
+};
+
+export interface GatherParams {
+  indices: NDArray;
+  axis: number;
+}
+
+const gatherOp: OpDef<Unary, GatherParams> = {
+  name: "gather",
+  broadcasts: false,
+  forward: ([x], { indices, axis }) => gather(x, indices, axis),
+  // A gathered slice's gradient is added back where it came from (indices may repeat).
+  backward: (g, { inputs: [x], params: { indices, axis } }) => [scatterAdd(g, indices, axis, x.shape)],
+};
+
+// ---- matmul ----
+
+const matmulOp: OpDef<Binary, MatmulOptions> = {
+  name: "matmul",
+  broadcasts: true, // batch axes broadcast; their gradients are summed back by the engine
+  forward: ([a, b], options) => matmul(a, b, options),
+  // C = op(A)·op(B): d op(A) = G·op(B)ᵀ and d op(B) = op(A)ᵀ·G, each written with transpose
+  // flags instead of copies (a stored-transposed operand gets the transpose of its gradient).
+  backward: (g, { inputs: [a, b], params, needsGrad }) => {
+    const tA = params.transposeA ?? false;
+    const tB = params.transposeB ?? false;
+    const gradA = !needsGrad[0] ? null
+      : tA ? matmul(b, g, { transposeA: tB, transposeB: true }) // Aᵀ stored: dA = op(B)·Gᵀ
+      : matmul(g, b, { transposeB: !tB }); // dA = G·op(B)ᵀ
+    const gradB = !needsGrad[1] ? null
+      : tB ? matmul(g, a, { transposeA: true, transposeB: tA }) // Bᵀ stored: dB = Gᵀ·op(A)
+      : matmul(a, g, { transposeA: !tA }); // dB = op(A)ᵀ·G
+    return [gradA, gradB];
+  },
+};
+
+/** The table. Adding a primitive means adding it here, to its public function, and to the test spec. */
+export const ops = {
+  add,
+  sub,
+  mul: mulOp,
+  div: divOp,
+  maximum,
+  minimum,
+  where: whereOp,
+  neg: negOp,
+  exp,
+  log,
+  sqrt,
+  abs,
+  relu,
+  sigmoid,
+  pow,
+  cast,
+  sum: sumOp,
+  max: maxOp,
+  reshape: reshapeOp,
+  permute: permuteOp,
+  expand,
+  slice: sliceOp,
+  concat: concatOp,
+  gather: gatherOp,
+  matmul: matmulOp,
+} as const;
+
+export type OpName = keyof typeof ops;

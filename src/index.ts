@@ -1,0 +1,16 @@
+/**
+ * elbo: a from-scratch tensor and reverse-mode autodiff engine, with a variational autoencoder.
+ *
+ *   import { tensor, nn, vae } from "elbo";
+ */
+export * from "./autograd/index.js";
+export {
+  Generator,
+  NDArray,
+  ShapeError,
+  type DType,
+  type GeneratorState,
+  type Shape,
+  type TypedArray,
+} from "./tensor/index.js";
+export * as kernels from "./tensor/index.js";
