@@ -1,0 +1,36 @@
+/** `Linear`: y = x·Wᵀ + b, with W stored [out, in] as in PyTorch. */
+import { zeros, type Tensor } from "../autograd/index.js";
+import { DEFAULT_DTYPE, type DType, type Generator } from "../tensor/index.js";
+import { kaimingUniform, uniform } from "./init.js";
+import { Layer } from "./module.js";
+
+export interface LinearOptions {
+  /** Add a learned bias (default true). */
+  bias?: boolean;
+  generator?: Generator;
+  dtype?: DType;
+}
+
+export class Linear extends Layer {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
+    super();
+    for (const [name, value] of [["inFeatures", inFeatures], ["outFeatures", outFeatures]] as const) {
+      if (!Number.isInteger(value) || value <= 0) throw new RangeError(`Linear: ${name} must be a positive integer, got ${value}`);
+    }
+    const dtype = options.dtype ?? DEFAULT_DTYPE;
+    const generator = options.generator ? { generator: options.generator } : {};
+    // PyTorch's default: kaiming_uniform(a=√5) gives U(-1/√fanIn, 1/√fanIn); the bias the same.
+    this.weight = this.registerParameter("weight", kaimingUniform(zeros([outFeatures, inFeatures], { dtype }), { a: Math.sqrt(5), ...generator }));
+    const bound = 1 / Math.sqrt(inFeatures);
+    this.bias = options.bias === false ? null
+      : this.registerParameter("bias", uniform(zeros([outFeatures], { dtype }), -bound, bound, generator));
+  }
+
+  forward(x: Tensor): Tensor {
+    const product = x.matmul(this.weight, { transposeB: true });
+    return this.bias ? product.add(this.bias) : product;
+  }
+}

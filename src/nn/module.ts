@@ -1,0 +1,103 @@
+/**
+ * `Module`: a container of named parameters and child modules, as in PyTorch. Parameters are
+ * listed in a deterministic order: a module's own, in registration order, then each child's,
+ * prefixed by the child's name (`encoder.hidden.weight`).
+ */
+import { formatShape, NDArray, shapesEqual } from "../tensor/index.js";
+import { Tensor } from "../autograd/index.js";
+
+export abstract class Module {
+  /** Training mode (true) or evaluation mode (false); see `train()` / `eval()`. */
+  training = true;
+  private readonly ownParameters = new Map<string, Tensor>();
+  private readonly children = new Map<string, Module>();
+
+  /** Register a parameter (a leaf tensor that requires grad) under `name`. */
+  protected registerParameter(name: string, parameter: Tensor): Tensor {
+    this.checkName(name);
+    if (!parameter.isLeaf) throw new Error(`Module: parameter "${name}" must be a leaf tensor`);
+    parameter.requiresGrad = true;
+    this.ownParameters.set(name, parameter);
+    return parameter;
+  }
+
+  /** Register a child module under `name`; its parameters are listed as `name.*`. */
+  protected registerModule<M extends Module>(name: string, module: M): M {
+    this.checkName(name);
+    this.children.set(name, module);
+    return module;
+  }
+
+  private checkName(name: string): void {
+    if (name === "" || name.includes(".")) throw new Error(`Module: invalid name "${name}" (non-empty, no dots)`);
+    if (this.ownParameters.has(name) || this.children.has(name)) throw new Error(`Module: "${name}" is already registered`);
+  }
+
+  /** `[name, parameter]` pairs, in the deterministic order described above. */
+  namedParameters(prefix = ""): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [name, parameter] of this.ownParameters) out.push([prefix + name, parameter]);
+    for (const [name, child] of this.children) out.push(...child.namedParameters(`${prefix}${name}.`));
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, parameter]) => parameter);
+  }
+
+  namedChildren(): [string, Module][] {
+    return [...this.children];
+  }
+
+  /** Switch this module and its children to training (or, with false, evaluation) mode. */
+  train(mode = true): this {
+    this.training = mode;
+    for (const child of this.children.values()) child.train(mode);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Forget every parameter's accumulated gradient. */
+  zeroGrad(): void {
+    for (const parameter of this.parameters()) parameter.grad = null;
+  }
+
+  /** The total number of scalar parameters. */
+  parameterCount(): number {
+    return this.parameters().reduce((total, p) => total + p.size, 0);
+  }
+
+  /** Every parameter's values by name (shared storage, not copies). */
+  stateDict(): Map<string, NDArray> {
+    return new Map(this.namedParameters().map(([name, p]) => [name, p.value]));
+  }
+
+  /**
+   * Copy values into the parameters. Names missing from `state`, names the module does not have,
+   * and shape or dtype mismatches are all reported together in one error.
+   */
+  loadStateDict(state: ReadonlyMap<string, NDArray>): void {
+    const own = new Map(this.namedParameters());
+    const problems: string[] = [];
+    const missing = [...own.keys()].filter((name) => !state.has(name));
+    const unexpected = [...state.keys()].filter((name) => !own.has(name));
+    if (missing.length > 0) problems.push(`missing: ${missing.join(", ")}`);
+    if (unexpected.length > 0) problems.push(`unexpected: ${unexpected.join(", ")}`);
+    for (const [name, value] of state) {
+      const parameter = own.get(name);
+      if (parameter && !shapesEqual(parameter.shape, value.shape)) {
+        problems.push(`${name}: shape ${formatShape(value.shape)} in the state, ${formatShape(parameter.shape)} in the module`);
+      }
+    }
+    if (problems.length > 0) throw new Error(`loadStateDict: ${problems.join("; ")}`);
+    for (const [name, value] of state) (own.get(name) as Tensor).data.set(value.data);
+  }
+}
+
+/** A module that maps one tensor to one tensor: what `Sequential` chains. */
+export abstract class Layer extends Module {
+  abstract forward(x: Tensor): Tensor;
+}
