@@ -18,6 +18,7 @@ export function formatShape(shape: Shape): string {
 }
 
 export function sizeOf(shape: Shape): number {
+  if (shape.includes(0)) return 0; // an empty axis empties the array, however large the others
   let size = 1;
   for (const dim of shape) size *= dim;
   return size;
