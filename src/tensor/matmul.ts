@@ -6,6 +6,7 @@ import { allocate, type TypedArray } from "./dtype.js";
 import { checkSameDType, NDArray } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, ShapeError, sizeOf, type Shape } from "./shape.js";
 import { forEachRow } from "./elementwise.js";
+import { gemmJs } from "./gemm.js";
 
 export interface MatmulOptions {
   transposeA?: boolean;
@@ -14,7 +15,9 @@ export interface MatmulOptions {
 
 /**
  * The flat kernel: `out[m,n] = op(A)[m,k] · op(B)[k,n]`, where `op(A)` is A stored row-major as
- * `[m,k]`, or as `[k,m]` when `transposeA` (likewise B). Reads and writes at the given offsets.
+ * `[m,k]`, or as `[k,m]` when `transposeA` (likewise B). Reads and writes at the given offsets and
+ * overwrites `out`, which must not overlap A or B. This is where a second kernel (WebAssembly
+ * SIMD) will be chosen; today it is the plain-JavaScript one in `gemm.ts`.
  */
 export function gemm(
   m: number, n: number, k: number,
@@ -22,20 +25,7 @@ export function gemm(
   b: TypedArray, bOffset: number, transposeB: boolean,
   out: TypedArray, outOffset: number,
 ): void {
-  // A[i,p] and B[p,j] in their stored layouts.
-  const aRow = transposeA ? 1 : k;
-  const aCol = transposeA ? m : 1;
-  const bRow = transposeB ? 1 : n;
-  const bCol = transposeB ? k : 1;
-  for (let i = 0; i < m; i++) {
-    const outRow = outOffset + i * n;
-    for (let j = 0; j < n; j++) out[outRow + j] = 0;
-    for (let p = 0; p < k; p++) {
-      const aip = a[aOffset + i * aRow + p * aCol] as number;
-      const bBase = bOffset + p * bRow;
-      for (let j = 0; j < n; j++) out[outRow + j] = (out[outRow + j] as number) + aip * (b[bBase + j * bCol] as number);
-    }
-  }
+  gemmJs(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset);
 }
 
 /** The shapes of a matmul: rows, inner and columns of each matrix, and the broadcast batch shape. */
