@@ -29,7 +29,9 @@ export class Linear extends Layer {
       : this.registerParameter("bias", uniform(zeros([outFeatures], { dtype }), -bound, bound, generator));
   }
 
+  /** x: [..., in] → [..., out]; a single vector [in] gives [out], as in PyTorch. */
   forward(x: Tensor): Tensor {
+    if (x.rank === 1) return this.forward(x.reshape([1, -1])).reshape([this.outFeatures]);
     const product = x.matmul(this.weight, { transposeB: true });
     return this.bias ? product.add(this.bias) : product;
   }

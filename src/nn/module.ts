@@ -33,12 +33,20 @@ export abstract class Module {
     if (this.ownParameters.has(name) || this.children.has(name)) throw new Error(`Module: "${name}" is already registered`);
   }
 
-  /** `[name, parameter]` pairs, in the deterministic order described above. */
+  /**
+   * `[name, parameter]` pairs, in the deterministic order described above. A tensor registered
+   * twice (tied weights) is listed once, under its first name, as torch does.
+   */
   namedParameters(prefix = ""): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [name, parameter] of this.ownParameters) out.push([prefix + name, parameter]);
     for (const [name, child] of this.children) out.push(...child.namedParameters(`${prefix}${name}.`));
-    return out;
+    const seen = new Set<Tensor>();
+    return out.filter(([, parameter]) => {
+      if (seen.has(parameter)) return false;
+      seen.add(parameter);
+      return true;
+    });
   }
 
   parameters(): Tensor[] {
@@ -76,10 +84,10 @@ export abstract class Module {
   }
 
   /**
-   * Copy values into the parameters. Names missing from `state`, names the module does not have,
-   * and shape or dtype mismatches are all reported together in one error.
+   * The problems that would stop `loadStateDict(state)`: names missing from `state`, names the
+   * module does not have, and shape mismatches. Empty when the state can be loaded.
    */
-  loadStateDict(state: ReadonlyMap<string, NDArray>): void {
+  checkStateDict(state: ReadonlyMap<string, NDArray>): string[] {
     const own = new Map(this.namedParameters());
     const problems: string[] = [];
     const missing = [...own.keys()].filter((name) => !state.has(name));
@@ -92,7 +100,18 @@ export abstract class Module {
         problems.push(`${name}: shape ${formatShape(value.shape)} in the state, ${formatShape(parameter.shape)} in the module`);
       }
     }
+    return problems;
+  }
+
+  /**
+   * Copy values into the parameters (converted to each parameter's dtype, as torch's `copy_`).
+   * All the problems `checkStateDict` finds are reported together in one error, before
+   * anything is copied.
+   */
+  loadStateDict(state: ReadonlyMap<string, NDArray>): void {
+    const problems = this.checkStateDict(state);
     if (problems.length > 0) throw new Error(`loadStateDict: ${problems.join("; ")}`);
+    const own = new Map(this.namedParameters());
     for (const [name, value] of state) (own.get(name) as Tensor).data.set(value.data);
   }
 }

@@ -1,0 +1,34 @@
+/**
+ * `nn`: what a training loop needs. Modules and layers (`Module`, `Layer`, `Linear`,
+ * `Sequential`, activations), initializers (the `init` namespace), optimizers (`SGD`, `Adam`,
+ * `AdamW` on the `Optimizer` base), gradient clipping, and checkpoints as tensors + metadata.
+ *
+ *   const model = new Sequential(new Linear(2, 16), new Tanh(), new Linear(16, 1));
+ *   const optimizer = new Adam(model.parameters(), { lr: 1e-2 });
+ *   optimizer.zeroGrad(); loss.backward(); clipGradNorm(model.parameters(), 1); optimizer.step();
+ */
+export { Module, Layer } from "./module.js";
+export { Linear, type LinearOptions } from "./linear.js";
+export { Sequential } from "./sequential.js";
+export { ReLU, LeakyReLU, Sigmoid, Tanh, Softplus } from "./activations.js";
+export * as init from "./init.js";
+export type { InitOptions } from "./init.js";
+export {
+  Optimizer,
+  type LearningRate,
+  type HyperParameters,
+  type ParameterState,
+  type OptimizerStateDict,
+} from "./optim/optimizer.js";
+export { SGD, type SGDOptions, type SGDHyperParameters } from "./optim/sgd.js";
+export { Adam, AdamW, type AdamOptions, type AdamHyperParameters } from "./optim/adam.js";
+export { clipGradNorm, gradNorm, type ClipGradNormOptions } from "./clip.js";
+export {
+  captureCheckpoint,
+  restoreCheckpoint,
+  CheckpointError,
+  CHECKPOINT_FORMAT,
+  type Checkpoint,
+  type CheckpointContents,
+  type CheckpointTargets,
+} from "./checkpoint.js";
