@@ -12,8 +12,7 @@ export interface LinearOptions {
 }
 
 export class Linear extends Layer {
-  readonly weight: Tensor;
-  readonly bias: Tensor | null;
+  private readonly hasBias: boolean;
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
     super();
@@ -23,16 +22,27 @@ export class Linear extends Layer {
     const dtype = options.dtype ?? DEFAULT_DTYPE;
     const generator = options.generator ? { generator: options.generator } : {};
     // PyTorch's default: kaiming_uniform(a=√5) gives U(-1/√fanIn, 1/√fanIn); the bias the same.
-    this.weight = this.registerParameter("weight", kaimingUniform(zeros([outFeatures, inFeatures], { dtype }), { a: Math.sqrt(5), ...generator }));
+    this.registerParameter("weight", kaimingUniform(zeros([outFeatures, inFeatures], { dtype }), { a: Math.sqrt(5), ...generator }));
     const bound = 1 / Math.sqrt(inFeatures);
-    this.bias = options.bias === false ? null
-      : this.registerParameter("bias", uniform(zeros([outFeatures], { dtype }), -bound, bound, generator));
+    this.hasBias = options.bias !== false;
+    if (this.hasBias) this.registerParameter("bias", uniform(zeros([outFeatures], { dtype }), -bound, bound, generator));
+  }
+
+  /** W, [out, in]. */
+  get weight(): Tensor {
+    return this.parameter("weight");
+  }
+
+  /** b, [out], or null without a bias. */
+  get bias(): Tensor | null {
+    return this.hasBias ? this.parameter("bias") : null;
   }
 
   /** x: [..., in] → [..., out]; a single vector [in] gives [out], as in PyTorch. */
   forward(x: Tensor): Tensor {
     if (x.rank === 1) return this.forward(x.reshape([1, -1])).reshape([this.outFeatures]);
     const product = x.matmul(this.weight, { transposeB: true });
-    return this.bias ? product.add(this.bias) : product;
+    const bias = this.bias;
+    return bias ? product.add(bias) : product;
   }
 }

@@ -21,6 +21,45 @@ export abstract class Module {
     return parameter;
   }
 
+  /** The parameter registered as `name`. Layers read their weights through this, so that
+   * `withParameters` can substitute them. */
+  protected parameter(name: string): Tensor {
+    const parameter = this.ownParameters.get(name);
+    if (!parameter) throw new Error(`Module: no parameter "${name}"`);
+    return parameter;
+  }
+
+  /**
+   * Run `fn` with some parameters replaced by other tensors of the same shape (by dotted name),
+   * then put the originals back, as `torch.func.functional_call`. This is how a gradient check
+   * differentiates a model with respect to its parameters.
+   */
+  withParameters<T>(replacements: ReadonlyMap<string, Tensor>, fn: () => T): T {
+    const swaps: { owner: Module; name: string; original: Tensor }[] = [];
+    for (const [path, replacement] of replacements) {
+      const parts = path.split(".");
+      const name = parts.pop() as string;
+      let owner: Module = this;
+      for (const part of parts) {
+        const child = owner.children.get(part);
+        if (!child) throw new Error(`withParameters: no module "${part}" in "${path}"`);
+        owner = child;
+      }
+      const original = owner.ownParameters.get(name);
+      if (!original) throw new Error(`withParameters: no parameter "${path}"`);
+      if (!shapesEqual(original.shape, replacement.shape)) {
+        throw new Error(`withParameters: "${path}" has shape ${formatShape(original.shape)}, replacement ${formatShape(replacement.shape)}`);
+      }
+      swaps.push({ owner, name, original });
+    }
+    swaps.forEach(({ owner, name }, i) => owner.ownParameters.set(name, [...replacements.values()][i] as Tensor));
+    try {
+      return fn();
+    } finally {
+      for (const { owner, name, original } of swaps) owner.ownParameters.set(name, original);
+    }
+  }
+
   /** Register a child module under `name`; its parameters are listed as `name.*`. */
   protected registerModule<M extends Module>(name: string, module: M): M {
     this.checkName(name);

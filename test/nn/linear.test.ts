@@ -23,23 +23,12 @@ function linearLoops(x: Tensor, w: Tensor, b: Tensor | null): number[] {
 }
 
 /**
- * `f(x, W1, b1, W2, b2, ...)` computed by `model.forward` with each Linear's parameters
- * replaced by the given tensors, so that gradcheck sees the gradients of the real forward.
+ * `f(x, ...params)` computed by `model.forward` with its parameters replaced by the given
+ * tensors (Module.withParameters), so that gradcheck sees the gradients of the real forward.
  */
-function asFunction(model: Layer, linears: Linear[]): (x: Tensor, ...params: Tensor[]) => Tensor {
-  return (x, ...params) => {
-    const slots = linears.map((layer) => layer as unknown as { weight: Tensor; bias: Tensor | null });
-    const saved = slots.map((s) => [s.weight, s.bias] as const);
-    slots.forEach((s, i) => {
-      s.weight = params[2 * i] as Tensor;
-      s.bias = params[2 * i + 1] as Tensor;
-    });
-    try {
-      return model.forward(x);
-    } finally {
-      slots.forEach((s, i) => [s.weight, s.bias] = saved[i] as [Tensor, Tensor | null]);
-    }
-  };
+function asFunction(model: Layer): (x: Tensor, ...params: Tensor[]) => Tensor {
+  const names = model.namedParameters().map(([name]) => name);
+  return (x, ...params) => model.withParameters(new Map(names.map((name, i) => [name, params[i] as Tensor])), () => model.forward(x));
 }
 
 const paramsOf = (linears: Linear[]): Tensor[] => linears.flatMap((l) => [l.weight, l.bias as Tensor]);
@@ -88,7 +77,7 @@ describe("Linear", () => {
   it("passes gradcheck in float64 for the input, weight and bias", () => {
     const layer = new Linear(4, 3, { dtype: "float64", generator: new Generator(5) });
     const x = randn([5, 4], { dtype: "float64", generator: new Generator(6), requiresGrad: true });
-    const report = assertGradcheck(asFunction(layer, [layer]), [x, ...paramsOf([layer])]);
+    const report = assertGradcheck(asFunction(layer), [x, ...paramsOf([layer])]);
     expect(report.inputs.map((r) => r.mode)).toEqual(["jacobian", "jacobian", "jacobian"]);
   });
 
@@ -138,7 +127,7 @@ describe("Sequential", () => {
     const linears = [new Linear(3, 5, { dtype: "float64", generator: g }), new Linear(5, 2, { dtype: "float64", generator: g })];
     const model = new Sequential(linears[0] as Linear, new Tanh(), linears[1] as Linear);
     const x = randn([4, 3], { dtype: "float64", generator: g, requiresGrad: true });
-    const report = assertGradcheck(asFunction(model, linears), [x, ...paramsOf(linears)]);
+    const report = assertGradcheck(asFunction(model), [x, ...paramsOf(linears)]);
     expect(report.inputs).toHaveLength(5);
   });
 });

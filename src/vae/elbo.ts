@@ -1,0 +1,62 @@
+/**
+ * The evidence lower bound (eq. 4 in docs/elbo.md), estimated with one reparameterized sample:
+ *
+ *   ELBO(x) = E_q[log p(x|z)] − KL(q(z|x) ‖ p(z))
+ *
+ * Every term is in nats per example: summed over pixels and latent dimensions, averaged over
+ * the batch. The loss to minimize is the β-weighted negative, −(reconstruction − β·KL).
+ */
+import type { Tensor } from "../autograd/index.js";
+import { Generator } from "../tensor/index.js";
+import { gaussianKLPerDimension, reparameterize, sampleEpsilon } from "./gaussian.js";
+import type { VAE } from "./model.js";
+
+export interface ElboOptions {
+  /** Weight of the KL term in the loss (β-VAE). Default 1. */
+  beta?: number;
+  /** Draws ε. Default: a generator seeded with 0. */
+  generator?: Generator;
+  /** A fixed ε ([batch, latent]) instead of a draw: for gradient checks. */
+  eps?: Tensor;
+}
+
+export interface ElboTerms {
+  /** −(reconstruction − β·KL), a scalar to call backward() on. */
+  loss: Tensor;
+  /** reconstruction − KL, the bound itself (β does not enter it). */
+  elbo: Tensor;
+  /** E_q[log p(x|z)], one-sample estimate. */
+  reconstruction: Tensor;
+  /** KL(q(z|x) ‖ p(z)), closed form. */
+  kl: Tensor;
+  /** The KL of each latent dimension, [latent]: where the information goes. */
+  klPerDimension: Tensor;
+}
+
+/** The ELBO of a batch `x` ([batch, inputSize]) and its terms, averaged over the batch. */
+export function elbo(model: VAE, x: Tensor, options: ElboOptions = {}): ElboTerms {
+  const beta = options.beta ?? 1;
+  if (!Number.isFinite(beta) || beta < 0) throw new RangeError(`elbo: beta must be a finite number ≥ 0, got ${beta}`);
+  const { mu, logVar } = model.encode(x);
+  const eps = options.eps ?? sampleEpsilon(mu.shape, options.generator ?? new Generator(0), mu.dtype);
+  const z = reparameterize(mu, logVar, eps);
+  const reconstruction = model.logLikelihood(model.decode(z), x).mean();
+  const klPerDimension = gaussianKLPerDimension(mu, logVar).mean(0);
+  const kl = klPerDimension.sum();
+  return {
+    loss: reconstruction.sub(kl.mul(beta)).neg(),
+    elbo: reconstruction.sub(kl),
+    reconstruction,
+    kl,
+    klPerDimension,
+  };
+}
+
+/**
+ * KL warm-up: β rises linearly from 0 to `targetBeta` over `warmupSteps` steps, then stays
+ * (Bowman et al. 2016; Sønderby et al. 2016). With 0 warm-up steps, β is the target at once.
+ */
+export function klWarmup(step: number, warmupSteps: number, targetBeta = 1): number {
+  if (warmupSteps <= 0) return targetBeta;
+  return targetBeta * Math.min(1, step / warmupSteps);
+}

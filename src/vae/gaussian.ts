@@ -1,0 +1,65 @@
+/**
+ * The Gaussian pieces of the ELBO: the reparameterization trick, the closed-form KL to the
+ * standard normal prior, and the log-densities the importance-weighted bound needs.
+ * Equations are numbered as in docs/elbo.md.
+ */
+import { full, type Tensor } from "../autograd/index.js";
+import type { DType, Generator, Shape } from "../tensor/index.js";
+
+const LOG_2PI = Math.log(2 * Math.PI);
+
+/**
+ * Draw ε ~ N(0, I) as a constant leaf (it never requires grad): the randomness of the sample,
+ * moved outside the graph so that gradients flow through μ and log σ² (eq. 7).
+ */
+export function sampleEpsilon(shape: Shape, generator: Generator, dtype: DType = "float32"): Tensor {
+  const eps = full(shape, 0, { dtype });
+  generator.fillNormal(eps.data);
+  return eps;
+}
+
+/**
+ * The reparameterization trick (eq. 7): z = μ + exp(½ log σ²) · ε, so that
+ * ∂z/∂μ = 1 and ∂z/∂log σ² = ½ · σ · ε.
+ */
+export function reparameterize(mu: Tensor, logVar: Tensor, eps: Tensor): Tensor {
+  return mu.add(logVar.mul(0.5).exp().mul(eps));
+}
+
+/**
+ * KL(N(μ, σ²) ‖ N(0, 1)) for each latent dimension, in nats (eq. 5):
+ * ½ (μ² + σ² − log σ² − 1). Sum over the last axis for the KL of a diagonal Gaussian.
+ * Gradients: ∂/∂μ = μ, ∂/∂log σ² = ½ (σ² − 1).
+ */
+export function gaussianKLPerDimension(mu: Tensor, logVar: Tensor): Tensor {
+  return mu.square().add(logVar.exp()).sub(logVar).sub(1).mul(0.5);
+}
+
+/** KL(N(μ, diag σ²) ‖ N(0, I)), summed over the latent (last) axis: one value per example. */
+export function gaussianKL(mu: Tensor, logVar: Tensor): Tensor {
+  return gaussianKLPerDimension(mu, logVar).sum(-1);
+}
+
+/**
+ * log N(x; mean, exp(logVar)) summed over the last axis (eq. 9):
+ * −½ Σ [ (x − mean)² / σ² + log σ² + log 2π ]. `logVar` broadcasts (a scalar for an isotropic
+ * Gaussian).
+ */
+export function gaussianLogDensity(x: Tensor, mean: Tensor, logVar: Tensor): Tensor {
+  const squaredError = x.sub(mean).square().div(logVar.exp());
+  return squaredError.add(logVar).add(LOG_2PI).sum(-1).mul(-0.5);
+}
+
+/** log N(z; 0, I) summed over the last axis: −½ Σ (z² + log 2π). */
+export function standardNormalLogDensity(z: Tensor): Tensor {
+  return z.square().add(LOG_2PI).sum(-1).mul(-0.5);
+}
+
+/**
+ * Keep a predicted log-variance finite: clamp it to [min, max] (default [−30, 20], so σ² is
+ * between 9·10⁻¹⁴ and 4.9·10⁸ and exp never overflows float32). Inside the range this is the
+ * identity, gradient included; it replaces hidden epsilons such as log(σ² + 1e-8).
+ */
+export function boundLogVar(logVar: Tensor, min = -30, max = 20): Tensor {
+  return logVar.clamp(min, max);
+}

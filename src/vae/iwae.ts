@@ -1,0 +1,33 @@
+/**
+ * The importance-weighted bound (Burda et al. 2016; eq. 12 in docs/elbo.md):
+ *
+ *   L_k(x) = log (1/k) Σ_i p(x|z_i) p(z_i) / q(z_i|x),   z_i ~ q(z|x)
+ *
+ * L_1 is the ELBO, L_k ≤ L_{k+1}, and L_k → log p(x) as k grows, so it estimates the
+ * log-likelihood of the data (density estimation, outlier scores).
+ */
+import { noGrad, type Tensor } from "../autograd/index.js";
+import { Generator } from "../tensor/index.js";
+import { gaussianLogDensity, reparameterize, sampleEpsilon, standardNormalLogDensity } from "./gaussian.js";
+import type { VAE } from "./model.js";
+
+export interface IwaeOptions {
+  generator?: Generator;
+  /** A fixed ε ([k, batch, latent]) instead of a draw. */
+  eps?: Tensor;
+}
+
+/** L_k for each example of `x` ([batch, inputSize]), in nats: a [batch] tensor. */
+export function iwaeBound(model: VAE, x: Tensor, k: number, options: IwaeOptions = {}): Tensor {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`iwaeBound: k must be a positive integer, got ${k}`);
+  return noGrad(() => {
+    const { mu, logVar } = model.encode(x);
+    const eps = options.eps ?? sampleEpsilon([k, ...mu.shape], options.generator ?? new Generator(0), mu.dtype);
+    const z = reparameterize(mu, logVar, eps); // [k, batch, latent]
+    const logLikelihood = model.logLikelihood(model.decode(z), x); // [k, batch]
+    const logPrior = standardNormalLogDensity(z);
+    const logPosterior = gaussianLogDensity(z, mu, logVar);
+    const logWeights = logLikelihood.add(logPrior).sub(logPosterior);
+    return logWeights.logSumExp(0).sub(Math.log(k));
+  });
+}

@@ -1,0 +1,139 @@
+/**
+ * The variational autoencoder: an encoder q(z|x) = N(μ(x), diag σ²(x)) with a mean head and a
+ * log-variance head, a standard normal prior p(z) = N(0, I), and a decoder p(x|z) that is
+ * Bernoulli (pixels in [0, 1], output logits) or Gaussian (output means).
+ */
+import { full, noGrad, randn, type Tensor } from "../autograd/index.js";
+import { Layer, Linear, Module, ReLU, Sequential } from "../nn/index.js";
+import { DEFAULT_DTYPE, Generator, type DType } from "../tensor/index.js";
+import { boundLogVar } from "./gaussian.js";
+import { bernoulliLogLikelihood, gaussianLogLikelihood } from "./likelihood.js";
+import { interpolateLatents, type InterpolationMode } from "./latent.js";
+
+export type Likelihood = "bernoulli" | "gaussian";
+
+export interface VAEConfig {
+  /** Pixels per example (784 for 28×28). */
+  inputSize: number;
+  /** Hidden layer sizes of the encoder; the decoder mirrors them. Default [400]. */
+  hiddenSizes?: number[];
+  /** Latent dimensions. Default 20. */
+  latentSize?: number;
+  /** Default "bernoulli". */
+  likelihood?: Likelihood;
+  /**
+   * Gaussian likelihood only: a fixed log-variance, or "learned" (one isotropic log σ² parameter,
+   * as in probabilistic PCA). Default 0 (σ² = 1).
+   */
+  outputLogVar?: number | "learned";
+  dtype?: DType;
+  /** Initializes the weights. Default: a generator seeded with 0. */
+  generator?: Generator;
+}
+
+export interface Posterior {
+  mu: Tensor;
+  logVar: Tensor;
+}
+
+/** An MLP of Linear + ReLU layers through `sizes`, ending with a ReLU. */
+function hiddenStack(sizes: number[], options: { dtype: DType; generator: Generator }): Sequential {
+  const layers: Layer[] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    layers.push(new Linear(sizes[i] as number, sizes[i + 1] as number, options), new ReLU());
+  }
+  return new Sequential(...layers);
+}
+
+export class VAE extends Module {
+  readonly inputSize: number;
+  readonly hiddenSizes: number[];
+  readonly latentSize: number;
+  readonly likelihood: Likelihood;
+  readonly dtype: DType;
+  readonly encoder: Sequential;
+  readonly meanHead: Linear;
+  readonly logVarHead: Linear;
+  readonly decoder: Sequential;
+  readonly outputLayer: Linear;
+  private readonly fixedOutputLogVar: Tensor | null;
+
+  constructor(config: VAEConfig) {
+    super();
+    this.inputSize = config.inputSize;
+    this.hiddenSizes = config.hiddenSizes ?? [400];
+    this.latentSize = config.latentSize ?? 20;
+    this.likelihood = config.likelihood ?? "bernoulli";
+    this.dtype = config.dtype ?? DEFAULT_DTYPE;
+    for (const size of [this.inputSize, this.latentSize, ...this.hiddenSizes]) {
+      if (!Number.isInteger(size) || size <= 0) throw new RangeError(`VAE: layer sizes must be positive integers, got ${size}`);
+    }
+    const options = { dtype: this.dtype, generator: config.generator ?? new Generator(0) };
+    const lastHidden = this.hiddenSizes[this.hiddenSizes.length - 1] ?? this.inputSize;
+    this.encoder = this.registerModule("encoder", hiddenStack([this.inputSize, ...this.hiddenSizes], options));
+    this.meanHead = this.registerModule("meanHead", new Linear(lastHidden, this.latentSize, options));
+    this.logVarHead = this.registerModule("logVarHead", new Linear(lastHidden, this.latentSize, options));
+    this.decoder = this.registerModule("decoder", hiddenStack([this.latentSize, ...[...this.hiddenSizes].reverse()], options));
+    const firstHidden = this.hiddenSizes[0] ?? this.latentSize;
+    this.outputLayer = this.registerModule("outputLayer", new Linear(firstHidden, this.inputSize, options));
+    const outputLogVar = config.outputLogVar ?? 0;
+    if (outputLogVar === "learned") {
+      if (this.likelihood !== "gaussian") throw new Error('VAE: outputLogVar "learned" needs the gaussian likelihood');
+      this.registerParameter("outputLogVar", full([], 0, { dtype: this.dtype }));
+      this.fixedOutputLogVar = null;
+    } else {
+      this.fixedOutputLogVar = full([], outputLogVar, { dtype: this.dtype });
+    }
+  }
+
+  /** The Gaussian decoder's log σ²: a scalar, fixed or learned. */
+  get outputLogVar(): Tensor {
+    return this.fixedOutputLogVar ?? this.parameter("outputLogVar");
+  }
+
+  /** q(z|x): the mean and (bounded) log-variance of the approximate posterior, each [batch, latent]. */
+  encode(x: Tensor): Posterior {
+    const hidden = this.encoder.forward(x);
+    return { mu: this.meanHead.forward(hidden), logVar: boundLogVar(this.logVarHead.forward(hidden)) };
+  }
+
+  /** The decoder's output for z: logits (Bernoulli) or means (Gaussian), [..., inputSize]. */
+  decode(z: Tensor): Tensor {
+    return this.outputLayer.forward(this.decoder.forward(z));
+  }
+
+  /** log p(x|z) per example, summed over pixels; `decoded` is `decode(z)`. */
+  logLikelihood(decoded: Tensor, x: Tensor): Tensor {
+    return this.likelihood === "bernoulli"
+      ? bernoulliLogLikelihood(decoded, x)
+      : gaussianLogLikelihood(decoded, x, this.outputLogVar);
+  }
+
+  /** The mean of p(x|z): pixel probabilities σ(logits) for Bernoulli, the means for Gaussian. */
+  decodeMean(z: Tensor): Tensor {
+    const decoded = this.decode(z);
+    return this.likelihood === "bernoulli" ? decoded.sigmoid() : decoded;
+  }
+
+  /** n new examples: z ~ p(z) = N(0, I), then the mean of p(x|z). [n, inputSize]. */
+  sample(n: number, options: { generator?: Generator } = {}): Tensor {
+    return noGrad(() => this.decodeMean(randn([n, this.latentSize], { dtype: this.dtype, generator: options.generator ?? new Generator(0) })));
+  }
+
+  /** Reconstructions: the mean of p(x | z = μ(x)). */
+  reconstruct(x: Tensor): Tensor {
+    return noGrad(() => this.decodeMean(this.encode(x).mu));
+  }
+
+  /**
+   * Decode `steps` points on the path between the posterior means of two inputs (each
+   * [inputSize] or [1, inputSize]): straight (`linear`) or along the great circle (`slerp`).
+   */
+  interpolate(a: Tensor, b: Tensor, steps: number, options: { mode?: InterpolationMode } = {}): Tensor {
+    return noGrad(() => {
+      const za = this.encode(a.reshape([1, this.inputSize])).mu.reshape([this.latentSize]);
+      const zb = this.encode(b.reshape([1, this.inputSize])).mu.reshape([this.latentSize]);
+      return this.decodeMean(interpolateLatents(za, zb, steps, options.mode ?? "linear"));
+    });
+  }
+}
