@@ -1,0 +1,271 @@
+/**
+ * Emits the float32 WebAssembly SIMD `gemm`: `C[m,n] = op(A)[m,k] · op(B)[k,n]`, all operands in
+ * the module's memory (pointers are byte addresses, strides are in elements unless named *Bytes).
+ *
+ * Blocking scheme (Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication"):
+ *
+ *   pack op(A) into panels of MR rows and op(B) into panels of NR columns, zero-padded
+ *   for each slice of at most kc along k             (a B panel slice stays in L1, all A slices in L2)
+ *     for each B panel (NR columns of C)
+ *       for each A panel (MR rows of C):   the MR×NR micro-kernel over the slice
+ *
+ * Packed layout: panel q of op(A) holds rows [q·MR, q·MR+MR) as `[kPad][MR]` (the MR values of one
+ * k side by side); op(B) likewise as `[kPad][NR]`, the NR values of one row of op(B). kPad is k
+ * rounded up to the unroll factor; padding is zero, and padded rows and columns of C are dropped,
+ * so no edge case reaches the micro-kernel.
+ *
+ * Micro-kernel: MR×NR/4 f32x4 accumulators in locals. Per k it loads NR/4 vectors of B, and for
+ * each of the MR rows broadcasts one A element (`v128.load32_splat`) and does `acc += a * b`
+ * (mul then add: no fused multiply-add, so results differ from the JS kernel only by float32
+ * rounding and summation order). Tiles that overhang m or n go through an MR×NR scratch tile.
+ */
+import { add, and, eq, f32Bytes, int, local, minS, ModuleBuilder, mul, ne, select, sub, ValType, type I32 } from "./encoder.js";
+
+const { i32, v128 } = ValType;
+
+/** Micro-kernel rows and columns, and how many k steps one loop iteration does. */
+export interface GemmShape {
+  mr: number;
+  nr: number;
+  unroll: number;
+}
+
+/**
+ * 2×16: 8 accumulators + 4 B vectors + 1 broadcast + 1 product = 14 of the 15 xmm registers V8
+ * allocates on x64. Measured on this project's bench machine (AMD EPYC, Node 20): 2×16 ~58
+ * GFLOP/s, 4×8 ~48, 3×8 ~44; shapes needing more than 15 registers spill and drop to ~25-30.
+ * Unrolling k (2 or 4) makes TurboFan hoist the next step's loads above this step's arithmetic
+ * and spill, so one k step per iteration.
+ */
+export const GEMM_SHAPE: GemmShape = { mr: 2, nr: 16, unroll: 1 };
+
+/** The longest k slice: a B panel slice is kc·NR·4 bytes = 16 KiB, half of a 32 KiB L1. */
+export const KC_MAX = 256;
+
+/** Exported names and parameter order of the module's functions. */
+export interface GemmExports {
+  /** gemm(m, n, k, kc, a, transposeA, b, transposeB, c, packedA, packedB, scratch) */
+  gemm: (...args: number[]) => void;
+}
+
+const one = int(1);
+const zero = int(0);
+
+/**
+ * `micro(a, b, c, cStride, count, accumulate)`: C tile (MR rows of NR floats, `cStride` bytes apart)
+ * = (accumulate ? C tile : 0) + Σ over `count` k steps of A panel ⊗ B panel. `count` is a positive
+ * multiple of the unroll factor.
+ */
+function emitMicroKernel(mod: ModuleBuilder, { mr, nr, unroll }: GemmShape): number {
+  const vectors = nr / 4;
+  const params = { a: i32, b: i32, c: i32, cStride: i32, count: i32, accumulate: i32 };
+  return mod.func(null, params, [], (fn, p) => {
+    const acc = Array.from({ length: mr }, () => Array.from({ length: vectors }, () => fn.local(v128)));
+    const bv = Array.from({ length: vectors }, () => fn.local(v128));
+    const av = fn.local(v128);
+    const row = fn.local(i32);
+    for (const c of acc.flat()) fn.v128ConstF32([0, 0, 0, 0]).localSet(c);
+    fn.loop((top) => {
+      for (let u = 0; u < unroll; u++) {
+        bv.forEach((b, q) => fn.localGet(p.b).v128Load((u * nr + 4 * q) * 4).localSet(b));
+        for (let r = 0; r < mr; r++) {
+          fn.localGet(p.a).v128Load32Splat((u * mr + r) * 4).localSet(av);
+          bv.forEach((b, q) => {
+            const c = acc[r]?.[q] as number;
+            fn.localGet(c).localGet(av).localGet(b).f32x4Mul().f32x4Add().localSet(c);
+          });
+        }
+      }
+      fn.set(p.a, add(local(p.a), int(unroll * mr * 4)));
+      fn.set(p.b, add(local(p.b), int(unroll * nr * 4)));
+      fn.push(sub(local(p.count), int(unroll))).localTee(p.count).brIf(top);
+    });
+
+    // Epilogue: walk the rows of the C tile, adding what is there when accumulating, then store.
+    const rowWalk = (f: (r: number) => void): void => {
+      fn.set(row, local(p.c));
+      for (let r = 0; r < mr; r++) {
+        f(r);
+        if (r < mr - 1) fn.set(row, add(local(row), local(p.cStride)));
+      }
+    };
+    fn.localGet(p.accumulate).if(() =>
+      rowWalk((r) =>
+        acc[r]?.forEach((c, q) => fn.localGet(c).localGet(row).v128Load(16 * q).f32x4Add().localSet(c)),
+      ),
+    );
+    rowWalk((r) => acc[r]?.forEach((c, q) => fn.localGet(row).localGet(c).v128Store(16 * q)));
+  });
+}
+
+/** f32 lane indices → the byte lanes of `i8x16.shuffle` (0-3 the first vector, 4-7 the second). */
+const f32Lanes = (lanes: number[]): number[] => lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+
+/**
+ * `pack(src, rows, depth, rowStride, depthStride, dst, depthPad)`: element (r, p) of a strided
+ * `rows × depth` matrix goes to `dst[(r/W·depthPad + p)·W + r%W]`, zero-padded to whole panels
+ * and to `depthPad`. A full panel is copied by the fastest path its layout allows, then a scalar
+ * loop copies whatever depth that path left:
+ * - rowStride 1 (the W values of one p are contiguous): per p, one block copy of W floats;
+ * - depthStride 1 (each row contiguous along p): 4 depths at a time, blocks of 4 rows (W = 2:
+ *   2 rows) transposed in registers with `i8x16.shuffle`.
+ */
+function emitPack(mod: ModuleBuilder, width: number): number {
+  const params = { src: i32, rows: i32, depth: i32, rowStride: i32, depthStride: i32, dst: i32, depthPad: i32 };
+  const block = width % 4 === 0 ? 4 : width === 2 ? 2 : 0; // rows per in-register transpose
+  return mod.func(null, params, [], (fn, p) => {
+    const r0 = fn.local(i32), height = fn.local(i32), panel = fn.local(i32), done = fn.local(i32);
+    const r = fn.local(i32), k = fn.local(i32), s = fn.local(i32), d = fn.local(i32);
+    const v = Array.from({ length: 8 }, () => fn.local(v128));
+    const vec = (i: number): number => v[i] as number;
+    const step = (ptr: number, elements: I32): void => void fn.set(ptr, add(local(ptr), f32Bytes(elements)));
+    const full = eq(local(height), int(width));
+    fn.forRange(r0, zero, local(p.rows), int(width), () => {
+      fn.set(height, minS(int(width), sub(local(p.rows), local(r0))));
+      fn.set(panel, add(local(p.dst), f32Bytes(mul(local(r0), local(p.depthPad)))));
+      // Zero what no copy below writes: the depth padding of a full panel, all of a partial one.
+      fn.push(full).if(
+        () => void fn.push(add(local(panel), f32Bytes(mul(local(p.depth), int(width))))).push(zero)
+          .push(f32Bytes(mul(sub(local(p.depthPad), local(p.depth)), int(width)))).memoryFill(),
+        () => void fn.push(local(panel)).push(zero).push(f32Bytes(mul(local(p.depthPad), int(width)))).memoryFill(),
+      );
+      fn.set(done, zero);
+      fn.push(and(full, eq(local(p.rowStride), one))).if(() => {
+        fn.set(s, add(local(p.src), f32Bytes(local(r0))));
+        fn.set(d, local(panel));
+        fn.forRange(k, zero, local(p.depth), one, () => {
+          // Copy W floats: f32x4s, then a pair as one i64 (bits, not arithmetic), then a single.
+          let q = 0;
+          for (; q + 4 <= width; q += 4) fn.localGet(d).localGet(s).v128Load(4 * q).v128Store(4 * q);
+          for (; q + 2 <= width; q += 2) fn.localGet(d).localGet(s).i64Load(4 * q).i64Store(4 * q);
+          for (; q < width; q++) fn.localGet(d).localGet(s).f32Load(4 * q).f32Store(4 * q);
+          step(s, local(p.depthStride));
+          step(d, int(width));
+        });
+        fn.set(done, local(p.depth));
+      });
+      if (block > 0) {
+        fn.push(and(full, eq(local(p.depthStride), one))).if(() => {
+          fn.set(done, and(local(p.depth), int(-4)));
+          fn.forRange(k, zero, local(done), int(4), () => {
+            // s walks down the rows at depth k; d is the panel at depth k.
+            fn.set(s, add(local(p.src), f32Bytes(add(mul(local(r0), local(p.rowStride)), local(k)))));
+            fn.set(d, add(local(panel), f32Bytes(mul(local(k), int(width)))));
+            const shuffle = (out: number, x: number, y: number, lanes: number[]): void =>
+              void fn.localGet(vec(x)).localGet(vec(y)).i8x16Shuffle(f32Lanes(lanes)).localSet(vec(out));
+            for (let rb = 0; rb < width; rb += block) {
+              for (let i = 0; i < block; i++) {
+                fn.localGet(s).v128Load().localSet(vec(i));
+                step(s, local(p.rowStride));
+              }
+              // Interleave row pairs: v4 = (x0p0 x1p0 x0p1 x1p1), v5 = (x0p2 x1p2 x0p3 x1p3), v6/v7 for rows 2-3.
+              shuffle(4, 0, 1, [0, 4, 1, 5]);
+              shuffle(5, 0, 1, [2, 6, 3, 7]);
+              if (block === 2) {
+                // W = 2: v4 is exactly depths k, k+1 of the panel, v5 depths k+2, k+3.
+                fn.localGet(d).localGet(vec(4)).v128Store(0);
+                fn.localGet(d).localGet(vec(5)).v128Store(16);
+                continue;
+              }
+              shuffle(6, 2, 3, [0, 4, 1, 5]);
+              shuffle(7, 2, 3, [2, 6, 3, 7]);
+              // Then pair the halves: v_j = depth k + j of rows rb..rb+3.
+              shuffle(0, 4, 6, [0, 1, 4, 5]);
+              shuffle(1, 4, 6, [2, 3, 6, 7]);
+              shuffle(2, 5, 7, [0, 1, 4, 5]);
+              shuffle(3, 5, 7, [2, 3, 6, 7]);
+              for (let j = 0; j < 4; j++) fn.localGet(d).localGet(vec(j)).v128Store((j * width + rb) * 4);
+            }
+          });
+        });
+      }
+      // Scalar: rows one at a time, depths [done, depth), reading along p, writing every W-th float.
+      fn.forRange(r, zero, local(height), one, () => {
+        fn.set(s, add(local(p.src), f32Bytes(add(mul(add(local(r0), local(r)), local(p.rowStride)), mul(local(done), local(p.depthStride))))));
+        fn.set(d, add(local(panel), f32Bytes(add(mul(local(done), int(width)), local(r)))));
+        fn.forRange(k, local(done), local(p.depth), one, () => {
+          fn.localGet(d).localGet(s).f32Load().f32Store();
+          step(s, local(p.depthStride));
+          step(d, int(width));
+        });
+      });
+    });
+  });
+}
+
+/** `copyTile(src, srcStrideBytes, dst, dstStrideBytes, rows, cols)`: a scalar copy of a sub-tile. */
+function emitCopyTile(mod: ModuleBuilder): number {
+  const params = { src: i32, srcStrideBytes: i32, dst: i32, dstStrideBytes: i32, rows: i32, cols: i32 };
+  return mod.func(null, params, [], (fn, p) => {
+    const r = fn.local(i32);
+    const j = fn.local(i32);
+    fn.forRange(r, zero, local(p.rows), one, () => {
+      fn.forRange(j, zero, local(p.cols), one, () => {
+        fn.push(add(local(p.dst), f32Bytes(local(j)))).push(add(local(p.src), f32Bytes(local(j)))).f32Load().f32Store();
+      });
+      fn.set(p.src, add(local(p.src), local(p.srcStrideBytes)));
+      fn.set(p.dst, add(local(p.dst), local(p.dstStrideBytes)));
+    });
+  });
+}
+
+/** The module bytes: a growable memory exported as `memory`, and the exported `gemm` driver. */
+export function buildGemmModule(shape: GemmShape = GEMM_SHAPE): Uint8Array {
+  const { mr, nr, unroll } = shape;
+  if (nr % 4 !== 0 || (unroll & (unroll - 1)) !== 0) throw new RangeError("buildGemmModule: nr must be a multiple of 4, unroll a power of 2");
+  const mod = new ModuleBuilder().memory(1, "memory");
+  const micro = emitMicroKernel(mod, shape);
+  const packA = emitPack(mod, mr);
+  const packB = emitPack(mod, nr);
+  const copyTile = emitCopyTile(mod);
+  const params = {
+    m: i32, n: i32, k: i32, kc: i32, a: i32, transposeA: i32, b: i32, transposeB: i32,
+    c: i32, packedA: i32, packedB: i32, scratch: i32,
+  };
+  mod.func("gemm", params, [], (fn, p) => {
+    const kPad = fn.local(i32), k0 = fn.local(i32), kb = fn.local(i32), accumulate = fn.local(i32);
+    const i0 = fn.local(i32), j0 = fn.local(i32), rows = fn.local(i32), cols = fn.local(i32);
+    const aPanel = fn.local(i32), bPanel = fn.local(i32), cTile = fn.local(i32), cStride = fn.local(i32);
+    fn.set(kPad, and(add(local(p.k), int(unroll - 1)), int(-unroll)));
+    fn.set(cStride, f32Bytes(local(p.n)));
+    // op(A): rows m, depth k, stored [m,k] (strides k, 1) or [k,m] (strides 1, m).
+    const transA = local(p.transposeA);
+    fn.push(local(p.a)).push(local(p.m)).push(local(p.k)).push(select(one, local(p.k), transA)).push(select(local(p.m), one, transA));
+    fn.push(local(p.packedA)).push(local(kPad)).call(packA);
+    // op(B)ᵀ: rows n, depth k, stored [k,n] (strides 1, n) or [n,k] (strides k, 1).
+    const transB = local(p.transposeB);
+    fn.push(local(p.b)).push(local(p.n)).push(local(p.k)).push(select(local(p.k), one, transB)).push(select(one, local(p.n), transB));
+    fn.push(local(p.packedB)).push(local(kPad)).call(packB);
+
+    const callMicro = (c: I32, stride: I32): void =>
+      void fn.push(local(aPanel)).push(local(bPanel)).push(c).push(stride).push(local(kb)).push(local(accumulate)).call(micro);
+    const callCopy = (src: I32, srcStride: I32, dst: I32, dstStride: I32): void =>
+      void fn.push(src).push(srcStride).push(dst).push(dstStride).push(local(rows)).push(local(cols)).call(copyTile);
+    const scratch = local(p.scratch);
+    const scratchStride = int(nr * 4);
+    fn.forRange(k0, zero, local(kPad), local(p.kc), () => {
+      fn.set(kb, minS(local(p.kc), sub(local(kPad), local(k0))));
+      fn.set(accumulate, ne(local(k0), zero));
+      fn.forRange(j0, zero, local(p.n), int(nr), () => {
+        fn.set(cols, minS(int(nr), sub(local(p.n), local(j0))));
+        // B panel j0/NR starts at j0·kPad floats; this slice k0·NR floats into it. Likewise A.
+        fn.set(bPanel, add(local(p.packedB), f32Bytes(add(mul(local(j0), local(kPad)), mul(local(k0), int(nr))))));
+        fn.forRange(i0, zero, local(p.m), int(mr), () => {
+          fn.set(rows, minS(int(mr), sub(local(p.m), local(i0))));
+          fn.set(aPanel, add(local(p.packedA), f32Bytes(add(mul(local(i0), local(kPad)), mul(local(k0), int(mr))))));
+          fn.set(cTile, add(local(p.c), f32Bytes(add(mul(local(i0), local(p.n)), local(j0)))));
+          fn.push(and(eq(local(rows), int(mr)), eq(local(cols), int(nr)))).if(
+            () => callMicro(local(cTile), local(cStride)),
+            () => {
+              // An overhanging tile: through the scratch tile, copying only the real entries.
+              fn.localGet(accumulate).if(() => callCopy(local(cTile), local(cStride), scratch, scratchStride));
+              callMicro(scratch, scratchStride);
+              callCopy(scratch, scratchStride, local(cTile), local(cStride));
+            },
+          );
+        });
+      });
+    });
+  });
+  return mod.bytes();
+}

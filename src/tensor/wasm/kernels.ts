@@ -1,0 +1,130 @@
+/**
+ * The WebAssembly SIMD kernels, instantiated synchronously on first use. `wasmKernels()` returns
+ * null where WebAssembly or its SIMD extension is missing (or compiling is refused), and callers
+ * keep the plain-JavaScript kernels.
+ *
+ * Memory: one linear memory per instance, reused by every call and grown when a call needs more.
+ * A call copies A and B in with `set` (a memcpy), runs, and copies C out. Layout, in bytes:
+ *
+ *   [ scratch tile MR×NR | A | B | C | packed op(A) | packed op(B) ]   each start 64-byte aligned
+ *
+ * The typed-array view is re-created after `memory.grow`, which detaches the old buffer.
+ */
+import { buildGemmModule, GEMM_SHAPE, KC_MAX, type GemmExports, type GemmShape } from "./gemm.js";
+import { ModuleBuilder, ValType } from "./encoder.js";
+
+/** The WebAssembly JS API we use (typed here: the project's `lib` has no DOM). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(deltaPages: number): number;
+}
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+}
+
+function wasmApi(): WasmApi | null {
+  return (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly ?? null;
+}
+
+/** Compiles and instantiates `bytes` synchronously (no imports) and returns its exports. */
+export function instantiate(bytes: Uint8Array): Record<string, unknown> {
+  const api = wasmApi();
+  if (api === null) throw new Error("instantiate: this runtime has no WebAssembly");
+  return new api.Instance(new api.Module(bytes), {}).exports;
+}
+
+/** A module using SIMD: `(func (param f32) (result f32) local.get 0 f32x4.splat f32x4.extract_lane 3)`. */
+export function simdProbe(): Uint8Array {
+  const mod = new ModuleBuilder();
+  mod.func("probe", { x: ValType.f32 }, [ValType.f32], (fn, p) => {
+    fn.localGet(p.x).f32x4Splat().f32x4ExtractLane(3);
+  });
+  return mod.bytes();
+}
+
+/** The WebAssembly counterparts of the flat kernels in `tensor/`; float32 only. */
+export interface WasmKernels {
+  /** `gemm` of `matmul.ts`, same arguments, on Float32Array. */
+  gemm(
+    m: number, n: number, k: number,
+    a: Float32Array, aOffset: number, transposeA: boolean,
+    b: Float32Array, bOffset: number, transposeB: boolean,
+    out: Float32Array, outOffset: number,
+  ): void;
+}
+
+const PAGE = 65536;
+const MAX_BYTES = 2 ** 32;
+const align64 = (bytes: number): number => Math.ceil(bytes / 64) * 64;
+const roundUp = (x: number, multiple: number): number => Math.ceil(x / multiple) * multiple;
+
+function checkRange(name: string, array: Float32Array, offset: number, size: number): void {
+  if (!Number.isInteger(offset) || offset < 0 || offset + size > array.length) {
+    throw new RangeError(`gemm (wasm): ${name} needs ${size} elements from offset ${offset}, has ${array.length}`);
+  }
+}
+
+/**
+ * A fresh instance with its own memory. `wasmKernels()` is the one to use; this one is for tests
+ * and tuning, which also try other micro-kernel shapes and k-slice lengths.
+ */
+export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX): WasmKernels {
+  const exports = instantiate(buildGemmModule(shape));
+  const { memory, gemm: run } = exports as { memory?: WasmMemory; gemm?: GemmExports["gemm"] };
+  if (memory === undefined || typeof run !== "function") throw new Error("gemm module: missing exports");
+  let heap = new Float32Array(memory.buffer);
+  const { mr, nr, unroll } = shape;
+
+  /** Makes the memory at least `bytes` long, refreshing the view. */
+  const reserve = (bytes: number): Float32Array => {
+    const have = memory.buffer.byteLength;
+    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer);
+    return heap;
+  };
+
+  return {
+    gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset) {
+      checkRange("A", a, aOffset, m * k);
+      checkRange("B", b, bOffset, k * n);
+      checkRange("out", out, outOffset, m * n);
+      if (m === 0 || n === 0) return;
+      if (k === 0) {
+        out.fill(0, outOffset, outOffset + m * n);
+        return;
+      }
+      const kPad = roundUp(k, unroll);
+      // Equal k slices of at most kcMax (784 → 4 × 196, not 256 + 256 + 256 + 16).
+      const kc = roundUp(Math.ceil(kPad / Math.ceil(kPad / kcMax)), unroll);
+      const aPtr = align64(mr * nr * 4);
+      const bPtr = aPtr + align64(m * k * 4);
+      const cPtr = bPtr + align64(k * n * 4);
+      const packedA = cPtr + align64(m * n * 4);
+      const packedB = packedA + align64(roundUp(m, mr) * kPad * 4);
+      const end = packedB + roundUp(n, nr) * kPad * 4;
+      if (end > MAX_BYTES) throw new RangeError(`gemm (wasm): [${m},${k}]·[${k},${n}] needs ${end} bytes, over the 4 GiB of wasm32`);
+      const view = reserve(end);
+      view.set(a.subarray(aOffset, aOffset + m * k), aPtr / 4);
+      view.set(b.subarray(bOffset, bOffset + k * n), bPtr / 4);
+      run(m, n, k, kc, aPtr, transposeA ? 1 : 0, bPtr, transposeB ? 1 : 0, cPtr, packedA, packedB, 0);
+      out.set(view.subarray(cPtr / 4, cPtr / 4 + m * n), outOffset);
+    },
+  };
+}
+
+let cached: WasmKernels | null | undefined;
+
+/** The WebAssembly SIMD kernels, or null where they cannot run. Built once, on first call. */
+export function wasmKernels(): WasmKernels | null {
+  if (cached !== undefined) return cached;
+  const api = wasmApi();
+  try {
+    cached = api !== null && api.validate(simdProbe()) ? createWasmKernels() : null;
+  } catch {
+    // e.g. a browser main thread that refuses synchronous compilation: keep the JS kernels.
+    cached = null;
+  }
+  return cached;
+}
