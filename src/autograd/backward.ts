@@ -3,7 +3,7 @@
  * topological order, so backward walks the reachable nodes by decreasing id, never recursing
  * (a chain of 100,000 ops works), and always accumulates (`grad +=`).
  */
-import { binary, formatShape, NDArray, shapesEqual } from "../tensor/index.js";
+import { binary, formatShape, NDArray, shapesEqual, type Shape } from "../tensor/index.js";
 import { sumToShape } from "./broadcast.js";
 import type { Node } from "./graph.js";
 import { noGrad } from "./graph.js";
@@ -69,11 +69,16 @@ export function runBackward(root: Tensor, grad?: Tensor): void {
       node.inputs.forEach((input, index) => {
         let inputGrad = inputGrads[index];
         if (!input.requiresGrad || inputGrad === null || inputGrad === undefined) return;
-        if (node.op.broadcasts) inputGrad = sumToShape(inputGrad, input.shape);
+        // NOTE: only a gradient that the input broadcasts to is summed back; any other shape is
+        // reported below, naming the op, rather than by the broadcast helper.
+        if (node.op.broadcasts && broadcastsTo(input.shape, inputGrad.shape)) inputGrad = sumToShape(inputGrad, input.shape);
         if (!shapesEqual(inputGrad.shape, input.shape)) {
           throw new Error(
             `backward: op "${node.op.name}" returned a gradient of shape ${formatShape(inputGrad.shape)} for input ${index} of shape ${formatShape(input.shape)}`,
           );
+        }
+        if (inputGrad.dtype !== input.dtype) {
+          throw new Error(`backward: op "${node.op.name}" returned a ${inputGrad.dtype} gradient for input ${index} of dtype ${input.dtype}`);
         }
         if (input.isLeaf) accumulateLeaf(input, inputGrad);
         else accumulate(grads, input, inputGrad);
@@ -81,6 +86,12 @@ export function runBackward(root: Tensor, grad?: Tensor): void {
     }
   });
   if (root.isLeaf) accumulateLeaf(root, grads.get(root) as NDArray);
+}
+
+/** Whether an array of `shape` broadcasts to `target` (so a gradient of `target` sums back to it). */
+function broadcastsTo(shape: Shape, target: Shape): boolean {
+  const lead = target.length - shape.length;
+  return lead >= 0 && shape.every((dim, axis) => dim === 1 || dim === target[lead + axis]);
 }
 
 /** `leaf.grad += grad`, in a fresh array so that gradients never alias op outputs. */

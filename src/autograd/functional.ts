@@ -131,7 +131,8 @@ export function cast(x: Tensor, dtype: DType): Tensor {
 export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
   const resolved = normalizeAxes("mean", axes, x.shape);
   const count = sizeOf(resolved.map((axis) => x.shape[axis] as number));
-  return mul(sum(x, resolved, keepDims), 1 / count);
+  // Divide (not multiply by 1/count): the mean over an empty axis is 0/0 = NaN, as in torch.
+  return div(sum(x, resolved, keepDims), count);
 }
 
 export const square = (x: Tensor): Tensor => mul(x, x);
@@ -191,5 +192,6 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
 
 export function flatten(x: Tensor, startAxis = 0): Tensor {
   const start = normalizeAxis("flatten", startAxis, Math.max(x.rank, 1), x.shape);
-  return reshape(x, [...x.shape.slice(0, start), -1]);
+  // The flattened size is given, not inferred with -1, which cannot be inferred beside a 0 (an empty batch).
+  return reshape(x, [...x.shape.slice(0, start), sizeOf(x.shape.slice(start))]);
 }

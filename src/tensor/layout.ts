@@ -29,6 +29,9 @@ export function resolveReshape(from: Shape, to: Shape): number[] {
   if (inferred > 1) throw new ShapeError(`reshape: only one dimension can be -1, got ${formatShape(to)}`);
   const size = sizeOf(from);
   const known = to.reduce((acc, d) => (d === -1 ? acc : acc * d), 1);
+  if (inferred === 1 && known !== 0 && size % known !== 0) {
+    throw new ShapeError(`reshape: cannot reshape ${formatShape(from)} (${size} elements) to ${formatShape(to)}`);
+  }
   const resolved = to.map((d) => (d === -1 ? (known === 0 ? 0 : size / known) : d));
   checkShape("reshape", resolved);
   if (sizeOf(resolved) !== size) {
