@@ -8,9 +8,14 @@ export {
   Generator,
   NDArray,
   ShapeError,
+  setKernelPath,
+  kernelPath,
+  type KernelPath,
   type DType,
   type GeneratorState,
   type Shape,
   type TypedArray,
 } from "./tensor/index.js";
 export * as kernels from "./tensor/index.js";
+export * as nn from "./nn/index.js";
+export * as vae from "./vae/index.js";

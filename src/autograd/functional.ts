@@ -54,6 +54,8 @@ export const sqrt = (x: Tensor): Tensor => apply(ops.sqrt, [x], undefined);
 export const abs = (x: Tensor): Tensor => apply(ops.abs, [x], undefined);
 export const relu = (x: Tensor): Tensor => apply(ops.relu, [x], undefined);
 export const sigmoid = (x: Tensor): Tensor => apply(ops.sigmoid, [x], undefined);
+/** A primitive rather than 2σ(2x) − 1, which loses all relative precision near 0 in float32. */
+export const tanh = (x: Tensor): Tensor => apply(ops.tanh, [x], undefined);
 
 export function pow(x: Tensor, exponent: number): Tensor {
   if (!Number.isFinite(exponent)) throw new TypeError(`pow: exponent must be a finite number, got ${exponent} (tensor of shape ${formatShape(x.shape)})`);
@@ -137,8 +139,6 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepDims = fa
 
 export const square = (x: Tensor): Tensor => mul(x, x);
 
-/** tanh(x) = 2σ(2x) - 1. */
-export const tanh = (x: Tensor): Tensor => sub(mul(sigmoid(mul(x, 2)), 2), 1);
 
 /** softplus(x) = log(1 + eˣ) = max(x, 0) + log(1 + e^-|x|): exp never overflows. */
 export const softplus = (x: Tensor): Tensor => add(maximum(x, 0), log(add(exp(neg(abs(x))), 1)));

@@ -163,6 +163,14 @@ const sigmoid: OpDef<Unary, undefined> = {
   backward: (g, { output }) => [mul(g, mul(output, affine(output, -1, 1)))],
 };
 
+const tanh: OpDef<Unary, undefined> = {
+  name: "tanh",
+  broadcasts: false,
+  forward: ([x]) => unary("tanh", x),
+  // d/dx tanh(x) = 1 - tanh²(x), from the saved output
+  backward: (g, { output }) => [mul(g, affine(unary("square", output), -1, 1))],
+};
+
 const pow: OpDef<Unary, number> = {
   name: "pow",
   broadcasts: false,
@@ -303,6 +311,7 @@ export const ops = {
   abs,
   relu,
   sigmoid,
+  tanh,
   pow,
   cast,
   sum: sumOp,

@@ -9,7 +9,7 @@ import type { TypedArray } from "./dtype.js";
 import { checkSameDType, NDArray } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf } from "./shape.js";
 
-export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "relu" | "step" | "sigmoid" | "reciprocal" | "square";
+export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "relu" | "step" | "sigmoid" | "tanh" | "reciprocal" | "square";
 
 /** `out[i] = op(x[i])`. `step` is the derivative of relu: 1 where x > 0, else 0. */
 export function unary(op: UnaryOp, x: NDArray): NDArray {
@@ -54,6 +54,9 @@ export function unary(op: UnaryOp, x: NDArray): NDArray {
           out[i] = e / (1 + e);
         }
       }
+      break;
+    case "tanh":
+      for (let i = 0; i < n; i++) out[i] = Math.tanh(src[i] as number);
       break;
     case "reciprocal":
       for (let i = 0; i < n; i++) out[i] = 1 / (src[i] as number);

@@ -6,3 +6,4 @@ export * from "./reduce.js";
 export * from "./layout.js";
 export * from "./matmul.js";
 export { Generator, type GeneratorState } from "./random.js";
+export { setKernelPath, kernelPath, type KernelPath } from "./backend.js";

@@ -7,6 +7,7 @@ import { checkSameDType, NDArray } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, ShapeError, sizeOf, type Shape } from "./shape.js";
 import { forEachRow } from "./elementwise.js";
 import { gemmJs } from "./gemm.js";
+import { activeWasmKernels } from "./backend.js";
 
 export interface MatmulOptions {
   transposeA?: boolean;
@@ -16,8 +17,8 @@ export interface MatmulOptions {
 /**
  * The flat kernel: `out[m,n] = op(A)[m,k] · op(B)[k,n]`, where `op(A)` is A stored row-major as
  * `[m,k]`, or as `[k,m]` when `transposeA` (likewise B). Reads and writes at the given offsets and
- * overwrites `out`, which must not overlap A or B. This is where a second kernel (WebAssembly
- * SIMD) will be chosen; today it is the plain-JavaScript one in `gemm.ts`.
+ * overwrites `out`, which must not overlap A or B. Float32 runs on the WebAssembly SIMD kernel
+ * when that path is active (see backend.ts); everything else on the plain-JS one in `gemm.ts`.
  */
 export function gemm(
   m: number, n: number, k: number,
@@ -25,7 +26,12 @@ export function gemm(
   b: TypedArray, bOffset: number, transposeB: boolean,
   out: TypedArray, outOffset: number,
 ): void {
-  gemmJs(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset);
+  const wasm = activeWasmKernels();
+  if (wasm && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) {
+    wasm.gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset);
+  } else {
+    gemmJs(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset);
+  }
 }
 
 /** The shapes of a matmul: rows, inner and columns of each matrix, and the broadcast batch shape. */

@@ -11,6 +11,11 @@ const values = (t: Tensor): number[] => Array.from(t.data);
 const gradOf = (t: Tensor): number[] => Array.from(t.grad?.data ?? []);
 
 describe("stable composites", () => {
+  it("tanh keeps its relative precision near 0 in float32 (2σ(2x) - 1 would return 0)", () => {
+    const got = values(tensor([1e-6, -1e-10, 3e-20]).tanh());
+    [1e-6, -1e-10, 3e-20].forEach((x, i) => expect(Math.abs((got[i] as number) - x) / Math.abs(x)).toBeLessThan(1e-6));
+  });
+
   it("softplus does not overflow, and is accurate to 1e-16 absolute on the negative tail", () => {
     expect(values(f64([1000, -1000, 0]).softplus())).toEqual([1000, 0, Math.log(2)]);
     // NOTE: log(1 + e^-|x|) is not log1p, so far out (x < -37) the tiny value itself rounds to 0;
