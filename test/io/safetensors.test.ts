@@ -237,7 +237,6 @@ describe("safetensors reader names each problem", () => {
     ["offsets past the data", rawFile({ w: f32([4], 0, 16) }, 8), 'tensor "w": data_offsets [0,16] run past the end of the 8-byte data section'],
     ["wrong size", rawFile({ w: f32([2, 3], 0, 20) }, 20), /tensor "w": shape \[2,3\] of F32 needs 24 bytes but data_offsets \[0,20\] hold 20 \(file bytes \d+-\d+\)/],
     ["overflowing shape", rawFile({ w: f32([2 ** 52, 2 ** 52], 0, 4) }, 4), "needs more than 2^50 elements but data_offsets [0,4] hold 4"],
-    ["empty shape whose size overflows", rawFile({ w: f32([...new Array<number>(25).fill(2 ** 53 - 1), 0], 0, 0) }), 'tensor "w": NDArray:'],
     ["overlap", rawFile({ a: f32([2], 0, 8), b: f32([2], 4, 12) }, 12), /tensors "a" and "b" overlap \(file bytes \d+-\d+\)/],
     ["empty tensor inside another", rawFile({ a: f32([2], 0, 8), e: f32([0], 4, 4) }, 8), 'tensors "a" and "e" overlap'],
     ["gap", rawFile({ a: f32([1], 0, 4), b: f32([1], 8, 12) }, 12), /gap of 4 bytes before tensor "b" \(file bytes \d+-\d+\)/],
@@ -285,7 +284,11 @@ describe("safetensors reader names each problem", () => {
   it("rejects a shape of a million dimensions quickly", () => {
     const shape = new Array<number>(1_000_000).fill(2);
     expect(decodeError(rawFile({ w: f32(shape, 0, 4) }, 4))).toContain("needs more than 2^50 elements");
-    expect(decodeError(rawFile({ w: f32([...shape, 0], 0, 0) }))).toContain('tensor "w": NDArray:');
+    // With a zero dimension the tensor is empty, however many or large the other dimensions.
+    expect(decodeSafetensors(rawFile({ w: f32([...shape, 0], 0, 0) })).tensors.get("w")?.size).toBe(0);
+    const huge = decodeSafetensors(rawFile({ w: f32([...new Array<number>(25).fill(2 ** 53 - 1), 0], 0, 0) })).tensors.get("w");
+    expect(huge?.size).toBe(0);
+    expect(huge?.shape).toHaveLength(26);
   });
 
   it("cuts long names short in messages", () => {
