@@ -1,0 +1,180 @@
+"""PyTorch peer for bench/quality.ts: the pytorch/examples VAE recipe (vae/main.py), written here.
+
+    784 -> 400 (relu) -> 20 (mu), 20 (logvar);  20 -> 400 (relu) -> 784 (sigmoid)
+    loss = BCE(sigmoid output, x) summed over pixels and batch
+         + KL = -0.5 * sum(1 + logvar - mu^2 - exp(logvar))
+    Adam lr 1e-3, batch 128, shuffled training batches (the last one partial), 10 epochs.
+    Test loss: the same loss with a sampled z (reparameterize always samples), summed over the
+    test set and divided by its size.
+
+Data (pixels are byte / 255, not binarized):
+    --data fashion-mnist   reads the IDX .gz files in --fashion-dir with gzip + numpy
+    --data raw             reads --train-file / --test-file: little-endian float32, [n, 784]
+
+Output: JSON lines on stdout, one {"event": "config", ...} then one {"event": "epoch", ...}
+per epoch. Train loss per example is the epoch's summed batch losses / train size, as in the
+example. Seconds are wall-clock time of the training pass and of the test pass.
+"""
+import argparse
+import gzip
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+from torch import nn, optim
+from torch.nn import functional as F
+
+
+def read_idx_images(path):
+    """An IDX3 ubyte file (gzipped) as float32 [n, rows*cols], byte / 255."""
+    with gzip.open(path, "rb") as f:
+        raw = f.read()
+    magic = int.from_bytes(raw[0:4], "big")
+    if magic != 0x00000803:
+        raise ValueError(f"{path}: not an IDX3 ubyte file (magic {magic:#x})")
+    n, rows, cols = (int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(3))
+    if len(raw) != 16 + n * rows * cols:
+        raise ValueError(f"{path}: {len(raw)} bytes, expected {16 + n * rows * cols}")
+    pixels = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(n, rows * cols)
+    # Divide in float64 and round once to float32: the same values as the TypeScript loader.
+    return (pixels.astype(np.float64) / 255.0).astype(np.float32)
+
+
+def read_raw(path):
+    data = np.fromfile(path, dtype="<f4")
+    if data.size % 784 != 0:
+        raise ValueError(f"{path}: {data.size} floats do not fill rows of 784")
+    return data.reshape(-1, 784)
+
+
+class VAE(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 400)
+        self.fc21 = nn.Linear(400, 20)
+        self.fc22 = nn.Linear(400, 20)
+        self.fc3 = nn.Linear(20, 400)
+        self.fc4 = nn.Linear(400, 784)
+
+    def encode(self, x):
+        h1 = F.relu(self.fc1(x))
+        return self.fc21(h1), self.fc22(h1)
+
+    def reparameterize(self, mu, logvar):
+        std = torch.exp(0.5 * logvar)
+        eps = torch.randn_like(std)
+        return mu + eps * std
+
+    def decode(self, z):
+        h3 = F.relu(self.fc3(z))
+        return torch.sigmoid(self.fc4(h3))
+
+    def forward(self, x):
+        mu, logvar = self.encode(x.view(-1, 784))
+        z = self.reparameterize(mu, logvar)
+        return self.decode(z), mu, logvar
+
+
+def loss_function(recon_x, x, mu, logvar):
+    bce = F.binary_cross_entropy(recon_x, x.view(-1, 784), reduction="sum")
+    kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
+    return bce + kld
+
+
+def loaded_blas():
+    """The BLAS library this process mapped (libblas.so.3 resolved through its symlinks)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+    except OSError:
+        return "unknown"
+    return ", ".join(sorted(os.path.realpath(p) for p in paths)) or "none mapped"
+
+
+def emit(record):
+    sys.stdout.write(json.dumps(record) + "\n")
+    sys.stdout.flush()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", choices=["fashion-mnist", "raw"], required=True)
+    parser.add_argument("--fashion-dir", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--train-file")
+    parser.add_argument("--test-file")
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+
+    if args.data == "fashion-mnist":
+        train_x = read_idx_images(f"{args.fashion_dir}/train-images-idx3-ubyte.gz")
+        test_x = read_idx_images(f"{args.fashion_dir}/t10k-images-idx3-ubyte.gz")
+    else:
+        if not args.train_file or not args.test_file:
+            parser.error("--data raw needs --train-file and --test-file")
+        train_x = read_raw(args.train_file)
+        test_x = read_raw(args.test_file)
+    train_t = torch.from_numpy(train_x)
+    test_t = torch.from_numpy(test_x)
+    n_train, n_test = train_t.shape[0], test_t.shape[0]
+
+    model = VAE()
+    optimizer = optim.Adam(model.parameters(), lr=args.lr)
+    emit({
+        "event": "config",
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "blas": loaded_blas(),
+        "train": n_train,
+        "test": n_test,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+    })
+
+    for epoch in range(1, args.epochs + 1):
+        # The example's DataLoader(shuffle=True): a fresh permutation each epoch, last batch partial.
+        start = time.perf_counter()
+        model.train()
+        train_loss = 0.0
+        order = torch.randperm(n_train)
+        for first in range(0, n_train, args.batch_size):
+            data = train_t[order[first:first + args.batch_size]]
+            optimizer.zero_grad()
+            recon_batch, mu, logvar = model(data)
+            loss = loss_function(recon_batch, data, mu, logvar)
+            loss.backward()
+            train_loss += loss.item()
+            optimizer.step()
+        train_seconds = time.perf_counter() - start
+
+        start = time.perf_counter()
+        model.eval()
+        test_loss = 0.0
+        with torch.no_grad():
+            for first in range(0, n_test, args.batch_size):
+                data = test_t[first:first + args.batch_size]
+                recon_batch, mu, logvar = model(data)
+                test_loss += loss_function(recon_batch, data, mu, logvar).item()
+        test_seconds = time.perf_counter() - start
+
+        emit({
+            "event": "epoch",
+            "epoch": epoch,
+            "train": train_loss / n_train,
+            "test": test_loss / n_test,
+            "train_seconds": train_seconds,
+            "test_seconds": test_seconds,
+        })
+
+
+if __name__ == "__main__":
+    main()
