@@ -1,0 +1,60 @@
+/**
+ * Our engine as a system of `bench/vae-step.ts`, on one kernel path ("wasm" or "js"): the step
+ * is the one `trainEpoch` takes (zeroGrad, `elbo`, backward, `Adam.step`), on the same VAE.
+ */
+import { tensor } from "../../src/autograd/index.js";
+import { Adam } from "../../src/nn/index.js";
+import { setKernelPath, type KernelPath } from "../../src/tensor/backend.js";
+import { gemm } from "../../src/tensor/matmul.js";
+import { Generator } from "../../src/tensor/random.js";
+import { elbo } from "../../src/vae/elbo.js";
+import { VAE } from "../../src/vae/model.js";
+import { BATCH, HIDDEN, INPUT, LATENT, LEARNING_RATE, matmulOperands, reason, type Loaded } from "./common.js";
+
+export function loadOurs(path: KernelPath, batch: Float32Array): Loaded {
+  try {
+    setKernelPath(path);
+  } catch (error) {
+    return { skipped: `elbo (${path}): ${reason(error)}` };
+  }
+  const model = new VAE({ inputSize: INPUT, hiddenSizes: [HIDDEN], latentSize: LATENT, generator: new Generator(0) });
+  const optimizer = new Adam(model.parameters(), { lr: LEARNING_RATE });
+  const x = tensor(batch, { shape: [BATCH, INPUT] });
+  const generator = new Generator(1);
+  let lastLoss = NaN;
+  const { a, b } = matmulOperands();
+  const c = new Float32Array(BATCH * HIDDEN);
+  return {
+    system: {
+      name: `elbo (${path})`,
+      threads: "1",
+      async run(steps) {
+        setKernelPath(path);
+        const start = performance.now();
+        let loss = NaN;
+        for (let s = 0; s < steps; s++) {
+          optimizer.zeroGrad();
+          const terms = elbo(model, x, { generator });
+          terms.loss.backward();
+          optimizer.step();
+          if (s === steps - 1) loss = terms.loss.item();
+        }
+        const seconds = (performance.now() - start) / 1000;
+        lastLoss = loss;
+        return seconds;
+      },
+      async loss() {
+        return lastLoss;
+      },
+      async matmul(reps) {
+        setKernelPath(path);
+        const start = performance.now();
+        for (let r = 0; r < reps; r++) gemm(BATCH, HIDDEN, INPUT, a, 0, false, b, 0, false, c, 0);
+        return (performance.now() - start) / 1000;
+      },
+      async close() {
+        setKernelPath("auto");
+      },
+    },
+  };
+}
