@@ -1,5 +1,5 @@
 /**
- * The evidence lower bound (eq. 4 in docs/elbo.md), estimated with one reparameterized sample:
+ * The evidence lower bound (eq. 6 in docs/elbo.md), estimated with one reparameterized sample:
  *
  *   ELBO(x) = E_q[log p(x|z)] − KL(q(z|x) ‖ p(z))
  *
@@ -21,7 +21,7 @@ export interface ElboOptions {
 }
 
 export interface ElboTerms {
-  /** −(reconstruction − β·KL), a scalar to call backward() on. */
+  /** −(reconstruction − β·KL), a scalar to call backward() on (eq. 13). */
   loss: Tensor;
   /** reconstruction − KL, the bound itself (β does not enter it). */
   elbo: Tensor;
@@ -33,7 +33,13 @@ export interface ElboTerms {
   klPerDimension: Tensor;
 }
 
-/** The ELBO of a batch `x` ([batch, inputSize]) and its terms, averaged over the batch. */
+/**
+ * The ELBO of a batch `x` ([batch, inputSize]) and its terms, averaged over the batch:
+ * E_q[log p(x|z) + log p(z) − log q(z|x)] (eq. 4), computed as E_q[log p(x|z)] − KL(q ‖ p(z))
+ * (eq. 6) with the expectation estimated at one z = μ + σ ⊙ ε (eq. 11) and the KL in closed
+ * form (eq. 8). It is below log p(x) by KL(q(z|x) ‖ p(z|x)) ≥ 0 (eq. 5). The loss weights the
+ * KL by β (eq. 13).
+ */
 export function elbo(model: VAE, x: Tensor, options: ElboOptions = {}): ElboTerms {
   const beta = options.beta ?? 1;
   if (!Number.isFinite(beta) || beta < 0) throw new RangeError(`elbo: beta must be a finite number ≥ 0, got ${beta}`);

@@ -10,7 +10,7 @@ const LOG_2PI = Math.log(2 * Math.PI);
 
 /**
  * Draw ε ~ N(0, I) as a constant leaf (it never requires grad): the randomness of the sample,
- * moved outside the graph so that gradients flow through μ and log σ² (eq. 7).
+ * moved outside the graph so that gradients flow through μ and log σ² (eq. 11).
  */
 export function sampleEpsilon(shape: Shape, generator: Generator, dtype: DType = "float32"): Tensor {
   const eps = full(shape, 0, { dtype });
@@ -19,15 +19,15 @@ export function sampleEpsilon(shape: Shape, generator: Generator, dtype: DType =
 }
 
 /**
- * The reparameterization trick (eq. 7): z = μ + exp(½ log σ²) · ε, so that
- * ∂z/∂μ = 1 and ∂z/∂log σ² = ½ · σ · ε.
+ * The reparameterization trick (eq. 11): z = μ + exp(½ log σ²) · ε, so that
+ * ∂z/∂μ = 1 and ∂z/∂log σ² = ½ · σ · ε (eq. 12).
  */
 export function reparameterize(mu: Tensor, logVar: Tensor, eps: Tensor): Tensor {
   return mu.add(logVar.mul(0.5).exp().mul(eps));
 }
 
 /**
- * KL(N(μ, σ²) ‖ N(0, 1)) for each latent dimension, in nats (eq. 5):
+ * KL(N(μ, σ²) ‖ N(0, 1)) for each latent dimension, in nats (eq. 7):
  * ½ (μ² + σ² − log σ² − 1). Sum over the last axis for the KL of a diagonal Gaussian.
  * Gradients: ∂/∂μ = μ, ∂/∂log σ² = ½ (σ² − 1).
  */
@@ -35,13 +35,13 @@ export function gaussianKLPerDimension(mu: Tensor, logVar: Tensor): Tensor {
   return mu.square().add(logVar.exp()).sub(logVar).sub(1).mul(0.5);
 }
 
-/** KL(N(μ, diag σ²) ‖ N(0, I)), summed over the latent (last) axis: one value per example. */
+/** KL(N(μ, diag σ²) ‖ N(0, I)) = Σ_j KL_j, summed over the latent (last) axis: one value per example (eq. 8). */
 export function gaussianKL(mu: Tensor, logVar: Tensor): Tensor {
   return gaussianKLPerDimension(mu, logVar).sum(-1);
 }
 
 /**
- * log N(x; mean, exp(logVar)) summed over the last axis (eq. 9):
+ * log N(x; mean, exp(logVar)) summed over the last axis (eq. 10):
  * −½ Σ [ (x − mean)² / σ² + log σ² + log 2π ]. `logVar` broadcasts (a scalar for an isotropic
  * Gaussian).
  */
@@ -50,7 +50,7 @@ export function gaussianLogDensity(x: Tensor, mean: Tensor, logVar: Tensor): Ten
   return squaredError.add(logVar).add(LOG_2PI).sum(-1).mul(-0.5);
 }
 
-/** log N(z; 0, I) summed over the last axis: −½ Σ (z² + log 2π). */
+/** log p(z) = log N(z; 0, I), the prior of eq. 1, summed over the last axis: −½ Σ (z² + log 2π). */
 export function standardNormalLogDensity(z: Tensor): Tensor {
   return z.square().add(LOG_2PI).sum(-1).mul(-0.5);
 }

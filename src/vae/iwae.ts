@@ -1,5 +1,5 @@
 /**
- * The importance-weighted bound (Burda et al. 2016; eq. 12 in docs/elbo.md):
+ * The importance-weighted bound (Burda et al. 2016; eq. 14 in docs/elbo.md):
  *
  *   L_k(x) = log (1/k) Σ_i p(x|z_i) p(z_i) / q(z_i|x),   z_i ~ q(z|x)
  *
@@ -17,7 +17,11 @@ export interface IwaeOptions {
   eps?: Tensor;
 }
 
-/** L_k for each example of `x` ([batch, inputSize]), in nats: a [batch] tensor. */
+/**
+ * L_k (eq. 14) for each example of `x` ([batch, inputSize]), in nats: a [batch] tensor. Each
+ * log weight log p(x|z_i) + log p(z_i) − log q(z_i|x) is the integrand of eq. 4, so L_1 is a
+ * one-sample ELBO; ELBO = L_1 ≤ L_k ≤ L_{k+1} ≤ log p(x) in expectation (eq. 15).
+ */
 export function iwaeBound(model: VAE, x: Tensor, k: number, options: IwaeOptions = {}): Tensor {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`iwaeBound: k must be a positive integer, got ${k}`);
   return noGrad(() => {

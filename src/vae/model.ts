@@ -45,6 +45,12 @@ function hiddenStack(sizes: number[], options: { dtype: DType; generator: Genera
   return new Sequential(...layers);
 }
 
+/**
+ * The generative model p(x, z) = p(x|z) p(z) with p(z) = N(0, I) (eq. 1), whose evidence
+ * p(x) = ∫ p(x|z) p(z) dz has no closed form (eq. 2), and the variational family
+ * q(z|x) = N(μ(x), diag σ²(x)) that stands in for the posterior (eq. 3): `encode` gives q's
+ * parameters, `decode` the parameters of p(x|z), `sample` draws from p(x, z).
+ */
 export class VAE extends Module {
   readonly inputSize: number;
   readonly hiddenSizes: number[];
