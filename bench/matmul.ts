@@ -7,11 +7,16 @@
  * Each contender's result is checked against ours before it is timed.
  *
  * A contender is a name and a `prepare` that sets up one product and returns the function to
- * time; a peer library (TensorFlow.js, jax-js) slots in as one more entry of `contenders`.
+ * time, or null for a dtype it does not support. The peer libraries (TensorFlow.js cpu and wasm,
+ * jax-js) are float32-only contenders from `bench/peers/`; one that fails to load is listed as
+ * skipped. Their time includes reading C back (`dataSync`), which ours does not need.
  */
 import { allocate, type DType, type TypedArray } from "../src/tensor/dtype.js";
 import { gemm } from "../src/tensor/matmul.js";
 import { Generator } from "../src/tensor/random.js";
+import type { MatmulPeer } from "./peers/common.js";
+import { jaxMatmulPeer } from "./peers/jax.js";
+import { tfjsMatmulPeers } from "./peers/tfjs.js";
 
 /** One product `op(A)[m,k] · op(B)[k,n]`, with A and B stored as `aShape` and `bShape`. */
 interface Product {
@@ -25,8 +30,8 @@ interface Product {
 
 interface Contender {
   name: string;
-  /** Set up one product on these inputs; the returned function computes it once and returns C. */
-  prepare(product: Product, a: TypedArray, b: TypedArray): () => ArrayLike<number>;
+  /** Set up one product on these inputs; the returned function computes it once and returns C. Null: dtype not supported. */
+  prepare(product: Product, a: TypedArray, b: TypedArray): (() => ArrayLike<number>) | null;
 }
 
 const products: Product[] = [
@@ -109,7 +114,28 @@ const ours: Contender = {
   },
 };
 
-const contenders: Contender[] = [ours, loopContender("plain i-k-j", plainLoop), loopContender("unrolled x4", unrolledLoop)];
+/** A float32-only peer from bench/peers/ as a contender. */
+function peerContender(peer: MatmulPeer): Contender {
+  return {
+    name: peer.name,
+    prepare(p, a, b) {
+      if (!(a instanceof Float32Array && b instanceof Float32Array)) return null;
+      return peer.prepare(p.m, p.n, p.k, a, p.transposeA, b, p.transposeB);
+    },
+  };
+}
+
+const tfjs = await tfjsMatmulPeers();
+const jax = await jaxMatmulPeer();
+const skipped = [...tfjs.skipped, ...("skipped" in jax ? [jax.skipped] : [])];
+const peers = [...tfjs.peers, ...("skipped" in jax ? [] : [jax])];
+
+const contenders: Contender[] = [
+  ours,
+  loopContender("plain i-k-j", plainLoop),
+  loopContender("unrolled x4", unrolledLoop),
+  ...peers.map(peerContender),
+];
 
 const runs = Math.max(5, Number(process.argv[2] ?? 7));
 const warmups = 3;
@@ -139,9 +165,10 @@ for (const product of products) {
   for (const dtype of dtypes) {
     const a = rng.fillNormal(allocate(dtype, product.m * product.k));
     const b = rng.fillNormal(allocate(dtype, product.k * product.n));
-    const expected = Array.from(ours.prepare(product, a, b)());
+    const expected = Array.from((ours.prepare(product, a, b) as () => ArrayLike<number>)());
     for (const contender of contenders) {
       const run = contender.prepare(product, a, b);
+      if (run === null) continue;
       const error = maxRelativeError(run(), expected);
       if (!(error < 1e-4)) throw new Error(`${contender.name} disagrees with ours on ${product.label} ${dtype}: ${error}`);
       cells.push({ product, dtype, name: contender.name, run, gflops: [] });
@@ -188,3 +215,4 @@ const format = (row: string[]): string => row.map((cell, col) => cell.padEnd(wid
 console.log(format(header));
 console.log(format(widths.map((w) => "-".repeat(w))));
 for (const row of rows) console.log(format(row));
+for (const line of skipped) console.log(`skipped: ${line}`);

@@ -92,3 +92,13 @@ export function initialWeights(seed = 3): Record<LayerName, DenseInit> {
 export function hasGlobalWorker(): boolean {
   return typeof (globalThis as { Worker?: unknown }).Worker !== "undefined";
 }
+
+/**
+ * A peer's matmul for `bench/matmul.ts`: `prepare` uploads A (stored [m,k], or [k,m] when
+ * transposeA) and B (stored [k,n], or [n,k] when transposeB) and returns a function that
+ * computes op(A)·op(B) once, synchronously, and returns C [m,n].
+ */
+export interface MatmulPeer {
+  name: string;
+  prepare(m: number, n: number, k: number, a: Float32Array, transposeA: boolean, b: Float32Array, transposeB: boolean): () => ArrayLike<number>;
+}

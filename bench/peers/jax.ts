@@ -21,6 +21,7 @@ import {
   matmulOperands,
   reason,
   type Loaded,
+  type MatmulPeer,
   type StepSystem,
 } from "./common.js";
 
@@ -33,7 +34,9 @@ interface JaxArray {
   div(other: JaxArray | number): JaxArray;
   sum(axis?: number): JaxArray;
   dispose(): void;
+  /** Consumes the array. */
   dataSync(): ArrayLike<number>;
+  transpose(): JaxArray;
   blockUntilReady(): Promise<JaxArray>;
 }
 
@@ -190,6 +193,29 @@ export async function loadJax(batch: Float32Array): Promise<Loaded> {
       },
     };
     return { system };
+  } catch (error) {
+    return { skipped: `jax-js: ${reason(error)}` };
+  }
+}
+
+/** jax-js (wasm, jit) as a `bench/matmul.ts` contender, or the reason it cannot load. */
+export async function jaxMatmulPeer(): Promise<MatmulPeer | { skipped: string }> {
+  try {
+    const specifier = "@jax-js/jax";
+    const jax = (await import(specifier)) as JaxModule;
+    const devices = await jax.init("wasm");
+    if (!devices.includes("wasm")) return { skipped: "jax-js: no wasm device" };
+    jax.defaultDevice("wasm");
+    const np = jax.numpy;
+    return {
+      name: "jax-js wasm",
+      prepare(m, n, k, a, transposeA, b, transposeB) {
+        const aArray = np.array(a, { shape: transposeA ? [k, m] : [m, k] });
+        const bArray = np.array(b, { shape: transposeB ? [n, k] : [k, n] });
+        const product = jax.jit<MatmulFn>((p, q) => np.matmul(transposeA ? p.transpose() : p, transposeB ? q.transpose() : q));
+        return () => product(aArray.ref, bArray.ref).dataSync();
+      },
+    };
   } catch (error) {
     return { skipped: `jax-js: ${reason(error)}` };
   }

@@ -25,6 +25,7 @@ import {
   matmulOperands,
   reason,
   type Loaded,
+  type MatmulPeer,
   type StepSystem,
 } from "./common.js";
 
@@ -49,7 +50,7 @@ interface TfCore {
   tensor2d(values: Float32Array, shape: [number, number]): TfTensor;
   tensor1d(values: Float32Array): TfTensor;
   variable(initial: TfTensor): TfTensor;
-  matMul(a: TfTensor, b: TfTensor): TfTensor;
+  matMul(a: TfTensor, b: TfTensor, transposeA?: boolean, transposeB?: boolean): TfTensor;
   add(a: TfTensor, b: TfTensor | number): TfTensor;
   sub(a: TfTensor, b: TfTensor | number): TfTensor;
   mul(a: TfTensor, b: TfTensor | number): TfTensor;
@@ -187,4 +188,51 @@ export async function loadTfjs(batch: Float32Array): Promise<Loaded[]> {
     }
   }
   return out;
+}
+
+/**
+ * Switch the active backend synchronously. `setBackend` is async, but for a backend that is
+ * already initialized it switches before its first await; checked, not assumed.
+ */
+function switchBackend(tf: TfCore, backend: string): void {
+  if (tf.getBackend() === backend) return;
+  void tf.setBackend(backend);
+  if (tf.getBackend() !== backend) throw new Error(`tfjs: could not switch to the ${backend} backend synchronously`);
+}
+
+/** tfjs cpu and wasm as `bench/matmul.ts` contenders, and the reasons for any that cannot load. */
+export async function tfjsMatmulPeers(): Promise<{ peers: MatmulPeer[]; skipped: string[] }> {
+  const loaded = await loadTf();
+  if ("error" in loaded) return { peers: [], skipped: [`TensorFlow.js: ${loaded.error}`] };
+  const { tf, wasm, wasmError } = loaded;
+  const peers: MatmulPeer[] = [];
+  const skipped: string[] = [];
+  for (const backend of ["cpu", "wasm"]) {
+    if (backend === "wasm" && wasm === null) {
+      skipped.push(`TensorFlow.js wasm: ${wasmError}`);
+      continue;
+    }
+    try {
+      if (!(await tf.setBackend(backend))) throw new Error(`setBackend("${backend}") failed`);
+      await tf.ready();
+      peers.push({
+        name: `tfjs ${backend}`,
+        prepare(m, n, k, a, transposeA, b, transposeB) {
+          switchBackend(tf, backend);
+          const aTensor = tf.tensor2d(a, transposeA ? [k, m] : [m, k]);
+          const bTensor = tf.tensor2d(b, transposeB ? [n, k] : [k, n]);
+          return () => {
+            switchBackend(tf, backend);
+            const c = tf.matMul(aTensor, bTensor, transposeA, transposeB);
+            const data = c.dataSync();
+            c.dispose();
+            return data;
+          };
+        },
+      });
+    } catch (error) {
+      skipped.push(`TensorFlow.js ${backend}: ${reason(error)}`);
+    }
+  }
+  return { peers, skipped };
 }
