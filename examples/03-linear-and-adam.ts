@@ -4,7 +4,7 @@
  *
  *   npx tsx examples/03-linear-and-adam.ts
  */
-import { Generator, tensor } from "../src/index.js";
+import { Generator, tensor, type Tensor } from "../src/index.js";
 import { Adam, Linear, Sequential, Tanh } from "../src/nn/index.js";
 
 const n = 64;
@@ -16,7 +16,7 @@ const generator = new Generator(0);
 const model = new Sequential(new Linear(1, 32, { generator }), new Tanh(), new Linear(32, 1, { generator }));
 const optimizer = new Adam(model.parameters(), { lr: 0.01 });
 
-const mse = (): ReturnType<typeof model.forward> => model.forward(x).sub(y).square().mean();
+const mse = (): Tensor => model.forward(x).sub(y).square().mean();
 console.log(`parameters: ${model.parameterCount()}`);
 console.log(`step    0: MSE ${mse().item().toFixed(5)}`);
 for (let step = 1; step <= 1500; step++) {
