@@ -11,4 +11,5 @@ export {
   boundLogVar,
 } from "./gaussian.js";
 export { bernoulliLogLikelihood, gaussianLogLikelihood } from "./likelihood.js";
-export { interpolateLatents, activeUnits, type InterpolationMode, type ActiveUnits } from "./latent.js";
+export { interpolateLatents, activeUnits, projectTo2D, type InterpolationMode, type ActiveUnits } from "./latent.js";
+export { trainEpoch, evaluate, type ElboAverages, type EpochOptions, type Evaluation, type StepInfo } from "./trainer.js";

@@ -63,3 +63,58 @@ export function activeUnits(mu: Tensor, threshold = 0.01): ActiveUnits {
     return { count: variances.filter((v) => v > threshold).length, variances };
   });
 }
+
+/**
+ * Project points ([examples, latent]) onto their first two principal components, for a 2-D
+ * picture of a latent space with more than two dimensions. A 2-D latent is returned as is.
+ * The components come from power iteration on the covariance matrix, with deflation.
+ */
+export function projectTo2D(points: Tensor): [number, number][] {
+  const [examples, latent] = points.shape as [number, number];
+  const data = points.data;
+  if (latent === 2 || latent === 1) {
+    return Array.from({ length: examples }, (_, i) => [data[i * latent] as number, latent === 2 ? (data[i * latent + 1] as number) : 0]);
+  }
+  const mean = new Float64Array(latent);
+  for (let i = 0; i < examples; i++) for (let d = 0; d < latent; d++) mean[d] = (mean[d] as number) + (data[i * latent + d] as number) / examples;
+  const covariance = new Float64Array(latent * latent);
+  for (let i = 0; i < examples; i++) {
+    for (let a = 0; a < latent; a++) {
+      const da = (data[i * latent + a] as number) - (mean[a] as number);
+      for (let b = 0; b < latent; b++) covariance[a * latent + b] = (covariance[a * latent + b] as number) + (da * ((data[i * latent + b] as number) - (mean[b] as number))) / examples;
+    }
+  }
+  const components = [powerIteration(covariance, latent)];
+  const first = components[0] as { vector: Float64Array; value: number };
+  // Deflate: C - λ v vᵀ, then the leading eigenvector of what remains is the second component.
+  for (let a = 0; a < latent; a++) {
+    for (let b = 0; b < latent; b++) covariance[a * latent + b] = (covariance[a * latent + b] as number) - first.value * (first.vector[a] as number) * (first.vector[b] as number);
+  }
+  components.push(powerIteration(covariance, latent));
+  return Array.from({ length: examples }, (_, i) => {
+    const project = (v: Float64Array): number => {
+      let total = 0;
+      for (let d = 0; d < latent; d++) total += ((data[i * latent + d] as number) - (mean[d] as number)) * (v[d] as number);
+      return total;
+    };
+    return [project(first.vector), project((components[1] as { vector: Float64Array }).vector)];
+  });
+}
+
+/** The leading eigenvector and eigenvalue of a symmetric n×n matrix, from a fixed start. */
+function powerIteration(matrix: Float64Array, n: number): { vector: Float64Array; value: number } {
+  let vector = new Float64Array(n).map((_, i) => 1 + i / n);
+  let value = 0;
+  for (let iteration = 0; iteration < 500; iteration++) {
+    const next = new Float64Array(n);
+    for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) next[a] = (next[a] as number) + (matrix[a * n + b] as number) * (vector[b] as number);
+    const norm = Math.hypot(...next);
+    if (norm === 0) break;
+    for (let a = 0; a < n; a++) next[a] = (next[a] as number) / norm;
+    const converged = next.every((v, a) => Math.abs(v - (vector[a] as number)) < 1e-10);
+    vector = next;
+    value = norm;
+    if (converged) break;
+  }
+  return { vector, value };
+}

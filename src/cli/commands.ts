@@ -1,0 +1,126 @@
+/**
+ * The commands that use a trained run: sample, reconstruct, interpolate, encode, score.
+ * Each loads the run folder given by --run and writes one file given by --out.
+ */
+import { writeFileAtomicSync } from "../io/files.js";
+import { noGrad, tensor } from "../autograd/index.js";
+import { Generator } from "../tensor/index.js";
+import { iwaeBound } from "../vae/index.js";
+import { flagNumber, flagOptionalString, flagString, UsageError, type FlagSpec, type ParsedFlags } from "./args.js";
+import { interpolationPng, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
+import { loadRun, type LoadedRun } from "./run-folder.js";
+import { loadSplits } from "./train.js";
+import type { Dataset } from "../data/index.js";
+
+export interface Command {
+  description: string;
+  flags: Record<string, FlagSpec>;
+  run(flags: ParsedFlags, log: (line: string) => void): void;
+}
+
+const runFlag: FlagSpec = { type: "string", default: "runs/latest", help: "run folder written by elbo train" };
+const dataFlag: FlagSpec = { type: "string", help: "dataset (default: the run's own, its test split)" };
+const seedFlag: FlagSpec = { type: "int", default: 0, min: 0, help: "seed of the random draws" };
+
+/** The run's test split (or, with --data, another dataset's test split). */
+function testSet(run: LoadedRun, flags: ParsedFlags): Dataset {
+  const spec = flagOptionalString(flags, "data") ?? run.config.training.data;
+  const { test } = loadSplits(spec, run.config.training.testSize, run.config.training.seed);
+  if (test.height * test.width !== run.config.model.inputSize) {
+    throw new UsageError(`--data ${spec}: images of ${test.height}×${test.width} do not fit a model of ${run.config.model.inputSize} inputs`);
+  }
+  return test;
+}
+
+function writeOut(flags: ParsedFlags, bytes: Uint8Array, log: (line: string) => void): void {
+  const path = flagString(flags, "out");
+  writeFileAtomicSync(path, bytes);
+  log(`Wrote ${path}`);
+}
+
+export const commands: Record<string, Command> = {
+  sample: {
+    description: "Draw z from the prior N(0, I) and decode: a grid of new images.",
+    flags: { run: runFlag, n: { type: "int", default: 64, min: 1, help: "number of samples" }, seed: seedFlag, out: { type: "string", default: "samples.png", help: "PNG to write" } },
+    run(flags, log) {
+      const run = loadRun(flagString(flags, "run"));
+      writeOut(flags, samplesPng(run.model, run.config.model, flagNumber(flags, "n"), flagNumber(flags, "seed")), log);
+    },
+  },
+  reconstruct: {
+    description: "Encode test images and decode their posterior means: originals above reconstructions.",
+    flags: { run: runFlag, data: dataFlag, n: { type: "int", default: 32, min: 1, help: "number of images" }, out: { type: "string", default: "reconstructions.png", help: "PNG to write" } },
+    run(flags, log) {
+      const run = loadRun(flagString(flags, "run"));
+      writeOut(flags, reconstructionsPng(run.model, testSet(run, flags), flagNumber(flags, "n")), log);
+    },
+  },
+  interpolate: {
+    description: "Decode the path between the latent codes of pairs of test images.",
+    flags: {
+      run: runFlag,
+      data: dataFlag,
+      pairs: { type: "int", default: 8, min: 1, help: "rows (pairs of images)" },
+      steps: { type: "int", default: 10, min: 2, help: "images per row" },
+      mode: { type: "string", default: "linear", choices: ["linear", "slerp"], help: "straight line or great circle" },
+      out: { type: "string", default: "interpolation.png", help: "PNG to write" },
+    },
+    run(flags, log) {
+      const run = loadRun(flagString(flags, "run"));
+      const mode = flagString(flags, "mode") as "linear" | "slerp";
+      writeOut(flags, interpolationPng(run.model, testSet(run, flags), flagNumber(flags, "pairs"), flagNumber(flags, "steps"), mode), log);
+    },
+  },
+  encode: {
+    description: "Write the posterior mean and log-variance of every test image as CSV (label, mu..., logVar...), and a latent scatter PNG.",
+    flags: { run: runFlag, data: dataFlag, out: { type: "string", default: "latent.csv", help: "CSV to write" }, plot: { type: "string", default: "latent.png", help: "scatter PNG to write" } },
+    run(flags, log) {
+      const run = loadRun(flagString(flags, "run"));
+      const data = testSet(run, flags);
+      const latent = run.config.model.latentSize;
+      const x = tensor(data.images, { shape: [data.count, run.config.model.inputSize] });
+      const { mu, logVar } = noGrad(() => run.model.encode(x));
+      const header = ["label", ...Array.from({ length: latent }, (_, d) => `mu${d}`), ...Array.from({ length: latent }, (_, d) => `logVar${d}`)];
+      const lines = [header.join(",")];
+      for (let i = 0; i < data.count; i++) {
+        const row = [String(data.labels[i])];
+        for (let d = 0; d < latent; d++) row.push(String(mu.data[i * latent + d]));
+        for (let d = 0; d < latent; d++) row.push(String(logVar.data[i * latent + d]));
+        lines.push(row.join(","));
+      }
+      writeOut(flags, new TextEncoder().encode(`${lines.join("\n")}\n`), log);
+      const plotPath = flagString(flags, "plot");
+      writeFileAtomicSync(plotPath, latentPng(run.model, data));
+      log(`Wrote ${plotPath}`);
+    },
+  },
+  score: {
+    description: "Estimate log p(x) of each test image with the importance-weighted bound; low values are outliers.",
+    flags: {
+      run: runFlag,
+      data: dataFlag,
+      k: { type: "int", default: 100, min: 1, help: "importance samples per image" },
+      seed: seedFlag,
+      out: { type: "string", default: "scores.csv", help: "CSV to write (index, label, logPx), most unusual first" },
+    },
+    run(flags, log) {
+      const run = loadRun(flagString(flags, "run"));
+      const data = testSet(run, flags);
+      const k = flagNumber(flags, "k");
+      const generator = new Generator(flagNumber(flags, "seed"));
+      const pixels = run.config.model.inputSize;
+      const scores = new Float64Array(data.count);
+      const batch = Math.max(1, Math.floor(20_000 / k));
+      for (let start = 0; start < data.count; start += batch) {
+        const end = Math.min(start + batch, data.count);
+        const x = tensor(data.images.slice(start * pixels, end * pixels), { shape: [end - start, pixels] });
+        scores.set(iwaeBound(run.model, x, k, { generator }).data, start);
+      }
+      const order = Array.from(scores.keys()).sort((a, b) => (scores[a] as number) - (scores[b] as number));
+      const lines = ["index,label,logPx", ...order.map((i) => `${i},${data.labels[i]},${scores[i]}`)];
+      writeOut(flags, new TextEncoder().encode(`${lines.join("\n")}\n`), log);
+      const mean = scores.reduce((a, b) => a + b, 0) / data.count;
+      log(`log p(x) ≈ ${mean.toFixed(2)} nats per image on average (IWAE, k = ${k}, ${data.count} images)`);
+    },
+  },
+};

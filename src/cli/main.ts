@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * `elbo`: the command line. `elbo <command> [flags]`; `elbo <command> --help` for flags.
+ * Usage errors exit with status 2, other failures with 1; both print one clear line.
+ */
+import { formatHelp, parseFlags, UsageError } from "./args.js";
+import { commands, type Command } from "./commands.js";
+import { runTrain, trainFlags } from "./train.js";
+
+const allCommands: Record<string, Command> = {
+  train: {
+    description: "Train a VAE, checkpointing every epoch, then write pictures into the run folder.",
+    flags: trainFlags,
+    run: (flags, log) => runTrain(flags, log, process.stderr),
+  },
+  ...commands,
+};
+
+function usage(): string {
+  const lines = ["Usage: elbo <command> [flags]", "", "Commands:"];
+  for (const [name, command] of Object.entries(allCommands)) lines.push(`  ${name.padEnd(12)} ${command.description}`);
+  lines.push("", 'Run "elbo <command> --help" for the flags of a command.');
+  return lines.join("\n");
+}
+
+export function main(argv: readonly string[]): number {
+  const [name, ...rest] = argv;
+  const log = (line: string): void => void process.stdout.write(`${line}\n`);
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = allCommands[name];
+  if (!command) {
+    process.stderr.write(`elbo: unknown command "${name}"\n\n${usage()}\n`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    log(formatHelp(name, command.description, command.flags));
+    return 0;
+  }
+  try {
+    command.run(parseFlags(rest, command.flags), log);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`elbo ${name}: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`elbo ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

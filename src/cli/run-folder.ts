@@ -1,0 +1,144 @@
+/**
+ * A run folder: everything one training run leaves behind.
+ *
+ *   config.json          the model and training settings (what `loadRun` rebuilds the VAE from)
+ *   model.safetensors    the last checkpoint: weights, Adam's state, the generator, epoch/step
+ *   metrics.json         one entry per finished epoch
+ *   *.png                pictures (see pictures.ts)
+ *
+ * Every file is written atomically, so a run killed at any moment resumes from its last epoch.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { readFileChecked, saveSafetensorsSync, writeFileAtomicSync } from "../io/files.js";
+import { decodeSafetensors } from "../io/safetensors.js";
+import { restoreCheckpoint, type Checkpoint } from "../nn/index.js";
+import { Generator } from "../tensor/index.js";
+import { VAE, type Likelihood } from "../vae/index.js";
+
+export const CONFIG_FILE = "config.json";
+export const CHECKPOINT_FILE = "model.safetensors";
+export const METRICS_FILE = "metrics.json";
+const MAX_JSON_BYTES = 16 << 20;
+const MAX_CHECKPOINT_BYTES = 1 << 30;
+
+export interface ModelConfig {
+  inputSize: number;
+  height: number;
+  width: number;
+  hiddenSizes: number[];
+  latentSize: number;
+  likelihood: Likelihood;
+}
+
+export interface TrainingConfig {
+  data: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  beta: number;
+  warmupSteps: number;
+  binarize: "none" | "static" | "dynamic";
+  testSize: number;
+  seed: number;
+}
+
+export interface RunConfig {
+  format: "elbo-run/1";
+  model: ModelConfig;
+  training: TrainingConfig;
+}
+
+export interface EpochMetrics {
+  epoch: number;
+  step: number;
+  beta: number;
+  trainElbo: number;
+  trainReconstruction: number;
+  trainKl: number;
+  testElbo: number;
+  testReconstruction: number;
+  testKl: number;
+  activeUnits: number;
+  seconds: number;
+  examplesPerSecond: number;
+}
+
+export function ensureDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+}
+
+export function writeJson(path: string, value: unknown): void {
+  writeFileAtomicSync(path, new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`));
+}
+
+/** Read and parse a JSON file that a user may have handed in: size-checked, parse errors named. */
+export function readJson(path: string): unknown {
+  const text = new TextDecoder().decode(readFileChecked(path, MAX_JSON_BYTES));
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${path}: invalid JSON: ${(error as Error).message}`);
+  }
+}
+
+function isPositiveInteger(value: unknown): value is number {
+  return typeof value === "number" && Number.isInteger(value) && value > 0;
+}
+
+/** Validate a parsed config.json, naming the file and the first bad field. */
+export function parseRunConfig(value: unknown, source: string): RunConfig {
+  const bad = (what: string): Error => new Error(`${source}: ${what}`);
+  if (typeof value !== "object" || value === null) throw bad("not a JSON object");
+  const config = value as Partial<RunConfig>;
+  if (config.format !== "elbo-run/1") throw bad(`format must be "elbo-run/1", got ${JSON.stringify(config.format)}`);
+  const model = config.model;
+  if (typeof model !== "object" || model === null) throw bad("missing model settings");
+  for (const key of ["inputSize", "height", "width", "latentSize"] as const) {
+    if (!isPositiveInteger(model[key])) throw bad(`model.${key} must be a positive integer`);
+  }
+  if (model.height * model.width !== model.inputSize) throw bad("model.height × model.width must equal model.inputSize");
+  if (!Array.isArray(model.hiddenSizes) || !model.hiddenSizes.every(isPositiveInteger)) throw bad("model.hiddenSizes must be a list of positive integers");
+  if (model.likelihood !== "bernoulli" && model.likelihood !== "gaussian") throw bad('model.likelihood must be "bernoulli" or "gaussian"');
+  if (typeof config.training !== "object" || config.training === null) throw bad("missing training settings");
+  return config as RunConfig;
+}
+
+export function buildModel(config: ModelConfig, seed: number): VAE {
+  return new VAE({
+    inputSize: config.inputSize,
+    hiddenSizes: config.hiddenSizes,
+    latentSize: config.latentSize,
+    likelihood: config.likelihood,
+    generator: new Generator(seed),
+  });
+}
+
+export function readCheckpoint(dir: string): Checkpoint {
+  const path = join(dir, CHECKPOINT_FILE);
+  return decodeSafetensors(readFileChecked(path, MAX_CHECKPOINT_BYTES), path);
+}
+
+export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {
+  saveSafetensorsSync(join(dir, CHECKPOINT_FILE), checkpoint.tensors, checkpoint.metadata);
+}
+
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, CHECKPOINT_FILE));
+}
+
+export interface LoadedRun {
+  config: RunConfig;
+  model: VAE;
+}
+
+/** Rebuild the trained VAE of a run folder (weights only) for sampling, encoding, scoring. */
+export function loadRun(dir: string): LoadedRun {
+  const configPath = join(dir, CONFIG_FILE);
+  if (!existsSync(configPath)) throw new Error(`${dir}: not a run folder (no ${CONFIG_FILE}); train one with "elbo train --out ${dir}"`);
+  const config = parseRunConfig(readJson(configPath), configPath);
+  const model = buildModel(config.model, config.training.seed);
+  restoreCheckpoint(readCheckpoint(dir), { model });
+  model.eval();
+  return { config, model };
+}

@@ -1,0 +1,176 @@
+/**
+ * `elbo train`: train a VAE on a dataset, checkpointing every epoch into a run folder, then
+ * write the pictures. `--resume` continues a run from its last checkpoint, bit-identically.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { loadDataset, splitDataset, binarizeDataset, FASHION_MNIST_CLASSES, type Dataset } from "../data/index.js";
+import { Adam, captureCheckpoint, restoreCheckpoint } from "../nn/index.js";
+import { Generator } from "../tensor/index.js";
+import { evaluate, klWarmup, trainEpoch, type VAE } from "../vae/index.js";
+import type { FlagSpec, ParsedFlags } from "./args.js";
+import { flagBoolean, flagInts, flagNumber, flagString, UsageError } from "./args.js";
+import { curvesPng, interpolationPng, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
+import {
+  buildModel,
+  CONFIG_FILE,
+  ensureDir,
+  hasCheckpoint,
+  METRICS_FILE,
+  parseRunConfig,
+  readCheckpoint,
+  readJson,
+  writeCheckpoint,
+  writeJson,
+  type EpochMetrics,
+  type RunConfig,
+} from "./run-folder.js";
+import { writeFileAtomicSync } from "../io/files.js";
+import { ProgressReporter } from "../io/progress.js";
+
+export const trainFlags: Record<string, FlagSpec> = {
+  data: { type: "string", default: "mnist", help: 'dataset: "mnist" (bundled 10,000 digits), "fashion-mnist", or a directory of IDX files' },
+  epochs: { type: "int", default: 10, min: 1, help: "epochs to train (in total, when resuming)" },
+  "batch-size": { type: "int", default: 128, min: 1, help: "examples per step" },
+  latent: { type: "int", default: 20, min: 1, help: "latent dimensions" },
+  hidden: { type: "ints", default: [400], min: 1, help: "hidden layer sizes, comma-separated" },
+  lr: { type: "number", default: 1e-3, min: 0, help: "Adam learning rate" },
+  beta: { type: "number", default: 1, min: 0, help: "weight of the KL term (beta-VAE)" },
+  warmup: { type: "int", default: 0, min: 0, help: "KL warm-up: steps over which beta rises from 0" },
+  likelihood: { type: "string", default: "bernoulli", choices: ["bernoulli", "gaussian"], help: "decoder likelihood" },
+  binarize: { type: "string", default: "none", choices: ["none", "static", "dynamic"], help: "binarize pixels: once, or afresh every batch" },
+  "test-size": { type: "int", default: 1000, min: 1, help: "held-out examples, for datasets without a test split (mnist)" },
+  seed: { type: "int", default: 0, min: 0, help: "seed of every random draw: same seed, same run" },
+  out: { type: "string", default: "runs/latest", help: "run folder for the checkpoint, metrics and pictures" },
+  resume: { type: "boolean", default: false, help: "continue the run in --out from its last checkpoint" },
+};
+
+/** Train and test sets for a data spec: the file's own test split, or a seeded hold-out. */
+export function loadSplits(spec: string, testSize: number, seed: number): { train: Dataset; test: Dataset } {
+  const train = loadDataset(spec);
+  const isDirectory = spec !== "mnist" && spec !== "fashion-mnist";
+  const hasTestFile = spec === "fashion-mnist" || (isDirectory && existsSync(spec) && readdirSync(spec).some((f) => f.startsWith("t10k-images")));
+  if (hasTestFile) return { train, test: loadDataset(spec, "t10k") };
+  if (testSize >= train.count) throw new UsageError(`--test-size ${testSize} leaves no training data (${train.count} examples)`);
+  return splitDataset(train, testSize, new Generator(seed + 1));
+}
+
+function configFromFlags(flags: ParsedFlags, dataset: Dataset): RunConfig {
+  return {
+    format: "elbo-run/1",
+    model: {
+      inputSize: dataset.height * dataset.width,
+      height: dataset.height,
+      width: dataset.width,
+      hiddenSizes: flagInts(flags, "hidden"),
+      latentSize: flagNumber(flags, "latent"),
+      likelihood: flagString(flags, "likelihood") as RunConfig["model"]["likelihood"],
+    },
+    training: {
+      data: flagString(flags, "data"),
+      epochs: flagNumber(flags, "epochs"),
+      batchSize: flagNumber(flags, "batch-size"),
+      lr: flagNumber(flags, "lr"),
+      beta: flagNumber(flags, "beta"),
+      warmupSteps: flagNumber(flags, "warmup"),
+      binarize: flagString(flags, "binarize") as RunConfig["training"]["binarize"],
+      testSize: flagNumber(flags, "test-size"),
+      seed: flagNumber(flags, "seed"),
+    },
+  };
+}
+
+function writePictures(dir: string, model: VAE, test: Dataset, metrics: readonly EpochMetrics[], data: string): string[] {
+  const labelNames = data === "fashion-mnist" ? FASHION_MNIST_CLASSES : undefined;
+  const pictures: [string, () => Uint8Array][] = [
+    ["reconstructions.png", () => reconstructionsPng(model, test)],
+    ["samples.png", () => samplesPng(model, test)],
+    ["interpolation.png", () => interpolationPng(model, test)],
+    ["latent.png", () => latentPng(model, test, 2000, labelNames)],
+    ["curves.png", () => curvesPng(metrics)],
+  ];
+  for (const [name, render] of pictures) writeFileAtomicSync(join(dir, name), render());
+  return pictures.map(([name]) => name);
+}
+
+export function runTrain(flags: ParsedFlags, log: (line: string) => void, stream: { write(s: string): unknown; isTTY?: boolean }): void {
+  const dir = flagString(flags, "out");
+  const resume = flagBoolean(flags, "resume");
+  if (!resume && hasCheckpoint(dir)) {
+    throw new UsageError(`${dir} already holds a run; pass --resume to continue it, or choose another --out`);
+  }
+  if (resume && !hasCheckpoint(dir)) throw new UsageError(`--resume: ${dir} has no checkpoint to resume from`);
+
+  const saved = resume ? parseRunConfig(readJson(join(dir, CONFIG_FILE)), join(dir, CONFIG_FILE)) : null;
+  const dataSpec = saved?.training.data ?? flagString(flags, "data");
+  const testSize = saved?.training.testSize ?? flagNumber(flags, "test-size");
+  const seed = saved?.training.seed ?? flagNumber(flags, "seed");
+  log(`Loading ${dataSpec} ...`);
+  let { train, test } = loadSplits(dataSpec, testSize, seed);
+  const config: RunConfig = saved
+    ? { ...saved, training: { ...saved.training, epochs: flagNumber(flags, "epochs") } }
+    : configFromFlags(flags, train);
+  const t = config.training;
+  if (t.binarize === "static") {
+    train = binarizeDataset(train);
+    test = binarizeDataset(test);
+  }
+
+  const model = buildModel(config.model, t.seed);
+  const optimizer = new Adam(model.parameters(), { lr: t.lr });
+  const generator = new Generator(t.seed + 2);
+  let metrics: EpochMetrics[] = [];
+  let step = 0;
+  if (saved) {
+    const extra = restoreCheckpoint(readCheckpoint(dir), { model, optimizer, generator });
+    metrics = (readJson(join(dir, METRICS_FILE)) as EpochMetrics[]).filter((m) => m.epoch <= Number(extra.epoch));
+    step = Number(extra.step);
+    log(`Resuming ${dir} after epoch ${extra.epoch} (step ${step})`);
+  }
+  ensureDir(dir);
+  writeJson(join(dir, CONFIG_FILE), config);
+  log(`Training a ${config.model.inputSize}-${config.model.hiddenSizes.join("-")}-${config.model.latentSize} VAE (${model.parameterCount().toLocaleString("en-US")} parameters) on ${train.count} ${dataSpec} examples, testing on ${test.count}`);
+
+  const beta = (s: number): number => klWarmup(s, t.warmupSteps, t.beta);
+  const stepsPerEpoch = Math.ceil(train.count / t.batchSize);
+  for (let epoch = metrics.length + 1; epoch <= t.epochs; epoch++) {
+    const progress = new ProgressReporter(stream, { epoch, epochs: t.epochs, totalSteps: stepsPerEpoch });
+    const started = performance.now();
+    const trained = trainEpoch(model, optimizer, train, {
+      batchSize: t.batchSize,
+      generator,
+      beta,
+      startStep: step,
+      binarize: t.binarize,
+      onStep: (info) => progress.update(info.epochStep, info.batchSize, info.elbo),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    step += trained.steps;
+    const tested = evaluate(model, test, { batchSize: 1000, generator: new Generator(t.seed + 3 + epoch), binarize: t.binarize });
+    progress.finish();
+    const entry: EpochMetrics = {
+      epoch,
+      step,
+      beta: beta(step),
+      trainElbo: trained.elbo,
+      trainReconstruction: trained.reconstruction,
+      trainKl: trained.kl,
+      testElbo: tested.elbo,
+      testReconstruction: tested.reconstruction,
+      testKl: tested.kl,
+      activeUnits: tested.activeUnits,
+      seconds,
+      examplesPerSecond: train.count / seconds,
+    };
+    metrics.push(entry);
+    writeCheckpoint(dir, captureCheckpoint({ model, optimizer, generator, metadata: { epoch: String(epoch), step: String(step) } }));
+    writeJson(join(dir, METRICS_FILE), metrics);
+    log(
+      `epoch ${epoch}/${t.epochs}: train ELBO ${entry.trainElbo.toFixed(2)}, test ELBO ${entry.testElbo.toFixed(2)} ` +
+        `(reconstruction ${entry.testReconstruction.toFixed(2)}, KL ${entry.testKl.toFixed(2)}), ` +
+        `${entry.activeUnits} active units, ${Math.round(entry.examplesPerSecond)} examples/s`,
+    );
+  }
+  const written = writePictures(dir, model, test, metrics, t.data);
+  log(`Wrote ${dir}/{${[CONFIG_FILE, "model.safetensors", METRICS_FILE, ...written].join(",")}}`);
+}
