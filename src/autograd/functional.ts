@@ -54,6 +54,11 @@ export const sqrt = (x: Tensor): Tensor => apply(ops.sqrt, [x], undefined);
 export const abs = (x: Tensor): Tensor => apply(ops.abs, [x], undefined);
 export const relu = (x: Tensor): Tensor => apply(ops.relu, [x], undefined);
 export const sigmoid = (x: Tensor): Tensor => apply(ops.sigmoid, [x], undefined);
+/**
+ * softplus(x) = log(1 + eˣ), a stable special (like sigmoid): computed as max(x, 0) + log1p(e^-|x|),
+ * so exp never overflows and tiny values keep their precision; its derivative is σ(x).
+ */
+export const softplus = (x: Tensor): Tensor => apply(ops.softplus, [x], undefined);
 /** A primitive rather than 2σ(2x) − 1, which loses all relative precision near 0 in float32. */
 export const tanh = (x: Tensor): Tensor => apply(ops.tanh, [x], undefined);
 
@@ -139,9 +144,6 @@ export function mean(x: Tensor, axes?: number | readonly number[], keepDims = fa
 
 export const square = (x: Tensor): Tensor => mul(x, x);
 
-
-/** softplus(x) = log(1 + eˣ) = max(x, 0) + log(1 + e^-|x|): exp never overflows. */
-export const softplus = (x: Tensor): Tensor => add(maximum(x, 0), log(add(exp(neg(abs(x))), 1)));
 
 /** log σ(x) = -softplus(-x), stable for large |x|. */
 export const logSigmoid = (x: Tensor): Tensor => neg(softplus(neg(x)));

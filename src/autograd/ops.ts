@@ -163,6 +163,13 @@ const sigmoid: OpDef<Unary, undefined> = {
   backward: (g, { output }) => [mul(g, mul(output, affine(output, -1, 1)))],
 };
 
+const softplus: OpDef<Unary, undefined> = {
+  name: "softplus",
+  broadcasts: false,
+  forward: ([x]) => unary("softplus", x),
+  backward: (g, { inputs: [x] }) => [mul(g, unary("sigmoid", x))], // d/dx log(1 + eˣ) = σ(x)
+};
+
 const tanh: OpDef<Unary, undefined> = {
   name: "tanh",
   broadcasts: false,
@@ -311,6 +318,7 @@ export const ops = {
   abs,
   relu,
   sigmoid,
+  softplus,
   tanh,
   pow,
   cast,

@@ -9,7 +9,7 @@ import type { TypedArray } from "./dtype.js";
 import { checkSameDType, NDArray } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf } from "./shape.js";
 
-export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "relu" | "step" | "sigmoid" | "tanh" | "reciprocal" | "square";
+export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "relu" | "step" | "sigmoid" | "softplus" | "tanh" | "reciprocal" | "square";
 
 /** `out[i] = op(x[i])`. `step` is the derivative of relu: 1 where x > 0, else 0. */
 export function unary(op: UnaryOp, x: NDArray): NDArray {
@@ -53,6 +53,13 @@ export function unary(op: UnaryOp, x: NDArray): NDArray {
           const e = Math.exp(v);
           out[i] = e / (1 + e);
         }
+      }
+      break;
+    case "softplus":
+      // log(1 + eˣ) = max(x, 0) + log1p(e^-|x|): exp never overflows, tiny values keep their digits.
+      for (let i = 0; i < n; i++) {
+        const v = src[i] as number;
+        out[i] = (v > 0 ? v : 0) + Math.log1p(Math.exp(-Math.abs(v)));
       }
       break;
     case "tanh":

@@ -64,8 +64,9 @@ export function inversePermutation(axes: readonly number[]): number[] {
   return inverse;
 }
 
-/** Broadcast `x` to `shape` (NumPy rules), materialized. */
+/** Broadcast `x` to `shape` (NumPy rules), materialized; `x` itself when nothing is broadcast. */
 export function broadcastTo(x: NDArray, shape: Shape): NDArray {
+  if (shapesEqual(x.shape, shape)) return x; // arrays are immutable: no copy needed
   const target = broadcastShapes("expand", x.shape, shape);
   if (!shapesEqual(target, shape)) {
     throw new ShapeError(`expand: cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}`);

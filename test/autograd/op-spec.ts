@@ -166,6 +166,7 @@ const primitives: OpSpec[] = [
   unaryRow("abs", "primitive", { kind: "offZero", high: 3 }, (x) => x.abs(), Math.abs),
   unaryRow("relu", "primitive", { kind: "offZero", high: 3 }, (x) => x.relu(), (v) => (v > 0 ? v : 0)),
   unaryRow("sigmoid", "primitive", A.real(8), (x) => x.sigmoid(), R.sigmoid),
+  unaryRow("softplus", "primitive", A.real(12), (x) => x.softplus(), R.softplus),
   unaryRow("tanh", "primitive", A.real(4), (x) => x.tanh(), Math.tanh),
   {
     name: "pow",
@@ -294,7 +295,6 @@ const composites: OpSpec[] = [
     R.reduce(x, axes, keepDims, (values) => R.sumOf(values) / values.length),
   ),
   unaryRow("square", "composite", A.real(), (x) => x.square(), (v) => v * v),
-  unaryRow("softplus", "composite", A.real(12), (x) => x.softplus(), R.softplus),
   unaryRow("logSigmoid", "composite", A.real(12), (x) => x.logSigmoid(), R.logSigmoid),
   reductionRow("logSumExp", "composite", A.real(), (x, axes, keepDims) => x.logSumExp(axes, keepDims), R.logSumExp),
   {
@@ -390,7 +390,6 @@ export const opSpecs: readonly OpSpec[] = [...primitives, ...composites];
 export const compositeNames = [
   "mean",
   "square",
-  "softplus",
   "logSigmoid",
   "logSumExp",
   "logSoftmax",

@@ -88,11 +88,13 @@ abstract class AdamBase extends Optimizer<AdamHyperParameters> {
     const decay = this.decoupled ? 1 - lr * weightDecay : 1; // AdamW: 1 - γ·λ
     const l2 = this.decoupled ? 0 : weightDecay; // Adam: λ
     const w = 1 - beta1;
+    // Weight decay first, in its own pass (rarely on, and kept out of the hot loop):
+    // AdamW shrinks θ_{t-1} by (1 - γ·λ); Adam adds λ·θ_{t-1} to the gradient.
+    if (decay !== 1) for (let i = 0; i < theta.length; i++) theta[i] = (theta[i] as number) * decay;
+    const gradient = l2 === 0 ? grad : Float64Array.from(grad, (g, i) => g + l2 * (theta[i] as number)); // g_t = ∇θ + λ·θ_{t-1}
     for (let i = 0; i < theta.length; i++) {
-      let p = theta[i] as number;
-      if (decay !== 1) theta[i] = p * decay; // θ_{t-1}·(1 - γ·λ)
-      p = theta[i] as number;
-      const g = l2 !== 0 ? (grad[i] as number) + l2 * p : (grad[i] as number); // g_t = ∇θ + λ·θ_{t-1}
+      const p = theta[i] as number;
+      const g = gradient[i] as number;
       // m_t = β1·m_{t-1} + (1 - β1)·g_t
       // NOTE: computed as torch's lerp(m, g, 1 - β1), which rounds slightly differently.
       const mPrev = m[i] as number;
