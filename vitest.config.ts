@@ -6,9 +6,10 @@ const exclude = ["test/fashion/**", "node_modules/**"];
 export default defineConfig({
   test: {
     testTimeout: 60_000,
+    hookTimeout: 120_000,
     projects: [
       // Default kernels: WebAssembly SIMD for float32 where available.
-      { test: { name: "default", include: ["test/**/*.test.ts"], exclude, testTimeout: 60_000 } },
+      { test: { name: "default", include: ["test/**/*.test.ts"], exclude, testTimeout: 60_000, hookTimeout: 120_000 } },
       // The same engine tests on the plain-JavaScript kernels.
       {
         test: {
@@ -16,6 +17,7 @@ export default defineConfig({
           include: ["test/{tensor,autograd,nn,vae}/**/*.test.ts"],
           setupFiles: ["test/support/js-kernels.ts"],
           testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
     ],

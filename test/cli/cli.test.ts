@@ -47,7 +47,7 @@ describe("elbo train", () => {
   let run: { status: number | null; stdout: string; stderr: string };
   beforeAll(() => {
     run = elbo("train", ...small, "--epochs", "3", "--out", "full");
-  });
+  }, 120_000);
 
   it("trains on the bundled digits to a stated test ELBO and logs every epoch", () => {
     expect(run.stderr).not.toMatch(/Error/);
