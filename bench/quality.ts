@@ -41,7 +41,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tensor } from "../src/autograd/index.js";
@@ -314,7 +314,13 @@ async function main(): Promise<void> {
   console.log(`# quality: pytorch/examples VAE recipe on ${options.data} (${splits.train.count} train / ${splits.test.count} test), ${options.epochs} epochs`);
   console.log(`# losses: −ELBO in nats per example (train: running average over the epoch's batches; test: one sampled z per example)`);
   console.log(`# s/epoch: wall-clock time of the training pass only (test pass excluded)`);
-  console.log(`# load average at start: ${load()}`);
+  console.log(`# load average at start: ${load()} (${availableParallelism()} cores)`);
+  const busy = (loadavg()[0] ?? 0) + options.threads > availableParallelism() + 0.5;
+  if (busy && options.only !== "ours") {
+    // NOTE: torch's OpenMP threads spin at barriers; when other processes hold the cores, an
+    // epoch can take 10-100x longer. The losses are unaffected, the peer's timings are not.
+    console.log(`# warning: load ${(loadavg()[0] ?? 0).toFixed(2)} + ${options.threads} torch threads exceed ${availableParallelism()} cores: torch's s/epoch will be inflated (see min)`);
+  }
 
   let ours: EpochResult[] = [];
   if (options.only !== "torch") {
@@ -337,8 +343,9 @@ async function main(): Promise<void> {
   console.log("");
   const lastOurs = ours[ours.length - 1];
   const lastTorch = torch.epochs[torch.epochs.length - 1];
-  if (lastOurs !== undefined) console.log(`ours:  median ${fmt(median(ours.map((r) => r.trainSeconds)))} s/epoch`);
-  if (lastTorch !== undefined) console.log(`torch: median ${fmt(median(torch.epochs.map((r) => r.trainSeconds)))} s/epoch (${options.threads} threads)`);
+  const seconds = (rs: EpochResult[]): string => `median ${fmt(median(rs.map((r) => r.trainSeconds)))} s/epoch, min ${fmt(Math.min(...rs.map((r) => r.trainSeconds)))}`;
+  if (lastOurs !== undefined) console.log(`ours:  ${seconds(ours)} (1 thread)`);
+  if (lastTorch !== undefined) console.log(`torch: ${seconds(torch.epochs)} (${options.threads} threads)`);
   if (lastOurs !== undefined && lastTorch !== undefined && lastOurs.epoch === lastTorch.epoch) {
     const gap = lastOurs.test - lastTorch.test;
     console.log(`final test loss, ours - torch: ${gap >= 0 ? "+" : ""}${fmt(gap, 3)} nats (${Math.abs(gap) <= 1 ? "within" : "NOT within"} 1 nat); train: ${fmt(lastOurs.train - lastTorch.train, 3)} nats`);
