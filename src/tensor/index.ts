@@ -7,3 +7,4 @@ export * from "./layout.js";
 export * from "./matmul.js";
 export { Generator, type GeneratorState } from "./random.js";
 export { setKernelPath, kernelPath, type KernelPath } from "./backend.js";
+export { createAdamArena, type AdamArena, type AdamScalars } from "./wasm/adam.js";

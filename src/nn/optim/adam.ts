@@ -15,7 +15,7 @@
  * `max_exp_avg_sq` (v̂, amsgrad only).
  */
 import type { Tensor } from "../../autograd/index.js";
-import type { TypedArray } from "../../tensor/index.js";
+import { createAdamArena, kernelPath, NDArray, type AdamArena, type AdamScalars, type TypedArray } from "../../tensor/index.js";
 import { Optimizer, type LearningRate, type ParameterState } from "./optimizer.js";
 
 export type AdamHyperParameters = {
@@ -51,6 +51,9 @@ const MAX_EXP_AVG_SQ = "max_exp_avg_sq";
 /** The update shared by Adam and AdamW; they differ only in how the weight decay enters. */
 abstract class AdamBase extends Optimizer<AdamHyperParameters> {
   protected abstract readonly decoupled: boolean;
+  /** The wasm path's moment buffers (float32 parameters): slots 3i, 3i+1, 3i+2 are m, v, v̂ of parameter i. */
+  private arena: { amsgrad: boolean; slots: AdamArena } | null = null;
+  private indexOf: Map<Tensor, number> | null = null;
 
   protected constructor(kind: string, params: Iterable<Tensor>, options: AdamOptions, defaultWeightDecay: number) {
     const [beta1, beta2] = options.betas ?? [0.9, 0.999];
@@ -76,18 +79,33 @@ abstract class AdamBase extends Optimizer<AdamHyperParameters> {
     return h.amsgrad ? [EXP_AVG, EXP_AVG_SQ, MAX_EXP_AVG_SQ] : [EXP_AVG, EXP_AVG_SQ];
   }
 
+  /** The scalars of step `state.step` (see the header). */
+  private scalars(state: ParameterState, lr: number): AdamScalars {
+    const { beta1, beta2, eps, weightDecay } = this.hyper;
+    const t = state.step;
+    return {
+      stepSize: lr / (1 - beta1 ** t), // γ / (1 - β1^t)
+      bc2Sqrt: Math.sqrt(1 - beta2 ** t), // √(1 - β2^t)
+      eps,
+      w: 1 - beta1,
+      beta2,
+      decay: this.decoupled ? 1 - lr * weightDecay : 1, // AdamW: 1 - γ·λ
+      l2: this.decoupled ? 0 : weightDecay, // Adam: λ
+    };
+  }
+
   protected update(param: Tensor, grad: TypedArray, state: ParameterState, lr: number): void {
-    const { beta1, beta2, eps, weightDecay, amsgrad } = this.hyper;
+    const s = this.scalars(state, lr);
+    if (param.data instanceof Float32Array && grad instanceof Float32Array && kernelPath() === "wasm") {
+      this.updateWasm(param, param.data, grad, state, s);
+      return;
+    }
+    const { beta2, eps, amsgrad } = this.hyper;
+    const { stepSize, bc2Sqrt, decay, l2, w } = s;
     const theta = param.data;
     const m = this.buffer(state, EXP_AVG, param);
     const v = this.buffer(state, EXP_AVG_SQ, param);
     const vMax = amsgrad ? this.buffer(state, MAX_EXP_AVG_SQ, param) : null;
-    const t = state.step;
-    const stepSize = lr / (1 - beta1 ** t); // γ / (1 - β1^t)
-    const bc2Sqrt = Math.sqrt(1 - beta2 ** t); // √(1 - β2^t)
-    const decay = this.decoupled ? 1 - lr * weightDecay : 1; // AdamW: 1 - γ·λ
-    const l2 = this.decoupled ? 0 : weightDecay; // Adam: λ
-    const w = 1 - beta1;
     // Weight decay first, in its own pass (rarely on, and kept out of the hot loop):
     // AdamW shrinks θ_{t-1} by (1 - γ·λ); Adam adds λ·θ_{t-1} to the gradient.
     if (decay !== 1) for (let i = 0; i < theta.length; i++) theta[i] = (theta[i] as number) * decay;
@@ -111,6 +129,32 @@ abstract class AdamBase extends Optimizer<AdamHyperParameters> {
       const denom = Math.sqrt(second) / bc2Sqrt + eps;
       theta[i] = p - stepSize * ((m[i] as number) / denom);
     }
+  }
+
+  /**
+   * The same update in float32 WebAssembly SIMD, over moment buffers resident in the arena. A
+   * buffer that is not its arena slot yet (first step, a loaded state dict) is copied in and
+   * replaced by the slot, so the state always shows the live values.
+   */
+  private updateWasm(param: Tensor, theta: Float32Array, grad: Float32Array, state: ParameterState, s: AdamScalars): void {
+    const { amsgrad } = this.hyper;
+    if (this.arena === null || this.arena.amsgrad !== amsgrad) {
+      const sizes = this.params.flatMap((p) => (p.dtype === "float32" ? [p.size, p.size, amsgrad ? p.size : 0] : [0, 0, 0]));
+      this.arena = { amsgrad, slots: createAdamArena(sizes) };
+    }
+    this.indexOf ??= new Map(this.params.map((p, i) => [p, i]));
+    const slots = this.arena.slots;
+    const base = 3 * (this.indexOf.get(param) as number);
+    const names = amsgrad ? [EXP_AVG, EXP_AVG_SQ, MAX_EXP_AVG_SQ] : [EXP_AVG, EXP_AVG_SQ];
+    names.forEach((name, k) => {
+      const slot = slots.slot(base + k);
+      const current = state.buffers.get(name);
+      if (current?.data === slot) return;
+      if (current) slot.set(current.data);
+      else slot.fill(0);
+      state.buffers.set(name, new NDArray(slot, param.shape));
+    });
+    slots.update(theta, grad, base, base + 1, amsgrad ? base + 2 : null, s);
   }
 }
 

@@ -194,6 +194,7 @@ export class FunctionBody {
   f32Add(): this { return this.op(0x92); }
   f32Sub(): this { return this.op(0x93); }
   f32Mul(): this { return this.op(0x94); }
+  f32Le(): this { return this.op(0x5f); }
 
   // SIMD (prefix 0xfd, then the opcode as u32 LEB128).
   v128Load(offset = 0): this { return this.simd(0x00, ...this.memarg(4, offset)); }

@@ -14,7 +14,7 @@ import { buildGemmModule, GEMM_SHAPE, KC_MAX, type GemmExports, type GemmShape }
 import { ModuleBuilder, ValType } from "./encoder.js";
 
 /** The WebAssembly JS API we use (typed here: the project's `lib` has no DOM). */
-interface WasmMemory {
+export interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(deltaPages: number): number;
 }
@@ -28,11 +28,23 @@ function wasmApi(): WasmApi | null {
   return (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly ?? null;
 }
 
+/** Compiles `bytes` synchronously into a module that can be instantiated many times. */
+export function compileModule(bytes: Uint8Array): object {
+  const api = wasmApi();
+  if (api === null) throw new Error("compileModule: this runtime has no WebAssembly");
+  return new api.Module(bytes);
+}
+
+/** Instantiates a compiled module (no imports) and returns its exports. */
+export function instantiateModule(module: object): Record<string, unknown> {
+  const api = wasmApi();
+  if (api === null) throw new Error("instantiateModule: this runtime has no WebAssembly");
+  return new api.Instance(module, {}).exports;
+}
+
 /** Compiles and instantiates `bytes` synchronously (no imports) and returns its exports. */
 export function instantiate(bytes: Uint8Array): Record<string, unknown> {
-  const api = wasmApi();
-  if (api === null) throw new Error("instantiate: this runtime has no WebAssembly");
-  return new api.Instance(new api.Module(bytes), {}).exports;
+  return instantiateModule(compileModule(bytes));
 }
 
 /** A module using SIMD: `(func (param f32) (result f32) local.get 0 f32x4.splat f32x4.extract_lane 3)`. */
