@@ -136,6 +136,18 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
+/** The source the run measured: `git describe` of the checkout, "+dirty" when src/ has edits. */
+function sourceVersion(): string {
+  const git = (args: string[]): string | null => {
+    const run = spawnSync("git", args, { cwd: HERE, encoding: "utf8", timeout: 10_000 });
+    return run.error === undefined && run.status === 0 ? run.stdout.trim() : null;
+  };
+  const head = git(["rev-parse", "--short", "HEAD"]);
+  if (head === null) return "unknown (no git)";
+  const dirty = git(["status", "--porcelain", "--", "../src"]);
+  return dirty === null ? head : dirty === "" ? head : `${head}+dirty (src/ has uncommitted changes)`;
+}
+
 function loadSplits(data: DataName): { train: Dataset; test: Dataset } {
   if (data === "fashion-mnist") return { train: loadDataset("fashion-mnist", "train"), test: loadDataset("fashion-mnist", "t10k") };
   return splitDataset(loadDataset("mnist"), 1000, new Generator(1));
@@ -314,6 +326,7 @@ async function main(): Promise<void> {
   console.log(`# quality: pytorch/examples VAE recipe on ${options.data} (${splits.train.count} train / ${splits.test.count} test), ${options.epochs} epochs`);
   console.log(`# losses: −ELBO in nats per example (train: running average over the epoch's batches; test: one sampled z per example)`);
   console.log(`# s/epoch: wall-clock time of the training pass only (test pass excluded)`);
+  console.log(`# source: ${sourceVersion()}`);
   console.log(`# load average at start: ${load()} (${availableParallelism()} cores)`);
   const busy = (loadavg()[0] ?? 0) + options.threads > availableParallelism() + 0.5;
   if (busy && options.only !== "ours") {
