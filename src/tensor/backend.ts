@@ -3,6 +3,7 @@
  * JavaScript ("js"). The JS kernels are the readable oracle; the wasm ones are the fast path
  * for float32 and give the same results up to float32 rounding. Float64 always runs in JS.
  */
+import { createWasmElementwise, type WasmElementwise } from "./wasm/elementwise.js";
 import { wasmKernels, type WasmKernels } from "./wasm/kernels.js";
 
 export type KernelPath = "wasm" | "js";
@@ -28,4 +29,19 @@ export function kernelPath(): KernelPath {
 /** The wasm kernels when they are the ones to use, else null. */
 export function activeWasmKernels(): WasmKernels | null {
   return requested === "js" ? null : wasmKernels();
+}
+
+let elementwise: WasmElementwise | null | undefined;
+
+/** The wasm elementwise kernels when the wasm kernels are the ones to use, else null. */
+export function activeWasmElementwise(): WasmElementwise | null {
+  if (activeWasmKernels() === null) return null;
+  if (elementwise === undefined) {
+    try {
+      elementwise = createWasmElementwise();
+    } catch {
+      elementwise = null;
+    }
+  }
+  return elementwise;
 }

@@ -4,18 +4,28 @@
  * Each op is a tight loop chosen once per call (or once per row when broadcasting), never a
  * closure per element. Equal shapes take a single flat loop.
  */
+import { activeWasmElementwise } from "./backend.js";
 import { allocate } from "./dtype.js";
 import type { TypedArray } from "./dtype.js";
+import type { WasmElementwise } from "./wasm/elementwise.js";
 import { checkSameDType, NDArray } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf } from "./shape.js";
 
 export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "relu" | "step" | "sigmoid" | "softplus" | "tanh" | "reciprocal" | "square";
+
+/** Below this many elements a wasm call costs more than the JS loop. */
+const WASM_MIN_SIZE = 256;
 
 /** `out[i] = op(x[i])`. `step` is the derivative of relu: 1 where x > 0, else 0. */
 export function unary(op: UnaryOp, x: NDArray): NDArray {
   const n = x.size;
   const src = x.data;
   const out = allocate(x.dtype, n);
+  const wasm = n >= WASM_MIN_SIZE && src instanceof Float32Array && out instanceof Float32Array ? activeWasmElementwise() : null;
+  if (wasm !== null && (op === "relu" || op === "step" || op === "neg")) {
+    wasm.unary(op, src as Float32Array, out as Float32Array);
+    return new NDArray(out, x.shape);
+  }
   switch (op) {
     case "neg":
       for (let i = 0; i < n; i++) out[i] = -(src[i] as number);
@@ -99,6 +109,12 @@ export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "
 /** `out = op(a, b)` with NumPy broadcasting. Comparisons give 1 where true and 0 where false. */
 export function binary(op: BinaryOp, a: NDArray, b: NDArray): NDArray {
   const dtype = checkSameDType(op, a, b);
+  const wasm = op === "add" || op === "sub" || op === "mul" ? wasmBinary(a, b) : null;
+  if (wasm !== null) {
+    const out = new Float32Array(a.size);
+    wasm.binary(op as "add" | "sub" | "mul", a.data as Float32Array, b.data as Float32Array, out);
+    return new NDArray(out, a.shape);
+  }
   if (shapesEqual(a.shape, b.shape)) {
     const out = allocate(dtype, a.size);
     applyRow(op, a.data, 0, 1, b.data, 0, 1, out, 0, a.size);
@@ -110,6 +126,17 @@ export function binary(op: BinaryOp, a: NDArray, b: NDArray): NDArray {
     applyRow(op, a.data, offsets[0] as number, steps[0] as number, b.data, offsets[1] as number, steps[1] as number, out, outOffset, length);
   });
   return new NDArray(out, shape);
+}
+
+/**
+ * The wasm kernels, when they apply to `a op b`: float32, large enough, and b of a's shape or a
+ * row block of whole f32x4s repeated over a's leading axes (a bias: [128,400] + [400]).
+ */
+function wasmBinary(a: NDArray, b: NDArray): WasmElementwise | null {
+  if (a.size < WASM_MIN_SIZE || !(a.data instanceof Float32Array) || b.rank > a.rank) return null;
+  const row = shapesEqual(a.shape.slice(a.rank - b.rank), b.shape);
+  if (!row || (b.size !== a.size && (b.size === 0 || b.size % 4 !== 0))) return null;
+  return activeWasmElementwise();
 }
 
 /**

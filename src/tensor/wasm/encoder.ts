@@ -222,6 +222,10 @@ export class FunctionBody {
   f32x4Div(): this { return this.simd(0xe7); }
   f32x4Max(): this { return this.simd(0xe9); }
   f32x4Sqrt(): this { return this.simd(0xe3); }
+  f32x4Neg(): this { return this.simd(0xe1); }
+  /** Lane-wise x > y: all ones where true, else zeros. */
+  f32x4Gt(): this { return this.simd(0x44); }
+  v128And(): this { return this.simd(0x4e); }
 
   /** The code-section entry: size, locals (run-length encoded by type), instructions, `end`. */
   encode(): number[] {
