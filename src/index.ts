@@ -19,3 +19,5 @@ export {
 export * as kernels from "./tensor/index.js";
 export * as nn from "./nn/index.js";
 export * as vae from "./vae/index.js";
+// The checkpoint format works on bytes, so a browser can read a checkpoint too.
+export { encodeSafetensors, decodeSafetensors, SafetensorsError, type DecodedSafetensors } from "./io/safetensors.js";

@@ -116,6 +116,11 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   return apply(ops.matmul, [a, b], options);
 }
 
+/** A copy in another dtype; the gradient is cast back to the input's dtype. */
+export function cast(x: Tensor, dtype: DType): Tensor {
+  return dtype === x.dtype ? x : apply(ops.cast, [x], dtype);
+}
+
 // ---- not differentiable: comparisons, argmax ----
 
 /** Elementwise comparison: 1 where true, 0 where false. The result never requires grad. */
@@ -129,11 +134,6 @@ export function argmax(x: Tensor, axis: number, keepDims = false): Tensor {
 }
 
 // ---- composites ----
-
-/** A copy in another dtype; the gradient is cast back to the input's dtype. */
-export function cast(x: Tensor, dtype: DType): Tensor {
-  return dtype === x.dtype ? x : apply(ops.cast, [x], dtype);
-}
 
 export function mean(x: Tensor, axes?: number | readonly number[], keepDims = false): Tensor {
   const resolved = normalizeAxes("mean", axes, x.shape);

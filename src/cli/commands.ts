@@ -9,7 +9,7 @@ import { iwaeBound } from "../vae/index.js";
 import { flagNumber, flagOptionalString, flagString, UsageError, type FlagSpec, type ParsedFlags } from "./args.js";
 import { interpolationPng, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
 import { loadRun, type LoadedRun } from "./run-folder.js";
-import { loadSplits } from "./train.js";
+import { loadSplits } from "./splits.js";
 import type { Dataset } from "../data/index.js";
 
 export interface Command {
@@ -17,6 +17,9 @@ export interface Command {
   flags: Record<string, FlagSpec>;
   run(flags: ParsedFlags, log: (line: string) => void): void;
 }
+
+/** Images × importance samples decoded at once by `score` (bounds its memory). */
+const SCORE_SAMPLES_PER_BATCH = 20_000;
 
 const runFlag: FlagSpec = { type: "string", default: "runs/latest", help: "run folder written by elbo train" };
 const dataFlag: FlagSpec = { type: "string", help: "dataset (default: the run's own, its test split)" };
@@ -78,7 +81,7 @@ export const commands: Record<string, Command> = {
       const run = loadRun(flagString(flags, "run"));
       const data = testSet(run, flags);
       const latent = run.config.model.latentSize;
-      const x = tensor(data.images, { shape: [data.count, run.config.model.inputSize] });
+      const x = tensor(data.images, { shape: [data.count, run.config.model.inputSize], dtype: run.model.dtype });
       const { mu, logVar } = noGrad(() => run.model.encode(x));
       const header = ["label", ...Array.from({ length: latent }, (_, d) => `mu${d}`), ...Array.from({ length: latent }, (_, d) => `logVar${d}`)];
       const lines = [header.join(",")];
@@ -110,10 +113,10 @@ export const commands: Record<string, Command> = {
       const generator = new Generator(flagNumber(flags, "seed"));
       const pixels = run.config.model.inputSize;
       const scores = new Float64Array(data.count);
-      const batch = Math.max(1, Math.floor(20_000 / k));
+      const batch = Math.max(1, Math.floor(SCORE_SAMPLES_PER_BATCH / k));
       for (let start = 0; start < data.count; start += batch) {
         const end = Math.min(start + batch, data.count);
-        const x = tensor(data.images.slice(start * pixels, end * pixels), { shape: [end - start, pixels] });
+        const x = tensor(data.images.slice(start * pixels, end * pixels), { shape: [end - start, pixels], dtype: run.model.dtype });
         scores.set(iwaeBound(run.model, x, k, { generator }).data, start);
       }
       const order = Array.from(scores.keys()).sort((a, b) => (scores[a] as number) - (scores[b] as number));

@@ -18,7 +18,7 @@ function grid(images: Tensor, dataset: { height: number; width: number }, cols: 
 
 /** Rows of originals, each followed by a row of their reconstructions (the mean of p(x|μ(x))). */
 export function reconstructionsPng(model: VAE, dataset: Dataset, count = 32, cols = 8): Uint8Array {
-  const originals = firstImagesSpread(dataset, Math.max(cols, count - (count % cols)), model).x;
+  const originals = evenlySpacedImages(dataset, Math.max(cols, count - (count % cols)), model).x;
   const reconstructions = model.reconstruct(originals);
   const rows: Tensor[] = [];
   for (let start = 0; start < (originals.shape[0] as number); start += cols) {
@@ -34,7 +34,7 @@ export function samplesPng(model: VAE, dataset: { height: number; width: number 
 
 /** One row per pair of test images: the path between their posterior means, decoded. */
 export function interpolationPng(model: VAE, dataset: Dataset, pairs = 8, steps = 10, mode: InterpolationMode = "linear"): Uint8Array {
-  const images = firstImagesSpread(dataset, 2 * pairs, model).x;
+  const images = evenlySpacedImages(dataset, 2 * pairs, model).x;
   const rows: Tensor[] = [];
   for (let p = 0; p + 1 < (images.shape[0] as number); p += 2) {
     rows.push(model.interpolate(images.slice([p], [p + 1]), images.slice([p + 1], [p + 2]), steps, { mode }));
@@ -44,7 +44,7 @@ export function interpolationPng(model: VAE, dataset: Dataset, pairs = 8, steps 
 
 /** The posterior means of (up to `count`) examples, projected to 2-D, coloured by label. */
 export function latentPng(model: VAE, dataset: Dataset, count = 2000, labelNames?: readonly string[]): Uint8Array {
-  const images = firstImagesSpread(dataset, count, model);
+  const images = evenlySpacedImages(dataset, count, model);
   const means = noGrad(() => model.encode(images.x).mu);
   const points = projectTo2D(means);
   const projected = model.latentSize > 2;
@@ -58,7 +58,7 @@ export function latentPng(model: VAE, dataset: Dataset, count = 2000, labelNames
 }
 
 /** Up to `count` examples spread evenly over the dataset (bundled MNIST is sorted by label). */
-function firstImagesSpread(dataset: Dataset, count: number, model: VAE): { x: Tensor; labels: Uint8Array } {
+function evenlySpacedImages(dataset: Dataset, count: number, model: VAE): { x: Tensor; labels: Uint8Array } {
   const n = Math.min(count, dataset.count);
   const pixels = dataset.height * dataset.width;
   const x = new Float32Array(n * pixels);

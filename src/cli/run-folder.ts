@@ -10,8 +10,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { readFileChecked, saveSafetensorsSync, writeFileAtomicSync } from "../io/files.js";
-import { decodeSafetensors } from "../io/safetensors.js";
+import { loadSafetensors, readFileChecked, saveSafetensorsSync, writeFileAtomicSync } from "../io/files.js";
 import { restoreCheckpoint, type Checkpoint } from "../nn/index.js";
 import { Generator } from "../tensor/index.js";
 import { VAE, type Likelihood } from "../vae/index.js";
@@ -20,7 +19,6 @@ export const CONFIG_FILE = "config.json";
 export const CHECKPOINT_FILE = "model.safetensors";
 export const METRICS_FILE = "metrics.json";
 const MAX_JSON_BYTES = 16 << 20;
-const MAX_CHECKPOINT_BYTES = 1 << 30;
 
 export interface ModelConfig {
   inputSize: number;
@@ -51,7 +49,9 @@ export interface RunConfig {
 
 export interface EpochMetrics {
   epoch: number;
+  /** Optimizer steps taken by the end of the epoch. */
   step: number;
+  /** The KL weight β of the epoch's last step (below the target during warm-up). */
   beta: number;
   trainElbo: number;
   trainReconstruction: number;
@@ -100,8 +100,52 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
   if (model.height * model.width !== model.inputSize) throw bad("model.height × model.width must equal model.inputSize");
   if (!Array.isArray(model.hiddenSizes) || !model.hiddenSizes.every(isPositiveInteger)) throw bad("model.hiddenSizes must be a list of positive integers");
   if (model.likelihood !== "bernoulli" && model.likelihood !== "gaussian") throw bad('model.likelihood must be "bernoulli" or "gaussian"');
-  if (typeof config.training !== "object" || config.training === null) throw bad("missing training settings");
+  const training = config.training;
+  if (typeof training !== "object" || training === null) throw bad("missing training settings");
+  if (typeof training.data !== "string") throw bad("training.data must be a string");
+  for (const key of ["epochs", "batchSize", "testSize"] as const) {
+    if (!isPositiveInteger(training[key])) throw bad(`training.${key} must be a positive integer`);
+  }
+  for (const key of ["warmupSteps", "seed"] as const) {
+    if (!Number.isSafeInteger(training[key]) || training[key] < 0) throw bad(`training.${key} must be a non-negative integer`);
+  }
+  for (const key of ["lr", "beta"] as const) {
+    if (typeof training[key] !== "number" || !Number.isFinite(training[key]) || training[key] < 0) throw bad(`training.${key} must be a finite number ≥ 0`);
+  }
+  if (!["none", "static", "dynamic"].includes(training.binarize)) throw bad('training.binarize must be "none", "static" or "dynamic"');
   return config as RunConfig;
+}
+
+/** Where a checkpoint stands: the epoch it finished and the optimizer steps taken. */
+export interface Progress {
+  epoch: number;
+  step: number;
+}
+
+/** Read the epoch and step a checkpoint's metadata records, naming the file when they are bad. */
+export function checkpointProgress(metadata: Readonly<Record<string, string>>, source: string): Progress {
+  const read = (key: string): number => {
+    const value = Number(metadata[key]);
+    if (metadata[key] === undefined || !Number.isSafeInteger(value) || value < 0) {
+      throw new Error(`${source}: metadata "${key}" must be a non-negative integer, got ${JSON.stringify(metadata[key])}`);
+    }
+    return value;
+  };
+  return { epoch: read("epoch"), step: read("step") };
+}
+
+/**
+ * The metrics of the epochs up to `epoch` from metrics.json (none when the file is missing: a run
+ * killed before its first metrics were written). Each entry must be an object with a numeric epoch.
+ */
+export function readMetrics(dir: string, epoch: number): EpochMetrics[] {
+  const path = join(dir, METRICS_FILE);
+  if (!existsSync(path)) return [];
+  const value = readJson(path);
+  if (!Array.isArray(value) || !value.every((m) => typeof m === "object" && m !== null && Number.isInteger((m as EpochMetrics).epoch))) {
+    throw new Error(`${path}: expected a list of per-epoch metrics, each with an integer "epoch"`);
+  }
+  return (value as EpochMetrics[]).filter((m) => m.epoch <= epoch);
 }
 
 export function buildModel(config: ModelConfig, seed: number): VAE {
@@ -115,8 +159,7 @@ export function buildModel(config: ModelConfig, seed: number): VAE {
 }
 
 export function readCheckpoint(dir: string): Checkpoint {
-  const path = join(dir, CHECKPOINT_FILE);
-  return decodeSafetensors(readFileChecked(path, MAX_CHECKPOINT_BYTES), path);
+  return loadSafetensors(join(dir, CHECKPOINT_FILE));
 }
 
 export function writeCheckpoint(dir: string, checkpoint: Checkpoint): void {

@@ -2,17 +2,19 @@
  * `elbo train`: train a VAE on a dataset, checkpointing every epoch into a run folder, then
  * write the pictures. `--resume` continues a run from its last checkpoint, bit-identically.
  */
-import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { loadDataset, splitDataset, binarizeDataset, FASHION_MNIST_CLASSES, type Dataset } from "../data/index.js";
+import { batchCount, binarizeDataset, FASHION_MNIST_CLASSES, type Dataset } from "../data/index.js";
+import { loadSplits } from "./splits.js";
 import { Adam, captureCheckpoint, restoreCheckpoint } from "../nn/index.js";
-import { Generator } from "../tensor/index.js";
+import { Generator, kernelPath } from "../tensor/index.js";
 import { evaluate, klWarmup, trainEpoch, type VAE } from "../vae/index.js";
 import type { FlagSpec, ParsedFlags } from "./args.js";
 import { flagBoolean, flagInts, flagNumber, flagString, UsageError } from "./args.js";
 import { curvesPng, interpolationPng, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
 import {
   buildModel,
+  checkpointProgress,
+  CHECKPOINT_FILE,
   CONFIG_FILE,
   ensureDir,
   hasCheckpoint,
@@ -20,9 +22,11 @@ import {
   parseRunConfig,
   readCheckpoint,
   readJson,
+  readMetrics,
   writeCheckpoint,
   writeJson,
   type EpochMetrics,
+  type Progress,
   type RunConfig,
 } from "./run-folder.js";
 import { writeFileAtomicSync } from "../io/files.js";
@@ -44,16 +48,6 @@ export const trainFlags: Record<string, FlagSpec> = {
   out: { type: "string", default: "runs/latest", help: "run folder for the checkpoint, metrics and pictures" },
   resume: { type: "boolean", default: false, help: "continue the run in --out from its last checkpoint" },
 };
-
-/** Train and test sets for a data spec: the file's own test split, or a seeded hold-out. */
-export function loadSplits(spec: string, testSize: number, seed: number): { train: Dataset; test: Dataset } {
-  const train = loadDataset(spec);
-  const isDirectory = spec !== "mnist" && spec !== "fashion-mnist";
-  const hasTestFile = spec === "fashion-mnist" || (isDirectory && existsSync(spec) && readdirSync(spec).some((f) => f.startsWith("t10k-images")));
-  if (hasTestFile) return { train, test: loadDataset(spec, "t10k") };
-  if (testSize >= train.count) throw new UsageError(`--test-size ${testSize} leaves no training data (${train.count} examples)`);
-  return splitDataset(train, testSize, new Generator(seed + 1));
-}
 
 function configFromFlags(flags: ParsedFlags, dataset: Dataset): RunConfig {
   return {
@@ -80,11 +74,11 @@ function configFromFlags(flags: ParsedFlags, dataset: Dataset): RunConfig {
   };
 }
 
-function writePictures(dir: string, model: VAE, test: Dataset, metrics: readonly EpochMetrics[], data: string): string[] {
+function writePictures(dir: string, model: VAE, test: Dataset, metrics: readonly EpochMetrics[], data: string, seed: number): string[] {
   const labelNames = data === "fashion-mnist" ? FASHION_MNIST_CLASSES : undefined;
   const pictures: [string, () => Uint8Array][] = [
     ["reconstructions.png", () => reconstructionsPng(model, test)],
-    ["samples.png", () => samplesPng(model, test)],
+    ["samples.png", () => samplesPng(model, test, 64, seed)],
     ["interpolation.png", () => interpolationPng(model, test)],
     ["latent.png", () => latentPng(model, test, 2000, labelNames)],
     ["curves.png", () => curvesPng(metrics)],
@@ -110,48 +104,54 @@ export function runTrain(flags: ParsedFlags, log: (line: string) => void, stream
   const config: RunConfig = saved
     ? { ...saved, training: { ...saved.training, epochs: flagNumber(flags, "epochs") } }
     : configFromFlags(flags, train);
-  const t = config.training;
-  if (t.binarize === "static") {
+  const training = config.training;
+  if (training.binarize === "static") {
     train = binarizeDataset(train);
     test = binarizeDataset(test);
   }
 
-  const model = buildModel(config.model, t.seed);
-  const optimizer = new Adam(model.parameters(), { lr: t.lr });
-  const generator = new Generator(t.seed + 2);
+  const model = buildModel(config.model, training.seed);
+  const optimizer = new Adam(model.parameters(), { lr: training.lr });
+  const generator = new Generator(training.seed + 2);
   let metrics: EpochMetrics[] = [];
-  let step = 0;
+  let done: Progress = { epoch: 0, step: 0 };
   if (saved) {
-    const extra = restoreCheckpoint(readCheckpoint(dir), { model, optimizer, generator });
-    metrics = (readJson(join(dir, METRICS_FILE)) as EpochMetrics[]).filter((m) => m.epoch <= Number(extra.epoch));
-    step = Number(extra.step);
-    log(`Resuming ${dir} after epoch ${extra.epoch} (step ${step})`);
+    const checkpoint = readCheckpoint(dir);
+    done = checkpointProgress(checkpoint.metadata, join(dir, CHECKPOINT_FILE));
+    restoreCheckpoint(checkpoint, { model, optimizer, generator });
+    metrics = readMetrics(dir, done.epoch);
+    const savedPath = checkpoint.metadata.kernels;
+    if (savedPath !== undefined && savedPath !== kernelPath()) {
+      log(`Note: this run was trained with the ${savedPath} kernels and continues with the ${kernelPath()} ones; results match up to float32 rounding, not bit for bit`);
+    }
+    log(`Resuming ${dir} after epoch ${done.epoch} (step ${done.step})`);
   }
   ensureDir(dir);
   writeJson(join(dir, CONFIG_FILE), config);
   log(`Training a ${config.model.inputSize}-${config.model.hiddenSizes.join("-")}-${config.model.latentSize} VAE (${model.parameterCount().toLocaleString("en-US")} parameters) on ${train.count} ${dataSpec} examples, testing on ${test.count}`);
 
-  const beta = (s: number): number => klWarmup(s, t.warmupSteps, t.beta);
-  const stepsPerEpoch = Math.ceil(train.count / t.batchSize);
-  for (let epoch = metrics.length + 1; epoch <= t.epochs; epoch++) {
-    const progress = new ProgressReporter(stream, { epoch, epochs: t.epochs, totalSteps: stepsPerEpoch });
+  const beta = (s: number): number => klWarmup(s, training.warmupSteps, training.beta);
+  const stepsPerEpoch = batchCount(train.count, training.batchSize);
+  let step = done.step;
+  for (let epoch = done.epoch + 1; epoch <= training.epochs; epoch++) {
+    const progress = new ProgressReporter(stream, { epoch, epochs: training.epochs, totalSteps: stepsPerEpoch });
     const started = performance.now();
     const trained = trainEpoch(model, optimizer, train, {
-      batchSize: t.batchSize,
+      batchSize: training.batchSize,
       generator,
       beta,
       startStep: step,
-      binarize: t.binarize,
+      binarize: training.binarize,
       onStep: (info) => progress.update(info.epochStep, info.batchSize, info.elbo),
     });
     const seconds = (performance.now() - started) / 1000;
     step += trained.steps;
-    const tested = evaluate(model, test, { batchSize: 1000, generator: new Generator(t.seed + 3 + epoch), binarize: t.binarize });
+    const tested = evaluate(model, test, { batchSize: 1000, generator: new Generator(training.seed + 3 + epoch), binarize: training.binarize });
     progress.finish();
     const entry: EpochMetrics = {
       epoch,
       step,
-      beta: beta(step),
+      beta: beta(step - 1),
       trainElbo: trained.elbo,
       trainReconstruction: trained.reconstruction,
       trainKl: trained.kl,
@@ -163,14 +163,16 @@ export function runTrain(flags: ParsedFlags, log: (line: string) => void, stream
       examplesPerSecond: train.count / seconds,
     };
     metrics.push(entry);
-    writeCheckpoint(dir, captureCheckpoint({ model, optimizer, generator, metadata: { epoch: String(epoch), step: String(step) } }));
+    // Metrics first: resume trusts the checkpoint and drops metrics of any later epoch.
     writeJson(join(dir, METRICS_FILE), metrics);
+    const metadata = { epoch: String(epoch), step: String(step), kernels: kernelPath() };
+    writeCheckpoint(dir, captureCheckpoint({ model, optimizer, generator, metadata }));
     log(
-      `epoch ${epoch}/${t.epochs}: train ELBO ${entry.trainElbo.toFixed(2)}, test ELBO ${entry.testElbo.toFixed(2)} ` +
+      `epoch ${epoch}/${training.epochs}: train ELBO ${entry.trainElbo.toFixed(2)}, test ELBO ${entry.testElbo.toFixed(2)} ` +
         `(reconstruction ${entry.testReconstruction.toFixed(2)}, KL ${entry.testKl.toFixed(2)}), ` +
         `${entry.activeUnits} active units, ${Math.round(entry.examplesPerSecond)} examples/s`,
     );
   }
-  const written = writePictures(dir, model, test, metrics, t.data);
-  log(`Wrote ${dir}/{${[CONFIG_FILE, "model.safetensors", METRICS_FILE, ...written].join(",")}}`);
+  const written = writePictures(dir, model, test, metrics, training.data, training.seed);
+  log(`Wrote ${dir}/{${[CONFIG_FILE, CHECKPOINT_FILE, METRICS_FILE, ...written].join(",")}}`);
 }

@@ -36,7 +36,7 @@ export class Sigmoid extends Layer {
   }
 }
 
-/** tanh(x) = 2σ(2x) - 1. */
+/** tanh(x) = (eˣ - e⁻ˣ) / (eˣ + e⁻ˣ), the primitive `Tensor.tanh`. */
 export class Tanh extends Layer {
   forward(x: Tensor): Tensor {
     return tanh(x);

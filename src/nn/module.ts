@@ -35,7 +35,7 @@ export abstract class Module {
    * differentiates a model with respect to its parameters.
    */
   withParameters<T>(replacements: ReadonlyMap<string, Tensor>, fn: () => T): T {
-    const swaps: { owner: Module; name: string; original: Tensor }[] = [];
+    const swaps: { owner: Module; name: string; original: Tensor; replacement: Tensor }[] = [];
     for (const [path, replacement] of replacements) {
       const parts = path.split(".");
       const name = parts.pop() as string;
@@ -50,9 +50,9 @@ export abstract class Module {
       if (!shapesEqual(original.shape, replacement.shape)) {
         throw new Error(`withParameters: "${path}" has shape ${formatShape(original.shape)}, replacement ${formatShape(replacement.shape)}`);
       }
-      swaps.push({ owner, name, original });
+      swaps.push({ owner, name, original, replacement });
     }
-    swaps.forEach(({ owner, name }, i) => owner.ownParameters.set(name, [...replacements.values()][i] as Tensor));
+    for (const { owner, name, replacement } of swaps) owner.ownParameters.set(name, replacement);
     try {
       return fn();
     } finally {

@@ -6,15 +6,15 @@
  * Every term is in nats per example: summed over pixels and latent dimensions, averaged over
  * the batch. The loss to minimize is the β-weighted negative, −(reconstruction − β·KL).
  */
-import type { Tensor } from "../autograd/index.js";
-import { Generator } from "../tensor/index.js";
-import { gaussianKLPerDimension, reparameterize, sampleEpsilon } from "./gaussian.js";
-import type { VAE } from "./model.js";
+import { defaultGenerator, type Tensor } from "../autograd/index.js";
+import type { Generator } from "../tensor/index.js";
+import { checkEpsilon, gaussianKLPerDimension, reparameterize, sampleEpsilon } from "./gaussian.js";
+import type { Posterior, VAE } from "./model.js";
 
 export interface ElboOptions {
   /** Weight of the KL term in the loss (β-VAE). Default 1. */
   beta?: number;
-  /** Draws ε. Default: a generator seeded with 0. */
+  /** Draws ε. Default: the shared `defaultGenerator` (reseed it with `manualSeed`). */
   generator?: Generator;
   /** A fixed ε ([batch, latent]) instead of a draw: for gradient checks. */
   eps?: Tensor;
@@ -31,6 +31,8 @@ export interface ElboTerms {
   kl: Tensor;
   /** The KL of each latent dimension, [latent]: where the information goes. */
   klPerDimension: Tensor;
+  /** The encoder's q(z|x) for the batch, as computed on the way. */
+  posterior: Posterior;
 }
 
 /**
@@ -44,7 +46,8 @@ export function elbo(model: VAE, x: Tensor, options: ElboOptions = {}): ElboTerm
   const beta = options.beta ?? 1;
   if (!Number.isFinite(beta) || beta < 0) throw new RangeError(`elbo: beta must be a finite number ≥ 0, got ${beta}`);
   const { mu, logVar } = model.encode(x);
-  const eps = options.eps ?? sampleEpsilon(mu.shape, options.generator ?? new Generator(0), mu.dtype);
+  const eps = options.eps ?? sampleEpsilon(mu.shape, options.generator ?? defaultGenerator, mu.dtype);
+  checkEpsilon("elbo", eps, mu.shape);
   const z = reparameterize(mu, logVar, eps);
   const reconstruction = model.logLikelihood(model.decode(z), x).mean();
   const klPerDimension = gaussianKLPerDimension(mu, logVar).mean(0);
@@ -55,6 +58,7 @@ export function elbo(model: VAE, x: Tensor, options: ElboOptions = {}): ElboTerm
     reconstruction,
     kl,
     klPerDimension,
+    posterior: { mu, logVar },
   };
 }
 

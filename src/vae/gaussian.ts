@@ -4,9 +4,16 @@
  * Equations are numbered as in docs/elbo.md.
  */
 import { full, type Tensor } from "../autograd/index.js";
-import type { DType, Generator, Shape } from "../tensor/index.js";
+import { formatShape, shapesEqual, ShapeError, type DType, type Generator, type Shape } from "../tensor/index.js";
 
 const LOG_2PI = Math.log(2 * Math.PI);
+
+/** Throw unless a given ε has the shape the sample needs, naming the function and both shapes. */
+export function checkEpsilon(op: string, eps: Tensor, shape: Shape): void {
+  if (!shapesEqual(eps.shape, shape)) {
+    throw new ShapeError(`${op}: eps has shape ${formatShape(eps.shape)}, expected ${formatShape(shape)}`);
+  }
+}
 
 /**
  * Draw ε ~ N(0, I) as a constant leaf (it never requires grad): the randomness of the sample,

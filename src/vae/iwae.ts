@@ -6,9 +6,9 @@
  * L_1 is the ELBO, L_k ≤ L_{k+1}, and L_k → log p(x) as k grows, so it estimates the
  * log-likelihood of the data (density estimation, outlier scores).
  */
-import { noGrad, type Tensor } from "../autograd/index.js";
-import { Generator } from "../tensor/index.js";
-import { gaussianLogDensity, reparameterize, sampleEpsilon, standardNormalLogDensity } from "./gaussian.js";
+import { defaultGenerator, noGrad, type Tensor } from "../autograd/index.js";
+import type { Generator } from "../tensor/index.js";
+import { checkEpsilon, gaussianLogDensity, reparameterize, sampleEpsilon, standardNormalLogDensity } from "./gaussian.js";
 import type { VAE } from "./model.js";
 
 export interface IwaeOptions {
@@ -26,7 +26,8 @@ export function iwaeBound(model: VAE, x: Tensor, k: number, options: IwaeOptions
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`iwaeBound: k must be a positive integer, got ${k}`);
   return noGrad(() => {
     const { mu, logVar } = model.encode(x);
-    const eps = options.eps ?? sampleEpsilon([k, ...mu.shape], options.generator ?? new Generator(0), mu.dtype);
+    const eps = options.eps ?? sampleEpsilon([k, ...mu.shape], options.generator ?? defaultGenerator, mu.dtype);
+    checkEpsilon("iwaeBound", eps, [k, ...mu.shape]);
     const z = reparameterize(mu, logVar, eps); // [k, batch, latent]
     const logLikelihood = model.logLikelihood(model.decode(z), x); // [k, batch]
     const logPrior = standardNormalLogDensity(z);

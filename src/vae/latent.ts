@@ -1,6 +1,6 @@
 /** Tools on the latent space: interpolation paths and the number of active units. */
 import { noGrad, tensor, type Tensor } from "../autograd/index.js";
-import { NDArray } from "../tensor/index.js";
+import { formatShape, NDArray, ShapeError } from "../tensor/index.js";
 
 export type InterpolationMode = "linear" | "slerp";
 
@@ -11,9 +11,9 @@ export type InterpolationMode = "linear" | "slerp";
  * Falls back to linear when the two are (anti)parallel.
  */
 export function interpolateLatents(za: Tensor, zb: Tensor, steps: number, mode: InterpolationMode = "linear"): Tensor {
-  if (!Number.isInteger(steps) || steps < 2) throw new RangeError(`interpolate: steps must be an integer ≥ 2, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 2) throw new RangeError(`interpolateLatents: steps must be an integer ≥ 2, got ${steps}`);
   if (za.rank !== 1 || zb.rank !== 1 || za.size !== zb.size) {
-    throw new RangeError(`interpolate: endpoints must be two vectors of one length, got [${za.shape.join(",")}] and [${zb.shape.join(",")}]`);
+    throw new RangeError(`interpolateLatents: endpoints must be two vectors of one length, got [${za.shape.join(",")}] and [${zb.shape.join(",")}]`);
   }
   const a = za.data;
   const b = zb.data;
@@ -37,6 +37,11 @@ export function interpolateLatents(za: Tensor, zb: Tensor, steps: number, mode: 
   return tensor(out);
 }
 
+/** Throw unless `points` is a [examples, latent] matrix, naming the function and the shape. */
+function checkMatrix(op: string, points: Tensor): void {
+  if (points.rank !== 2) throw new ShapeError(`${op}: expected [examples, latent], got shape ${formatShape(points.shape)}`);
+}
+
 export interface ActiveUnits {
   /** Dimensions whose posterior mean varies across the data by more than the threshold. */
   count: number;
@@ -49,6 +54,7 @@ export interface ActiveUnits {
  * (0.01). `mu` holds the posterior means of many examples, [examples, latent].
  */
 export function activeUnits(mu: Tensor, threshold = 0.01): ActiveUnits {
+  checkMatrix("activeUnits", mu);
   return noGrad(() => {
     const [examples, latent] = mu.shape as [number, number];
     const variances: number[] = [];
@@ -70,6 +76,7 @@ export function activeUnits(mu: Tensor, threshold = 0.01): ActiveUnits {
  * The components come from power iteration on the covariance matrix, with deflation.
  */
 export function projectTo2D(points: Tensor): [number, number][] {
+  checkMatrix("projectTo2D", points);
   const [examples, latent] = points.shape as [number, number];
   const data = points.data;
   if (latent === 2 || latent === 1) {

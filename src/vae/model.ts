@@ -3,9 +3,9 @@
  * log-variance head, a standard normal prior p(z) = N(0, I), and a decoder p(x|z) that is
  * Bernoulli (pixels in [0, 1], output logits) or Gaussian (output means).
  */
-import { full, noGrad, randn, type Tensor } from "../autograd/index.js";
+import { defaultGenerator, full, noGrad, randn, type Tensor } from "../autograd/index.js";
 import { Layer, Linear, Module, ReLU, Sequential } from "../nn/index.js";
-import { DEFAULT_DTYPE, Generator, type DType } from "../tensor/index.js";
+import { DEFAULT_DTYPE, type DType, type Generator } from "../tensor/index.js";
 import { boundLogVar } from "./gaussian.js";
 import { bernoulliLogLikelihood, gaussianLogLikelihood } from "./likelihood.js";
 import { interpolateLatents, type InterpolationMode } from "./latent.js";
@@ -27,7 +27,7 @@ export interface VAEConfig {
    */
   outputLogVar?: number | "learned";
   dtype?: DType;
-  /** Initializes the weights. Default: a generator seeded with 0. */
+  /** Initializes the weights. Default: the shared `defaultGenerator` (reseed it with `manualSeed`). */
   generator?: Generator;
 }
 
@@ -74,7 +74,7 @@ export class VAE extends Module {
     for (const size of [this.inputSize, this.latentSize, ...this.hiddenSizes]) {
       if (!Number.isInteger(size) || size <= 0) throw new RangeError(`VAE: layer sizes must be positive integers, got ${size}`);
     }
-    const options = { dtype: this.dtype, generator: config.generator ?? new Generator(0) };
+    const options = { dtype: this.dtype, generator: config.generator ?? defaultGenerator };
     const lastHidden = this.hiddenSizes[this.hiddenSizes.length - 1] ?? this.inputSize;
     this.encoder = this.registerModule("encoder", hiddenStack([this.inputSize, ...this.hiddenSizes], options));
     this.meanHead = this.registerModule("meanHead", new Linear(lastHidden, this.latentSize, options));
@@ -112,7 +112,7 @@ export class VAE extends Module {
   logLikelihood(decoded: Tensor, x: Tensor): Tensor {
     return this.likelihood === "bernoulli"
       ? bernoulliLogLikelihood(decoded, x)
-      : gaussianLogLikelihood(decoded, x, this.outputLogVar);
+      : gaussianLogLikelihood(decoded, x, boundLogVar(this.outputLogVar));
   }
 
   /** The mean of p(x|z): pixel probabilities σ(logits) for Bernoulli, the means for Gaussian. */
@@ -123,7 +123,7 @@ export class VAE extends Module {
 
   /** n new examples: z ~ p(z) = N(0, I), then the mean of p(x|z). [n, inputSize]. */
   sample(n: number, options: { generator?: Generator } = {}): Tensor {
-    return noGrad(() => this.decodeMean(randn([n, this.latentSize], { dtype: this.dtype, generator: options.generator ?? new Generator(0) })));
+    return noGrad(() => this.decodeMean(randn([n, this.latentSize], { dtype: this.dtype, generator: options.generator ?? defaultGenerator })));
   }
 
   /** Reconstructions: the mean of p(x | z = μ(x)). */

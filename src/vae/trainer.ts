@@ -4,9 +4,9 @@
  */
 import { concat, noGrad, tensor, type Tensor } from "../autograd/index.js";
 import type { Optimizer } from "../nn/index.js";
-import { binarizeDynamic, orderedBatches, pixelsOf, shuffledBatches, type BinarizeMode, type Dataset } from "../data/dataset.js";
+import { batchCount, binarizeDynamic, orderedBatches, pixelsOf, shuffledBatches, type Batch, type BinarizeMode, type Dataset } from "../data/dataset.js";
 import type { Generator } from "../tensor/index.js";
-import { elbo } from "./elbo.js";
+import { elbo, type ElboTerms } from "./elbo.js";
 import { activeUnits } from "./latent.js";
 import type { VAE } from "./model.js";
 
@@ -42,40 +42,51 @@ export interface EpochOptions {
   onStep?: (info: StepInfo) => void;
 }
 
-/** Turn a batch's pixels into a [batch, pixels] tensor in the model's dtype. */
-function batchTensor(images: Float32Array, size: number, pixels: number, model: VAE): Tensor {
-  return tensor(images, { shape: [size, pixels], dtype: model.dtype });
+/** A batch as a [batch, pixels] tensor in the model's dtype, binarized afresh when asked. */
+function batchTensor(batch: Batch, pixels: number, model: VAE, binarize: BinarizeMode | "none" | undefined, generator: Generator): Tensor {
+  const images = binarize === "dynamic" ? binarizeDynamic(batch.images, generator) : batch.images;
+  return tensor(images, { shape: [batch.size, pixels], dtype: model.dtype });
+}
+
+/** Sums of the batch averages, weighted by batch size, turned into dataset averages. */
+class ElboTotals {
+  private sums = { elbo: 0, reconstruction: 0, kl: 0 };
+  private count = 0;
+
+  add(terms: ElboTerms, size: number): number {
+    const batchElbo = terms.elbo.item();
+    this.sums.elbo += batchElbo * size;
+    this.sums.reconstruction += terms.reconstruction.item() * size;
+    this.sums.kl += terms.kl.item() * size;
+    this.count += size;
+    return batchElbo;
+  }
+
+  averages(): ElboAverages {
+    return { elbo: this.sums.elbo / this.count, reconstruction: this.sums.reconstruction / this.count, kl: this.sums.kl / this.count };
+  }
 }
 
 /** One pass over `dataset` in shuffled batches: forward, backward, optimizer step per batch. */
 export function trainEpoch(model: VAE, optimizer: Optimizer, dataset: Dataset, options: EpochOptions): ElboAverages & { steps: number } {
   model.train();
   const pixels = pixelsOf(dataset);
-  const epochSteps = Math.ceil(dataset.count / options.batchSize);
-  const totals = { elbo: 0, reconstruction: 0, kl: 0 };
+  const epochSteps = batchCount(dataset.count, options.batchSize);
+  const totals = new ElboTotals();
   let step = options.startStep;
   let epochStep = 0;
   for (const batch of shuffledBatches(dataset, options.batchSize, options.generator)) {
-    const images = options.binarize === "dynamic" ? binarizeDynamic(batch.images, options.generator) : batch.images;
-    const x = batchTensor(images, batch.size, pixels, model);
+    const x = batchTensor(batch, pixels, model, options.binarize, options.generator);
     optimizer.zeroGrad();
     const terms = elbo(model, x, { beta: options.beta(step), generator: options.generator });
     terms.loss.backward();
     optimizer.step();
     step++;
     epochStep++;
-    const batchElbo = terms.elbo.item();
-    totals.elbo += batchElbo * batch.size;
-    totals.reconstruction += terms.reconstruction.item() * batch.size;
-    totals.kl += terms.kl.item() * batch.size;
+    const batchElbo = totals.add(terms, batch.size);
     options.onStep?.({ step, epochStep, epochSteps, batchSize: batch.size, elbo: batchElbo });
   }
-  return {
-    elbo: totals.elbo / dataset.count,
-    reconstruction: totals.reconstruction / dataset.count,
-    kl: totals.kl / dataset.count,
-    steps: epochStep,
-  };
+  return { ...totals.averages(), steps: epochStep };
 }
 
 export interface Evaluation extends ElboAverages {
@@ -90,23 +101,17 @@ export interface Evaluation extends ElboAverages {
 export function evaluate(model: VAE, dataset: Dataset, options: { batchSize: number; generator: Generator; binarize?: BinarizeMode | "none" }): Evaluation {
   model.eval();
   const pixels = pixelsOf(dataset);
-  const totals = { elbo: 0, reconstruction: 0, kl: 0 };
+  const totals = new ElboTotals();
   const means: Tensor[] = [];
   noGrad(() => {
     for (const batch of orderedBatches(dataset, options.batchSize)) {
-      const images = options.binarize === "dynamic" ? binarizeDynamic(batch.images, options.generator) : batch.images;
-      const x = batchTensor(images, batch.size, pixels, model);
-      const terms = elbo(model, x, { generator: options.generator });
-      totals.elbo += terms.elbo.item() * batch.size;
-      totals.reconstruction += terms.reconstruction.item() * batch.size;
-      totals.kl += terms.kl.item() * batch.size;
-      means.push(model.encode(x).mu);
+      const terms = elbo(model, batchTensor(batch, pixels, model, options.binarize, options.generator), { generator: options.generator });
+      totals.add(terms, batch.size);
+      means.push(terms.posterior.mu);
     }
   });
   return {
-    elbo: totals.elbo / dataset.count,
-    reconstruction: totals.reconstruction / dataset.count,
-    kl: totals.kl / dataset.count,
+    ...totals.averages(),
     activeUnits: means.length === 0 ? 0 : activeUnits(concat(means, 0)).count,
   };
 }

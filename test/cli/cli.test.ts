@@ -79,10 +79,18 @@ describe("elbo train", () => {
 
   it("resumes from its checkpoint bit-identically to an uninterrupted run", () => {
     expect(elbo("train", ...small, "--epochs", "2", "--out", "resumed").status).toBe(0);
+    // As if killed after writing epoch 3's metrics but before its checkpoint: resume trusts the
+    // checkpoint (epoch 2), drops the orphan metrics row and trains epoch 3 again.
+    const metricsPath = join(work, "resumed", "metrics.json");
+    const two = JSON.parse(readFileSync(metricsPath, "utf8")) as { epoch: number }[];
+    writeFileSync(metricsPath, JSON.stringify([...two, { ...two[1], epoch: 3, testElbo: 0 }]));
     const resumed = elbo("train", "--epochs", "3", "--out", "resumed", "--resume");
     expect(resumed.status).toBe(0);
     expect(resumed.stdout).toMatch(/Resuming .* after epoch 2/);
     expect(readFileSync(join(work, "resumed", "model.safetensors")).equals(readFileSync(join(work, "full", "model.safetensors")))).toBe(true);
+    const three = JSON.parse(readFileSync(metricsPath, "utf8")) as { epoch: number; testElbo: number }[];
+    expect(three.map((m) => m.epoch)).toEqual([1, 2, 3]);
+    expect(three[2]?.testElbo).toBeLessThan(0);
   });
 
   it("refuses to overwrite a run without --resume", () => {
