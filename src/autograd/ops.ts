@@ -182,8 +182,8 @@ const pow: OpDef<Unary, number> = {
   name: "pow",
   broadcasts: false,
   forward: ([x], exponent) => powScalar(x, exponent),
-  // d/dx x^p = p x^(p-1)
-  backward: (g, { inputs: [x], params: p }) => [mul(g, affine(powScalar(x, p - 1), p, 0))],
+  // d/dx x^p = p x^(p-1); for p = 0 the derivative is 0 everywhere (not 0·x⁻¹, NaN at x = 0)
+  backward: (g, { inputs: [x], params: p }) => [p === 0 ? NDArray.zeros(x.shape, x.dtype) : mul(g, affine(powScalar(x, p - 1), p, 0))],
 };
 
 const cast: OpDef<Unary, DType> = {

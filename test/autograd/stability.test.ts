@@ -11,6 +11,14 @@ const values = (t: Tensor): number[] => Array.from(t.data);
 const gradOf = (t: Tensor): number[] => Array.from(t.grad?.data ?? []);
 
 describe("stable composites", () => {
+  it("pow with exponent 0 has gradient 0 everywhere, also at x = 0 (as torch.pow)", () => {
+    const x = f64([0, -2, 3], true);
+    const y = x.pow(0);
+    expect(values(y)).toEqual([1, 1, 1]);
+    y.sum().backward();
+    expect(gradOf(x)).toEqual([0, 0, 0]);
+  });
+
   it("tanh keeps its relative precision near 0 in float32 (2σ(2x) - 1 would return 0)", () => {
     const got = values(tensor([1e-6, -1e-10, 3e-20]).tanh());
     [1e-6, -1e-10, 3e-20].forEach((x, i) => expect(Math.abs((got[i] as number) - x) / Math.abs(x)).toBeLessThan(1e-6));
