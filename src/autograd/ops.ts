@@ -73,32 +73,23 @@ const divOp: OpDef<Binary, undefined> = {
 };
 
 /**
- * The share of the gradient that goes to `a` in maximum/minimum: 1 where a wins, 0 where b wins,
- * 1/2 on ties (as torch.maximum does).
+ * maximum or minimum: the gradient goes to the winner, 1 where a wins, 0 where b wins, and is
+ * split 1/2 each on ties (as torch.maximum / torch.minimum do).
  */
-function winnerShare(a: NDArray, b: NDArray, wins: "gt" | "lt"): NDArray {
-  return binary("add", binary(wins, a, b), affine(binary("eq", a, b), 0.5, 0));
+function extremum(name: "maximum" | "minimum", wins: "gt" | "lt"): OpDef<Binary, undefined> {
+  return {
+    name,
+    broadcasts: true,
+    forward: ([a, b]) => binary(name, a, b),
+    backward: (g, { inputs: [a, b] }) => {
+      const shareA = binary("add", binary(wins, a, b), affine(binary("eq", a, b), 0.5, 0));
+      return [mul(g, shareA), mul(g, affine(shareA, -1, 1))];
+    },
+  };
 }
 
-const maximum: OpDef<Binary, undefined> = {
-  name: "maximum",
-  broadcasts: true,
-  forward: ([a, b]) => binary("maximum", a, b),
-  backward: (g, { inputs: [a, b] }) => {
-    const shareA = winnerShare(a, b, "gt");
-    return [mul(g, shareA), mul(g, affine(shareA, -1, 1))];
-  },
-};
-
-const minimum: OpDef<Binary, undefined> = {
-  name: "minimum",
-  broadcasts: true,
-  forward: ([a, b]) => binary("minimum", a, b),
-  backward: (g, { inputs: [a, b] }) => {
-    const shareA = winnerShare(a, b, "lt");
-    return [mul(g, shareA), mul(g, affine(shareA, -1, 1))];
-  },
-};
+const maximum = extremum("maximum", "gt");
+const minimum = extremum("minimum", "lt");
 
 /** where(cond, a, b): the condition is a constant parameter; each branch gets g where it was chosen. */
 const whereOp: OpDef<Binary, NDArray> = {
