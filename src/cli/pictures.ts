@@ -35,9 +35,11 @@ export function samplesPng(model: VAE, dataset: { height: number; width: number 
 /** One row per pair of test images: the path between their posterior means, decoded. */
 export function interpolationPng(model: VAE, dataset: Dataset, pairs = 8, steps = 10, mode: InterpolationMode = "linear"): Uint8Array {
   const images = evenlySpacedImages(dataset, 2 * pairs, model).x;
+  const count = Math.floor((images.shape[0] as number) / 2);
   const rows: Tensor[] = [];
-  for (let p = 0; p + 1 < (images.shape[0] as number); p += 2) {
-    rows.push(model.interpolate(images.slice([p], [p + 1]), images.slice([p + 1], [p + 2]), steps, { mode }));
+  // Pair image p with image p + count: half the dataset apart, so usually two different classes.
+  for (let p = 0; p < count; p++) {
+    rows.push(model.interpolate(images.slice([p], [p + 1]), images.slice([p + count], [p + count + 1]), steps, { mode }));
   }
   return grid(noGrad(() => concat(rows, 0)), dataset, steps);
 }
