@@ -11,7 +11,8 @@
  * A step copies θ and g into the scratch regions, updates in place, and copies θ out.
  */
 import { add, int, local, ModuleBuilder, ValType } from "./encoder.js";
-import { compileModule, instantiateModule, type WasmMemory } from "./kernels.js";
+import { compileModule, instantiateModule } from "./kernels.js";
+import { reserve, roundUp, type WasmMemory } from "./memory.js";
 
 const { i32, f32, v128 } = ValType;
 
@@ -133,8 +134,7 @@ export interface AdamArena {
   update(theta: Float32Array, grad: Float32Array, m: number, v: number, vMax: number | null, s: AdamScalars): void;
 }
 
-const PAGE = 65536;
-const pad4 = (n: number): number => Math.ceil(n / 4) * 4;
+const pad4 = (n: number): number => roundUp(n, 4);
 let compiled: object | undefined;
 
 /** A fresh arena with slots of the given sizes (in floats; 0 for an unused slot). */
@@ -149,9 +149,7 @@ export function createAdamArena(slotSizes: readonly number[]): AdamArena {
     end += pad4(size);
   }
   const { memory } = exports;
-  const bytes = end * 4;
-  if (bytes > memory.buffer.byteLength) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE));
-  const heap = new Float32Array(memory.buffer);
+  const heap = reserve(memory, end * 4);
   const views = slotSizes.map((size, i) => heap.subarray(starts[i] as number, (starts[i] as number) + size));
   const thetaPtr = 0;
   const gradPtr = scratch * 4;

@@ -8,7 +8,8 @@
  * offsets, zero-padded to whole f32x4s, runs, and copies the output out.
  */
 import { add, int, local, ModuleBuilder, mul, ValType, type FunctionBody } from "./encoder.js";
-import { instantiate, type WasmMemory } from "./kernels.js";
+import { instantiate } from "./kernels.js";
+import { reserve, roundUp, type WasmMemory } from "./memory.js";
 
 const { i32, v128 } = ValType;
 
@@ -73,21 +74,13 @@ export interface WasmElementwise {
   unary(op: WasmUnaryOp, x: Float32Array, out: Float32Array): void;
 }
 
-const PAGE = 65536;
-const align16 = (bytes: number): number => Math.ceil(bytes / 16) * 16;
+const align16 = (bytes: number): number => roundUp(bytes, 16);
 
 /** A fresh instance with its own memory. */
 export function createWasmElementwise(): WasmElementwise {
   const exports = instantiate(buildElementwiseModule()) as unknown as Record<WasmBinaryOp | WasmUnaryOp, (...args: number[]) => void> & { memory: WasmMemory };
   const { memory } = exports;
   let heap = new Float32Array(memory.buffer);
-  /** Reserve `bytes`, refreshing the view after growth. */
-  const reserve = (bytes: number): Float32Array => {
-    const have = memory.buffer.byteLength;
-    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
-    if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer);
-    return heap;
-  };
   /** Copy `x` to byte `at`, zero-padding to a whole f32x4. */
   const put = (view: Float32Array, x: Float32Array, at: number): void => {
     view.set(x, at / 4);
@@ -103,7 +96,7 @@ export function createWasmElementwise(): WasmElementwise {
       const aBytes = align16(n * 4);
       const bPtr = aBytes;
       const outPtr = bPtr + align16(b.length * 4);
-      const view = reserve(outPtr + aBytes);
+      const view = (heap = reserve(memory, outPtr + aBytes, heap));
       put(view, a, 0);
       put(view, b, bPtr);
       const rowBytes = equal ? aBytes : b.length * 4;
@@ -112,7 +105,7 @@ export function createWasmElementwise(): WasmElementwise {
     },
     unary(op, x, out) {
       const bytes = align16(x.length * 4);
-      const view = reserve(2 * bytes);
+      const view = (heap = reserve(memory, 2 * bytes, heap));
       put(view, x, 0);
       exports[op](0, bytes, bytes);
       out.set(view.subarray(bytes / 4, bytes / 4 + x.length));

@@ -12,12 +12,11 @@
  */
 import { buildGemmModule, GEMM_SHAPE, KC_MAX, type GemmExports, type GemmShape } from "./gemm.js";
 import { ModuleBuilder, ValType } from "./encoder.js";
+import { reserve, roundUp, type WasmMemory } from "./memory.js";
+
+export type { WasmMemory } from "./memory.js";
 
 /** The WebAssembly JS API we use (typed here: the project's `lib` has no DOM). */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(deltaPages: number): number;
-}
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
@@ -67,10 +66,8 @@ export interface WasmKernels {
   ): void;
 }
 
-const PAGE = 65536;
 const MAX_BYTES = 2 ** 32;
-const align64 = (bytes: number): number => Math.ceil(bytes / 64) * 64;
-const roundUp = (x: number, multiple: number): number => Math.ceil(x / multiple) * multiple;
+const align64 = (bytes: number): number => roundUp(bytes, 64);
 
 function checkRange(name: string, array: Float32Array, offset: number, size: number): void {
   if (!Number.isInteger(offset) || offset < 0 || offset + size > array.length) {
@@ -88,14 +85,6 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX)
   if (memory === undefined || typeof run !== "function") throw new Error("gemm module: missing exports");
   let heap = new Float32Array(memory.buffer);
   const { mr, nr, unroll } = shape;
-
-  /** Makes the memory at least `bytes` long, refreshing the view. */
-  const reserve = (bytes: number): Float32Array => {
-    const have = memory.buffer.byteLength;
-    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
-    if (heap.buffer !== memory.buffer) heap = new Float32Array(memory.buffer);
-    return heap;
-  };
 
   return {
     gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset) {
@@ -117,7 +106,7 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX)
       const packedB = packedA + align64(roundUp(m, mr) * kPad * 4);
       const end = packedB + roundUp(n, nr) * kPad * 4;
       if (end > MAX_BYTES) throw new RangeError(`gemm (wasm): [${m},${k}]·[${k},${n}] needs ${end} bytes, over the 4 GiB of wasm32`);
-      const view = reserve(end);
+      const view = (heap = reserve(memory, end, heap));
       view.set(a.subarray(aOffset, aOffset + m * k), aPtr / 4);
       view.set(b.subarray(bOffset, bOffset + k * n), bPtr / 4);
       run(m, n, k, kc, aPtr, transposeA ? 1 : 0, bPtr, transposeB ? 1 : 0, cPtr, packedA, packedB, 0);

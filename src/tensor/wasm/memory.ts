@@ -1,0 +1,27 @@
+/**
+ * The linear-memory helpers every wasm kernel shares: page size, rounding to alignment, and
+ * growing a memory while keeping a Float32Array view of it current (`memory.grow` detaches the
+ * old buffer, so a view made before growth reads nothing after it).
+ */
+
+/** The WebAssembly JS API's memory, as we use it (typed here: the project's `lib` has no DOM). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(deltaPages: number): number;
+}
+
+/** A WebAssembly page, in bytes. */
+export const PAGE = 65536;
+
+/** The smallest multiple of `multiple` that is ≥ x. */
+export const roundUp = (x: number, multiple: number): number => Math.ceil(x / multiple) * multiple;
+
+/**
+ * Makes `memory` at least `bytes` long and returns a Float32Array over all of it: `view` itself
+ * while its buffer is still the memory's, else a new view.
+ */
+export function reserve(memory: WasmMemory, bytes: number, view?: Float32Array<ArrayBuffer>): Float32Array<ArrayBuffer> {
+  const have = memory.buffer.byteLength;
+  if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+  return view !== undefined && view.buffer === memory.buffer ? view : new Float32Array(memory.buffer);
+}
