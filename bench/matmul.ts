@@ -13,6 +13,7 @@
  */
 import { allocate, type DType, type TypedArray } from "../src/tensor/dtype.js";
 import { gemm } from "../src/tensor/matmul.js";
+import { gemmJs } from "../src/tensor/gemm.js";
 import { Generator } from "../src/tensor/random.js";
 import type { MatmulPeer } from "./peers/common.js";
 import { jaxMatmulPeer } from "./peers/jax.js";
@@ -114,6 +115,18 @@ const ours: Contender = {
   },
 };
 
+/** Our plain-JavaScript kernel, whatever path is active: the fallback where wasm SIMD is missing. */
+const oursJs: Contender = {
+  name: "elbo js gemm",
+  prepare(p, a, b) {
+    const out = allocate(a instanceof Float64Array ? "float64" : "float32", p.m * p.n);
+    return () => {
+      gemmJs(p.m, p.n, p.k, a, 0, p.transposeA, b, 0, p.transposeB, out, 0);
+      return out;
+    };
+  },
+};
+
 /** A float32-only peer from bench/peers/ as a contender. */
 function peerContender(peer: MatmulPeer): Contender {
   return {
@@ -132,6 +145,7 @@ const peers = [...tfjs.peers, ...("skipped" in jax ? [] : [jax])];
 
 const contenders: Contender[] = [
   ours,
+  oursJs,
   loopContender("plain i-k-j", plainLoop),
   loopContender("unrolled x4", unrolledLoop),
   ...peers.map(peerContender),
