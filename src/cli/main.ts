@@ -6,6 +6,7 @@
 import { formatHelp, parseFlags, UsageError } from "./args.js";
 import { commands, type Command } from "./commands.js";
 import { runTrain, trainFlags } from "./train.js";
+import { gradcheckFlags, runGradcheck } from "./gradcheck.js";
 
 const allCommands: Record<string, Command> = {
   train: {
@@ -14,6 +15,13 @@ const allCommands: Record<string, Command> = {
     run: (flags, log) => runTrain(flags, log, process.stderr),
   },
   ...commands,
+  gradcheck: {
+    description: "Check the gradient of the ELBO for every parameter of a small float64 VAE against central differences.",
+    flags: gradcheckFlags,
+    run: (flags, log) => {
+      if (!runGradcheck(flags, log)) throw new Error("gradients disagree with central differences (see above)");
+    },
+  },
 };
 
 function usage(): string {

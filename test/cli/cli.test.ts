@@ -124,6 +124,18 @@ describe("commands on a trained run", () => {
   });
 });
 
+describe("elbo gradcheck", () => {
+  it("checks the ELBO gradient of every parameter of a small float64 VAE and passes", () => {
+    const result = elbo("gradcheck", "--likelihood", "gaussian", "--hidden", "6,5");
+    expect(result.status).toBe(0);
+    const lines = result.stdout.split("\n").filter((l) => /^ +ok /.test(l));
+    // encoder (2 layers), two heads, decoder (2 layers), output layer: 2 tensors each, plus log σ².
+    expect(lines).toHaveLength(15);
+    expect(result.stdout).toMatch(/outputLogVar/);
+    expect(result.stdout).toMatch(/gradcheck passed/);
+  });
+});
+
 describe("bad input", () => {
   it("unknown flags and bad values exit 2 naming the flag", () => {
     const unknown = elbo("train", "--epoch", "3");
