@@ -22,7 +22,8 @@ export function unary(op: UnaryOp, x: NDArray): NDArray {
   const src = x.data;
   const out = allocate(x.dtype, n);
   const wasm = n >= WASM_MIN_SIZE && src instanceof Float32Array && out instanceof Float32Array ? activeWasmElementwise() : null;
-  if (wasm !== null && (op === "relu" || op === "step" || op === "neg")) {
+  // exp, sigmoid and softplus in wasm are within 2 float32 ulps of these loops (wasm/mathf.ts).
+  if (wasm !== null && (op === "relu" || op === "step" || op === "neg" || op === "exp" || op === "sigmoid" || op === "softplus")) {
     wasm.unary(op, src as Float32Array, out as Float32Array);
     return new NDArray(out, x.shape);
   }

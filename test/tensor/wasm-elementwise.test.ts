@@ -1,13 +1,14 @@
 /**
  * The WebAssembly SIMD elementwise kernels (add, sub, mul of equal shapes or a repeated row;
  * relu, step, neg) give bit-identical results to the plain-JS kernels, at sizes that leave a
- * partial f32x4 and with NaN, ±0 and ±∞ among the inputs; and `binary`/`unary` pick them only
- * where they apply.
+ * partial f32x4 and with NaN, ±0 and ±∞ among the inputs; exp, sigmoid and softplus are within
+ * 2 float32 ulps of float64 Math, tails (subnormal results, underflow, overflow) included; and
+ * `binary`/`unary` pick them only where they apply.
  */
 import { describe, expect, it } from "vitest";
 import { binary, unary, NDArray, setKernelPath, kernelPath } from "../../src/tensor/index.js";
 import { Generator } from "../../src/tensor/random.js";
-import { createWasmElementwise } from "../../src/tensor/wasm/elementwise.js";
+import { buildElementwiseModule, createWasmElementwise } from "../../src/tensor/wasm/elementwise.js";
 import { wasmKernels } from "../../src/tensor/wasm/kernels.js";
 
 const gen = new Generator(3);
@@ -21,6 +22,41 @@ function values(n: number): Float32Array {
 }
 
 const bits = (x: Float32Array): number[] => [...new Uint32Array(x.buffer, x.byteOffset, x.length)];
+
+/** A float32's position on the number line, in ulps: adjacent floats differ by 1 (±0 are both 0). */
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+function ordinal(v: number): number {
+  f32[0] = v;
+  const b = u32[0] as number;
+  return b >= 0x80000000 ? -(b - 0x80000000) : b;
+}
+
+/** The float64 references, rounded to float32 by the caller. */
+const REFERENCE = {
+  exp: Math.exp,
+  sigmoid: (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))),
+  softplus: (v: number): number => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))),
+} as const;
+
+/** The largest distance in ulps from the correctly rounded result (NaN must meet NaN). */
+function maxUlps(op: keyof typeof REFERENCE, x: Float32Array, out: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < x.length; i++) {
+    const want = Math.fround(REFERENCE[op](x[i] as number));
+    const got = out[i] as number;
+    if (Number.isNaN(want) || Number.isNaN(got)) {
+      if (Number.isNaN(want) !== Number.isNaN(got)) return Infinity;
+      continue;
+    }
+    if (!Number.isFinite(want) || !Number.isFinite(got)) {
+      if (want !== got) return Infinity;
+      continue;
+    }
+    worst = Math.max(worst, Math.abs(ordinal(got) - ordinal(want)));
+  }
+  return worst;
+}
 
 /** The same op on the JS kernels. */
 function onJs<T>(f: () => T): T {
@@ -69,6 +105,42 @@ describe.runIf(wasmKernels() !== null)("wasm elementwise kernels", () => {
     }
   });
 
+  it.each([1, 10, 30, 90, 120, 1e6])("exp, sigmoid, softplus are within 2 ulps on uniform inputs in ±%s", (range) => {
+    const n = 100_003;
+    const x = new Float32Array(n);
+    gen.fillUniform(x);
+    for (let i = 0; i < n; i++) x[i] = ((x[i] as number) * 2 - 1) * range;
+    for (const op of ["exp", "sigmoid", "softplus"] as const) {
+      const out = new Float32Array(n);
+      kernels.unary(op, x, out);
+      expect(maxUlps(op, x, out), op).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it("keeps the tails: subnormal results, underflow to 0, overflow to ∞, NaN, ±0", () => {
+    const x = Float32Array.from([-100, -87.5, -90, -103, -103.9, -104, -200, -Infinity, 88.72, 88.73, 100, Infinity, NaN, 0, -0, 1e-40, -1e-40, 20, -20]);
+    const run = (op: "exp" | "sigmoid" | "softplus"): Float32Array => {
+      const out = new Float32Array(x.length);
+      kernels.unary(op, x, out);
+      expect(maxUlps(op, x, out), op).toBeLessThanOrEqual(2);
+      return out;
+    };
+    const exp = run("exp");
+    const softplus = run("softplus");
+    run("sigmoid");
+    // softplus(-100) = e^-100 ≈ 3.72e-44: a positive subnormal (26 ulps of 2^-149), not 0
+    expect(softplus[0]).toBeGreaterThan(0);
+    expect(Math.abs(ordinal(softplus[0] as number) - ordinal(Math.fround(Math.exp(-100))))).toBeLessThanOrEqual(1);
+    expect(exp[0]).toBeGreaterThan(0);
+    expect([exp[6], exp[7], exp[9], exp[10], exp[11]]).toEqual([0, 0, Infinity, Infinity, Infinity]);
+    expect(Number.isNaN(exp[12])).toBe(true);
+    expect(Number.isNaN(softplus[12])).toBe(true);
+  });
+
+  it("the module stays under 4 KiB (browsers refuse larger synchronous compiles on the main thread)", () => {
+    expect(buildElementwiseModule().length).toBeLessThan(4096);
+  });
+
   it("grows its memory for large inputs and keeps working after", () => {
     const n = 300_000;
     const a = values(n);
@@ -87,5 +159,17 @@ describe.runIf(wasmKernels() !== null)("wasm elementwise kernels", () => {
     const js = onJs(() => [binary("add", a, b), binary("sub", b, a), unary("relu", a)]);
     ours.forEach((x, i) => expect(bits(x.data as Float32Array)).toEqual(bits((js[i] as NDArray).data as Float32Array)));
     expect(binary("mul", new NDArray(values(300), [100, 3]), c).shape).toEqual([100, 3]);
+  });
+
+  it("unary exp, sigmoid, softplus route through them for ≥ 256 float32 elements, JS below", () => {
+    const big = new NDArray(values(300), [300]);
+    const small = new NDArray(values(255), [255]);
+    for (const op of ["exp", "sigmoid", "softplus"] as const) {
+      const js = onJs(() => unary(op, big).data as Float32Array);
+      const ours = unary(op, big).data as Float32Array;
+      expect(maxUlps(op, big.data as Float32Array, ours), op).toBeLessThanOrEqual(2);
+      expect(maxUlps(op, big.data as Float32Array, js), op).toBeLessThanOrEqual(1);
+      expect(bits(unary(op, small).data as Float32Array), op).toEqual(bits(onJs(() => unary(op, small).data as Float32Array)));
+    }
   });
 });

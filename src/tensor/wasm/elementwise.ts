@@ -2,19 +2,21 @@
  * WebAssembly SIMD counterparts of the hottest elementwise kernels of `elementwise.ts`, float32:
  * add, sub and mul of equal shapes or with b a row repeated over a's rows (a bias), and the
  * unary relu, step (relu's derivative) and neg. Each gives bit-identical results to the JS loop
- * (a float64 +, -, × of two float32s, rounded to float32, is the float32 operation).
+ * (a float64 +, -, × of two float32s, rounded to float32, is the float32 operation). exp, sigmoid
+ * and softplus (`mathf.ts`) are within 2 float32 ulps of the JS loops, which round float64 Math.
  *
  * Memory: one growable memory per instance; a call copies its inputs in at 16-byte-aligned
  * offsets, zero-padded to whole f32x4s, runs, and copies the output out.
  */
 import { add, int, local, ModuleBuilder, mul, ValType, type FunctionBody } from "./encoder.js";
 import { instantiate } from "./kernels.js";
+import { emitExp, emitLog1p, mathLocals, type MathLocals } from "./mathf.js";
 import { reserve, roundUp, type WasmMemory } from "./memory.js";
 
 const { i32, v128 } = ValType;
 
 export type WasmBinaryOp = "add" | "sub" | "mul";
-export type WasmUnaryOp = "relu" | "step" | "neg";
+export type WasmUnaryOp = "relu" | "step" | "neg" | "exp" | "sigmoid" | "softplus";
 
 /**
  * `add|sub|mul(a, b, out, rows, rowBytes, bStep)`: row r of out (rowBytes, a multiple of 16) is
@@ -44,20 +46,39 @@ export function buildElementwiseModule(): Uint8Array {
       });
     });
   }
-  const unaryOps: [WasmUnaryOp, (fn: FunctionBody, x: number) => void][] = [
+  /** Each op reads local x and may use the scratch local w and the math locals. */
+  type Unary = (fn: FunctionBody, x: number, w: number, t: MathLocals) => void;
+  const unaryOps: [WasmUnaryOp, Unary][] = [
     // relu(x) = x where x > 0, else 0 (NaN and -0 give 0, as the JS loop): x & (x > 0)
     ["relu", (fn, x) => void fn.localGet(x).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And()],
     // step(x) = 1 where x > 0, else 0: 1.0 & (x > 0)
     ["step", (fn, x) => void fn.v128ConstF32([1, 1, 1, 1]).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And()],
     ["neg", (fn, x) => void fn.localGet(x).f32x4Neg()],
+    ["exp", (fn, x, _, t) => emitExp(fn, x, t)],
+    // σ(x) = 1/(1 + e) for x ≥ 0, e/(1 + e) for x < 0, with e = exp(-|x|) ≤ 1
+    ["sigmoid", (fn, x, w, t) => {
+      fn.localGet(x).f32x4Abs().f32x4Neg().localSet(w);
+      emitExp(fn, w, t);
+      fn.localSet(w);
+      fn.v128ConstF32([1, 1, 1, 1]).localGet(w).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Ge().v128Bitselect();
+      fn.localGet(w).v128ConstF32([1, 1, 1, 1]).f32x4Add().f32x4Div();
+    }],
+    // softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(exp(-|x|)), as the JS kernel
+    ["softplus", (fn, x, w, t) => {
+      fn.localGet(x).f32x4Abs().f32x4Neg().localSet(w);
+      emitExp(fn, w, t);
+      fn.localSet(w);
+      emitLog1p(fn, w, t);
+      fn.localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Max().f32x4Add();
+    }],
   ];
   for (const [name, op] of unaryOps) {
     mod.func(name, { x: i32, out: i32, bytes: i32 }, [], (fn, p) => {
-      const off = fn.local(i32), x = fn.local(v128);
+      const off = fn.local(i32), x = fn.local(v128), w = fn.local(v128), t = mathLocals(fn);
       fn.forRange(off, int(0), local(p.bytes), int(16), () => {
         fn.push(add(local(p.x), local(off))).v128Load().localSet(x);
         fn.push(add(local(p.out), local(off)));
-        op(fn, x);
+        op(fn, x, w, t);
         fn.v128Store();
       });
     });

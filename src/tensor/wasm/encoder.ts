@@ -223,9 +223,26 @@ export class FunctionBody {
   f32x4Max(): this { return this.simd(0xe9); }
   f32x4Sqrt(): this { return this.simd(0xe3); }
   f32x4Neg(): this { return this.simd(0xe1); }
+  f32x4Abs(): this { return this.simd(0xe0); }
+  /** Lane-wise minimum; NaN in either operand gives NaN (as does `f32x4Max`). */
+  f32x4Min(): this { return this.simd(0xe8); }
+  /** Rounds to the nearest integer, ties to even. */
+  f32x4Nearest(): this { return this.simd(0x6a); }
   /** Lane-wise x > y: all ones where true, else zeros. */
   f32x4Gt(): this { return this.simd(0x44); }
+  f32x4Ge(): this { return this.simd(0x46); }
   v128And(): this { return this.simd(0x4e); }
+  v128Or(): this { return this.simd(0x50); }
+  /** (a & mask) | (b & ~mask), with the stack a, b, mask. */
+  v128Bitselect(): this { return this.simd(0x52); }
+  i32x4Splat(): this { return this.simd(0x11); }
+  i32x4Add(): this { return this.simd(0xae); }
+  i32x4Sub(): this { return this.simd(0xb1); }
+  /** Shifts each lane left by the i32 on top of the stack. */
+  i32x4Shl(): this { return this.simd(0xab); }
+  i32x4ShrS(): this { return this.simd(0xac); }
+  /** f32 → i32, truncating toward zero, saturating (NaN gives 0). */
+  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
 
   /** The code-section entry: size, locals (run-length encoded by type), instructions, `end`. */
   encode(): number[] {
