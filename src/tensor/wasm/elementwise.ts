@@ -21,7 +21,7 @@ export type WasmUnaryOp = "relu" | "step" | "neg" | "exp" | "sigmoid" | "softplu
 /**
  * `add|sub|mul(a, b, out, rows, rowBytes, bStep)`: row r of out (rowBytes, a multiple of 16) is
  * a's row r op b's row at r·bStep (bStep = rowBytes: equal shapes; 0: b is one repeated row).
- * `relu|step|neg(x, out, bytes)`.
+ * `relu|step|neg|exp|sigmoid|softplus(x, out, bytes)`.
  */
 export function buildElementwiseModule(): Uint8Array {
   const mod = new ModuleBuilder().memory(1, "memory");
