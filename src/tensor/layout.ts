@@ -81,7 +81,11 @@ function gatherStrided(x: NDArray, shape: Shape, strides: readonly number[]): ND
   forEachRow(shape, [strides], (outOffset, offsets, length, steps) => {
     let i = offsets[0] as number;
     const step = steps[0] as number;
-    for (let o = outOffset; o < outOffset + length; o++, i += step) out[o] = src[i] as number;
+    // A broadcast row is one repeated value (step 0: sum's gradient over the last axis) or a
+    // contiguous run (step 1: a bias row): fill and set are memset and memcpy.
+    if (step === 0) out.fill(src[i] as number, outOffset, outOffset + length);
+    else if (step === 1) out.set(src.subarray(i, i + length), outOffset);
+    else for (let o = outOffset; o < outOffset + length; o++, i += step) out[o] = src[i] as number;
   });
   return new NDArray(out, shape);
 }

@@ -229,6 +229,18 @@ describe("forEachRow and the kernels on rank-0 and size-0 shapes", () => {
     expect(Array.from(max(nd([], [7])).data)).toEqual([7]);
   });
 
+  it("broadcastTo and permute copy repeated, contiguous and strided rows alike (plain-loop expectations)", () => {
+    const col = nd([3, 1], [1, 2, 3], "float32"); // last axis repeated: sum's gradient over axis -1
+    expect(Array.from(broadcastTo(col, [3, 4]).data)).toEqual([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+    const row = nd([1, 3], [1, 2, 3]); // a contiguous row repeated: a bias
+    expect(Array.from(broadcastTo(row, [2, 2, 3]).data)).toEqual([1, 2, 3, 1, 2, 3, 1, 2, 3, 1, 2, 3]);
+    const x = nd([2, 3], [1, 2, 3, 4, 5, 6]);
+    expect(Array.from(permute(x, [1, 0]).data)).toEqual([1, 4, 2, 5, 3, 6]); // strided rows
+    const y = nd([2, 1, 3], [1, 2, 3, 4, 5, 6]);
+    expect(Array.from(permute(y, [1, 0, 2]).data)).toEqual([1, 2, 3, 4, 5, 6]); // contiguous rows
+    expect(Array.from(broadcastTo(nd([2, 1, 3], [1, 2, 3, 4, 5, 6]), [2, 2, 3]).data)).toEqual([1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6]);
+  });
+
   it("moves empty and scalar arrays through the layout kernels", () => {
     expect([...permute(nd([0, 2], []), [1, 0]).shape]).toEqual([2, 0]);
     expect(Array.from(permute(nd([], [3]), []).data)).toEqual([3]);
