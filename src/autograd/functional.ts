@@ -178,6 +178,9 @@ export function bceWithLogits(logits: Tensor, targets: Tensor): Tensor {
 
 /** Limit to [min, max] (either may be null). Gradient 1 inside and on the bounds, 0 outside. */
 export function clamp(x: Tensor, min: number | null, max: number | null): Tensor {
+  if (min !== null && max !== null && min > max) {
+    throw new RangeError(`clamp: min ${min} is greater than max ${max} (tensor of shape ${formatShape(x.shape)})`);
+  }
   let out = x;
   if (min !== null) out = where(x.lt(min), min, out);
   if (max !== null) out = where(x.gt(max), max, out);

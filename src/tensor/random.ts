@@ -93,7 +93,10 @@ export class Generator {
     return radius * Math.cos(angle);
   }
 
-  /** Fill `out` with uniform draws in [low, high). */
+  /**
+   * Fill `out` with uniform draws in [low, high). NOTE: stored into a Float32Array, a draw just
+   * below `high` can round to `high` itself (as with torch.rand_ in float32).
+   */
   fillUniform(out: TypedArray, low = 0, high = 1): TypedArray {
     for (let i = 0; i < out.length; i++) out[i] = low + (high - low) * this.uniform();
     return out;

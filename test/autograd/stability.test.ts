@@ -11,6 +11,10 @@ const values = (t: Tensor): number[] => Array.from(t.data);
 const gradOf = (t: Tensor): number[] => Array.from(t.grad?.data ?? []);
 
 describe("stable composites", () => {
+  it("clamp refuses min > max, naming both", () => {
+    expect(() => f64([1, 2]).clamp(3, 1)).toThrow(/clamp: min 3 is greater than max 1/);
+  });
+
   it("pow with exponent 0 has gradient 0 everywhere, also at x = 0 (as torch.pow)", () => {
     const x = f64([0, -2, 3], true);
     const y = x.pow(0);
