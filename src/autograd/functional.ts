@@ -112,8 +112,15 @@ export function gather(x: Tensor, indices: Tensor | readonly number[], axis = 0)
   return apply(ops.gather, [x], { indices: index, axis: normalizeAxis("gather", axis, x.rank, x.shape) });
 }
 
-export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
-  return apply(ops.matmul, [a, b], options);
+export interface MatmulArgs extends MatmulOptions {
+  /** A vector over the product's columns, added to every row: `x.matmul(W, { transposeB: true, bias })`. */
+  bias?: Tensor | null;
+}
+
+/** `op(A)·op(B)` (+ bias): one primitive, so a Linear layer is one pass and one graph node. */
+export function matmul(a: Tensor, b: Tensor, options: MatmulArgs = {}): Tensor {
+  const { bias, ...flags } = options;
+  return apply(ops.matmul, bias ? [a, b, bias] : [a, b], flags);
 }
 
 /** A copy in another dtype; the gradient is cast back to the input's dtype. */

@@ -274,13 +274,18 @@ const gatherOp: OpDef<Unary, GatherParams> = {
 
 // ---- matmul ----
 
-const matmulOp: OpDef<Binary, MatmulOptions> = {
+/** A, B, and optionally a bias vector added to every row of the product. */
+export type MatmulInputs = Binary | [NDArray, NDArray, NDArray];
+
+const matmulOp: OpDef<MatmulInputs, MatmulOptions> = {
   name: "matmul",
-  broadcasts: true, // batch axes broadcast; their gradients are summed back by the engine
-  forward: ([a, b], options) => matmul(a, b, options),
-  // C = op(A)·op(B): d op(A) = G·op(B)ᵀ and d op(B) = op(A)ᵀ·G, each written with transpose
-  // flags instead of copies (a stored-transposed operand gets the transpose of its gradient).
-  backward: (g, { inputs: [a, b], params, needsGrad }) => {
+  // Batch axes broadcast, and so does the bias over the rows: the engine sums their gradients back.
+  broadcasts: true,
+  forward: ([a, b, bias], options) => matmul(a, b, options, bias),
+  // C = op(A)·op(B) + bias: d op(A) = G·op(B)ᵀ and d op(B) = op(A)ᵀ·G, each written with transpose
+  // flags instead of copies (a stored-transposed operand gets the transpose of its gradient);
+  // d bias = G, summed over the rows (and batch) by the engine.
+  backward: (g, { inputs: [a, b, bias], params, needsGrad }) => {
     const tA = params.transposeA ?? false;
     const tB = params.transposeB ?? false;
     const gradA = !needsGrad[0] ? null
@@ -289,7 +294,7 @@ const matmulOp: OpDef<Binary, MatmulOptions> = {
     const gradB = !needsGrad[1] ? null
       : tB ? matmul(g, a, { transposeA: true, transposeB: tA }) // Bᵀ stored: dB = Gᵀ·op(A)
       : matmul(a, g, { transposeA: !tA }); // dB = op(A)ᵀ·G
-    return [gradA, gradB];
+    return bias === undefined ? [gradA, gradB] : [gradA, gradB, needsGrad[2] ? g : null];
   },
 };
 

@@ -11,7 +11,6 @@ import {
   type Shape,
   type TypedArray,
 } from "../tensor/index.js";
-import type { MatmulOptions } from "../tensor/index.js";
 import * as F from "./functional.js";
 import { isGradEnabled, nextId, type Node } from "./graph.js";
 import type { OpDef } from "./op.js";
@@ -118,7 +117,7 @@ export class Tensor {
   softplus(): Tensor { return F.softplus(this); }
   logSigmoid(): Tensor { return F.logSigmoid(this); }
   clamp(min: number | null, max: number | null): Tensor { return F.clamp(this, min, max); }
-  matmul(other: Tensor, options?: MatmulOptions): Tensor { return F.matmul(this, other, options); }
+  matmul(other: Tensor, options?: F.MatmulArgs): Tensor { return F.matmul(this, other, options); }
   sum(axes?: number | readonly number[], keepDims = false): Tensor { return F.sum(this, axes, keepDims); }
   mean(axes?: number | readonly number[], keepDims = false): Tensor { return F.mean(this, axes, keepDims); }
   max(axes?: number | readonly number[], keepDims = false): Tensor { return F.max(this, axes, keepDims); }

@@ -41,8 +41,6 @@ export class Linear extends Layer {
   /** x: [..., in] → [..., out]; a single vector [in] gives [out], as in PyTorch. */
   forward(x: Tensor): Tensor {
     if (x.rank === 1) return this.forward(x.reshape([1, -1])).reshape([this.outFeatures]);
-    const product = x.matmul(this.weight, { transposeB: true });
-    const bias = this.bias;
-    return bias ? product.add(bias) : product;
+    return x.matmul(this.weight, { transposeB: true, bias: this.bias });
   }
 }

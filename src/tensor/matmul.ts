@@ -17,20 +17,27 @@ export interface MatmulOptions {
 /**
  * The flat kernel: `out[m,n] = op(A)[m,k] · op(B)[k,n]`, where `op(A)` is A stored row-major as
  * `[m,k]`, or as `[k,m]` when `transposeA` (likewise B). Reads and writes at the given offsets and
- * overwrites `out`, which must not overlap A or B. Float32 runs on the WebAssembly SIMD kernel
- * when that path is active (see backend.ts); everything else on the plain-JS one in `gemm.ts`.
+ * overwrites `out`, which must not overlap A or B. With `bias` (n values from `biasOffset`), adds
+ * it to every row: `out[i,j] += bias[j]`. Float32 runs on the WebAssembly SIMD kernel when that
+ * path is active (see backend.ts), which adds the bias as it stores; everything else on the
+ * plain-JS one in `gemm.ts`, with the bias added after.
  */
 export function gemm(
   m: number, n: number, k: number,
   a: TypedArray, aOffset: number, transposeA: boolean,
   b: TypedArray, bOffset: number, transposeB: boolean,
   out: TypedArray, outOffset: number,
+  bias?: TypedArray, biasOffset = 0,
 ): void {
   const wasm = activeWasmKernels();
-  if (wasm && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array) {
-    wasm.gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset);
-  } else {
-    gemmJs(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset);
+  if (wasm && a instanceof Float32Array && b instanceof Float32Array && out instanceof Float32Array && (!bias || bias instanceof Float32Array)) {
+    wasm.gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset);
+    return;
+  }
+  gemmJs(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset);
+  if (!bias) return;
+  for (let i = 0, o = outOffset; i < m; i++) {
+    for (let j = 0; j < n; j++, o++) out[o] = (out[o] as number) + (bias[biasOffset + j] as number);
   }
 }
 
@@ -59,10 +66,18 @@ export function matmulShape(a: Shape, b: Shape, options: MatmulOptions = {}): Ma
   return { m, k, n, batch, out: [...batch, m, n] };
 }
 
-/** `op(A) · op(B)` over the last two axes, broadcasting the leading (batch) axes. */
-export function matmul(a: NDArray, b: NDArray, options: MatmulOptions = {}): NDArray {
-  const dtype = checkSameDType("matmul", a, b);
+/**
+ * `op(A) · op(B)` over the last two axes, broadcasting the leading (batch) axes; with `bias`, a
+ * vector of n values, plus that bias on every row (`x·Wᵀ + b` in one pass).
+ */
+export function matmul(a: NDArray, b: NDArray, options: MatmulOptions = {}, bias?: NDArray): NDArray {
+  const dtype = checkSameDType("matmul", a, b, ...(bias ? [bias] : []));
   const { m, k, n, batch, out: outShape } = matmulShape(a.shape, b.shape, options);
+  if (bias) {
+    if (bias.rank !== 1 || bias.shape[0] !== n) {
+      throw new ShapeError(`matmul: bias must have shape [${n}] (the columns of the product), got ${formatShape(bias.shape)}`);
+    }
+  }
   const transposeA = options.transposeA ?? false;
   const transposeB = options.transposeB ?? false;
   const out = allocate(dtype, sizeOf(outShape));
@@ -70,7 +85,7 @@ export function matmul(a: NDArray, b: NDArray, options: MatmulOptions = {}): NDA
   const bBatchStrides = broadcastStrides(b.shape.slice(0, -2), batch).map((s) => s * k * n);
   // Visit each batch entry: a row of length 1 over a trailing unit axis gives one call per matrix.
   forEachRow([...batch, 1], [[...aBatchStrides, 0], [...bBatchStrides, 0]], (index, offsets) => {
-    gemm(m, n, k, a.data, offsets[0] as number, transposeA, b.data, offsets[1] as number, transposeB, out, index * m * n);
+    gemm(m, n, k, a.data, offsets[0] as number, transposeA, b.data, offsets[1] as number, transposeB, out, index * m * n, bias?.data);
   });
   return new NDArray(out, outShape);
 }

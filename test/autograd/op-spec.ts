@@ -259,6 +259,7 @@ const primitives: OpSpec[] = [
     ),
   },
   {
+    // With `bias`, a vector over the product's columns rides along as a third input.
     name: "matmul",
     kind: "primitive",
     cases: fc
@@ -269,20 +270,24 @@ const primitives: OpSpec[] = [
         n: A.dim(),
         transposeA: fc.boolean(),
         transposeB: fc.boolean(),
+        bias: fc.boolean(),
       })
-      .chain(({ batch: [ba, bb], m, k, n, transposeA, transposeB }) => {
+      .chain(({ batch: [ba, bb], m, k, n, transposeA, transposeB, bias }) => {
         const sa = [...(ba as A.Dims), ...(transposeA ? [k, m] : [m, k])];
         const sb = [...(bb as A.Dims), ...(transposeB ? [n, k] : [k, n])];
         return fc
-          .tuple(A.values(R.count(sa), A.real()), A.values(R.count(sb), A.real()))
-          .map(([va, vb]) => ({ a: R.ref(sa, va), b: R.ref(sb, vb), transposeA, transposeB }));
+          .tuple(A.values(R.count(sa), A.real()), A.values(R.count(sb), A.real()), A.values(bias ? n : 0, A.real()))
+          .map(([va, vb, vc]) => ({ a: R.ref(sa, va), b: R.ref(sb, vb), c: bias ? R.ref([n], vc) : null, transposeA, transposeB }));
       })
-      .map(({ a, b, transposeA, transposeB }) =>
+      .map(({ a, b, c, transposeA, transposeB }) =>
         opCase("matmul", {
-          inputs: [a, b],
-          params: { transposeA, transposeB },
-          run: (xs) => at(xs, 0).matmul(at(xs, 1), { transposeA, transposeB }),
-          reference: (xs) => R.matmul(refAt(xs, 0), refAt(xs, 1), transposeA, transposeB),
+          inputs: c ? [a, b, c] : [a, b],
+          params: { transposeA, transposeB, bias: c !== null },
+          run: (xs) => at(xs, 0).matmul(at(xs, 1), { transposeA, transposeB, bias: xs[2] ?? null }),
+          reference: (xs) => {
+            const product = R.matmul(refAt(xs, 0), refAt(xs, 1), transposeA, transposeB);
+            return xs[2] ? R.zip(product, xs[2], (x, y) => x + y) : product;
+          },
         }),
       ),
   },

@@ -270,6 +270,16 @@ describe.each(instances)("wasm gemm (%s)", (_, make) => {
       expectResult(c, ops.out, js, tolerance);
     }));
   });
+
+  it("adds a bias row to every row of C, exactly on small integers (full and edge tiles, any k slice)", () => {
+    fc.assert(fc.property(caseArb, fc.integer({ min: 0, max: 3 }), (c, biasOffset) => {
+      const ops = operands(c, true);
+      const bias = Float32Array.from({ length: biasOffset + c.n + 2 }, (_, j) => (j < biasOffset ? NaN : ((j * 7) % 11) - 5));
+      kernels.gemm(c.m, c.n, c.k, ops.a, c.aOffset, c.transposeA, ops.b, c.bOffset, c.transposeB, ops.out, c.outOffset, bias, biasOffset);
+      const want = reference(c, ops).map((v, index) => v + (bias[biasOffset + (index % c.n)] as number));
+      expectResult(c, ops.out, want, 0);
+    }));
+  });
 });
 
 describe("wasm gemm: beyond the property ranges", () => {
@@ -321,6 +331,8 @@ describe("wasm gemm: beyond the property ranges", () => {
     kernels.gemm(0, 3, 4, new Float32Array(0), 0, false, new Float32Array(12), 0, false, out, 0);
     kernels.gemm(3, 0, 4, new Float32Array(12), 0, true, new Float32Array(0), 0, false, out, 0);
     expect(Array.from(out)).toEqual([5, 0, 0, 0, 0, 0, 0, 5]);
+    kernels.gemm(2, 3, 0, new Float32Array(0), 0, false, new Float32Array(0), 0, true, out, 1, Float32Array.of(9, 1, 2, 3), 1);
+    expect(Array.from(out)).toEqual([5, 1, 2, 3, 1, 2, 3, 5]);
   });
 
   it("names the operand that is too short", () => {

@@ -350,6 +350,7 @@ export const add = fold((fn) => fn.i32Add());
 export const sub = fold((fn) => fn.i32Sub());
 export const mul = fold((fn) => fn.i32Mul());
 export const and = fold((fn) => fn.i32And());
+export const or = fold((fn) => fn.i32Or());
 const compare = (op: (fn: FunctionBody) => void) => (x: I32, y: I32): I32 => (fn) => {
   x(fn);
   y(fn);

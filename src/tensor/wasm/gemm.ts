@@ -19,7 +19,7 @@
  * (mul then add: no fused multiply-add, so results differ from the JS kernel only by float32
  * rounding and summation order). Tiles that overhang m or n go through an MR×NR scratch tile.
  */
-import { add, and, eq, f32Bytes, int, local, minS, ModuleBuilder, mul, ne, select, sub, ValType, type I32 } from "./encoder.js";
+import { add, and, eq, f32Bytes, int, local, minS, ModuleBuilder, mul, ne, or, select, sub, ValType, type I32 } from "./encoder.js";
 
 const { i32, v128 } = ValType;
 
@@ -44,7 +44,7 @@ export const KC_MAX = 256;
 
 /** Exported names and parameter order of the module's functions. */
 export interface GemmExports {
-  /** gemm(m, n, k, kc, a, transposeA, b, transposeB, c, packedA, packedB, scratch) */
+  /** gemm(m, n, k, kc, a, transposeA, b, transposeB, c, packedA, packedB, scratch, bias) */
   gemm: (...args: number[]) => void;
 }
 
@@ -52,13 +52,14 @@ const one = int(1);
 const zero = int(0);
 
 /**
- * `micro(a, b, c, cStride, count, accumulate)`: C tile (MR rows of NR floats, `cStride` bytes apart)
- * = (accumulate ? C tile : 0) + Σ over `count` k steps of A panel ⊗ B panel. `count` is a positive
- * multiple of the unroll factor.
+ * `micro(a, b, c, cStride, count, accumulate, src, srcStride)`: C tile (MR rows of NR floats,
+ * `cStride` bytes apart) = (accumulate ? S : 0) + Σ over `count` k steps of A panel ⊗ B panel,
+ * where S is the MR×NR tile at `src` with rows `srcStride` bytes apart: the C tile itself (a later
+ * k slice) or, with stride 0, one bias row repeated. `count` is a positive multiple of the unroll.
  */
 function emitMicroKernel(mod: ModuleBuilder, { mr, nr, unroll }: GemmShape): number {
   const vectors = nr / 4;
-  const params = { a: i32, b: i32, c: i32, cStride: i32, count: i32, accumulate: i32 };
+  const params = { a: i32, b: i32, c: i32, cStride: i32, count: i32, accumulate: i32, src: i32, srcStride: i32 };
   return mod.func(null, params, [], (fn, p) => {
     const acc = Array.from({ length: mr }, () => Array.from({ length: vectors }, () => fn.local(v128)));
     const bv = Array.from({ length: vectors }, () => fn.local(v128));
@@ -81,20 +82,20 @@ function emitMicroKernel(mod: ModuleBuilder, { mr, nr, unroll }: GemmShape): num
       fn.push(sub(local(p.count), int(unroll))).localTee(p.count).brIf(top);
     });
 
-    // Epilogue: walk the rows of the C tile, adding what is there when accumulating, then store.
-    const rowWalk = (f: (r: number) => void): void => {
-      fn.set(row, local(p.c));
+    // Epilogue: add the S tile's rows when accumulating, then walk the rows of the C tile to store.
+    const rowWalk = (start: number, stride: number, f: (r: number) => void): void => {
+      fn.set(row, local(start));
       for (let r = 0; r < mr; r++) {
         f(r);
-        if (r < mr - 1) fn.set(row, add(local(row), local(p.cStride)));
+        if (r < mr - 1) fn.set(row, add(local(row), local(stride)));
       }
     };
     fn.localGet(p.accumulate).if(() =>
-      rowWalk((r) =>
+      rowWalk(p.src, p.srcStride, (r) =>
         acc[r]?.forEach((c, q) => fn.localGet(c).localGet(row).v128Load(16 * q).f32x4Add().localSet(c)),
       ),
     );
-    rowWalk((r) => acc[r]?.forEach((c, q) => fn.localGet(row).localGet(c).v128Store(16 * q)));
+    rowWalk(p.c, p.cStride, (r) => acc[r]?.forEach((c, q) => fn.localGet(row).localGet(c).v128Store(16 * q)));
   });
 }
 
@@ -209,7 +210,11 @@ function emitCopyTile(mod: ModuleBuilder): number {
   });
 }
 
-/** The module bytes: a growable memory exported as `memory`, and the exported `gemm` driver. */
+/**
+ * The module bytes: a growable memory exported as `memory`, and the exported `gemm` driver.
+ * `bias` is the address of a row of roundUp(n, NR) floats added to every row of C (after the first
+ * k slice, in the micro-kernel's epilogue), or 0 for none.
+ */
 export function buildGemmModule(shape: GemmShape = GEMM_SHAPE): Uint8Array {
   const { mr, nr, unroll } = shape;
   if (nr % 4 !== 0 || (unroll & (unroll - 1)) !== 0) throw new RangeError("buildGemmModule: nr must be a multiple of 4, unroll a power of 2");
@@ -220,12 +225,13 @@ export function buildGemmModule(shape: GemmShape = GEMM_SHAPE): Uint8Array {
   const copyTile = emitCopyTile(mod);
   const params = {
     m: i32, n: i32, k: i32, kc: i32, a: i32, transposeA: i32, b: i32, transposeB: i32,
-    c: i32, packedA: i32, packedB: i32, scratch: i32,
+    c: i32, packedA: i32, packedB: i32, scratch: i32, bias: i32,
   };
   mod.func("gemm", params, [], (fn, p) => {
     const kPad = fn.local(i32), k0 = fn.local(i32), kb = fn.local(i32), accumulate = fn.local(i32);
     const i0 = fn.local(i32), j0 = fn.local(i32), rows = fn.local(i32), cols = fn.local(i32);
     const aPanel = fn.local(i32), bPanel = fn.local(i32), cTile = fn.local(i32), cStride = fn.local(i32);
+    const later = fn.local(i32), biasCols = fn.local(i32);
     fn.set(kPad, and(add(local(p.k), int(unroll - 1)), int(-unroll)));
     fn.set(cStride, f32Bytes(local(p.n)));
     // op(A): rows m, depth k, stored [m,k] (strides k, 1) or [k,m] (strides 1, m).
@@ -237,17 +243,22 @@ export function buildGemmModule(shape: GemmShape = GEMM_SHAPE): Uint8Array {
     fn.push(local(p.b)).push(local(p.n)).push(local(p.k)).push(select(local(p.k), one, transB)).push(select(one, local(p.n), transB));
     fn.push(local(p.packedB)).push(local(kPad)).call(packB);
 
+    // The first k slice adds the bias columns j0.. (stride 0: the same row for every row of C),
+    // later slices what C holds.
     const callMicro = (c: I32, stride: I32): void =>
-      void fn.push(local(aPanel)).push(local(bPanel)).push(c).push(stride).push(local(kb)).push(local(accumulate)).call(micro);
+      void fn.push(local(aPanel)).push(local(bPanel)).push(c).push(stride).push(local(kb)).push(local(accumulate))
+        .push(select(c, local(biasCols), local(later))).push(select(stride, zero, local(later))).call(micro);
     const callCopy = (src: I32, srcStride: I32, dst: I32, dstStride: I32): void =>
       void fn.push(src).push(srcStride).push(dst).push(dstStride).push(local(rows)).push(local(cols)).call(copyTile);
     const scratch = local(p.scratch);
     const scratchStride = int(nr * 4);
     fn.forRange(k0, zero, local(kPad), local(p.kc), () => {
       fn.set(kb, minS(local(p.kc), sub(local(kPad), local(k0))));
-      fn.set(accumulate, ne(local(k0), zero));
+      fn.set(later, ne(local(k0), zero));
+      fn.set(accumulate, or(local(later), ne(local(p.bias), zero)));
       fn.forRange(j0, zero, local(p.n), int(nr), () => {
         fn.set(cols, minS(int(nr), sub(local(p.n), local(j0))));
+        fn.set(biasCols, add(local(p.bias), f32Bytes(local(j0))));
         // B panel j0/NR starts at j0·kPad floats; this slice k0·NR floats into it. Likewise A.
         fn.set(bPanel, add(local(p.packedB), f32Bytes(add(mul(local(j0), local(kPad)), mul(local(k0), int(nr))))));
         fn.forRange(i0, zero, local(p.m), int(mr), () => {
@@ -258,7 +269,7 @@ export function buildGemmModule(shape: GemmShape = GEMM_SHAPE): Uint8Array {
             () => callMicro(local(cTile), local(cStride)),
             () => {
               // An overhanging tile: through the scratch tile, copying only the real entries.
-              fn.localGet(accumulate).if(() => callCopy(local(cTile), local(cStride), scratch, scratchStride));
+              fn.localGet(later).if(() => callCopy(local(cTile), local(cStride), scratch, scratchStride));
               callMicro(scratch, scratchStride);
               callCopy(scratch, scratchStride, local(cTile), local(cStride));
             },

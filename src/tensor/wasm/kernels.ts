@@ -6,7 +6,7 @@
  * Memory: one linear memory per instance, reused by every call and grown when a call needs more.
  * A call copies A and B in with `set` (a memcpy), runs, and copies C out. Layout, in bytes:
  *
- *   [ scratch tile MR×NR | A | B | C | packed op(A) | packed op(B) ]   each start 64-byte aligned
+ *   [ scratch tile MR×NR | bias | A | B | C | packed op(A) | packed op(B) ]   each start 64-byte aligned
  *
  * The typed-array view is re-created after `memory.grow`, which detaches the old buffer.
  */
@@ -57,12 +57,13 @@ export function simdProbe(): Uint8Array {
 
 /** The WebAssembly counterparts of the flat kernels in `tensor/`; float32 only. */
 export interface WasmKernels {
-  /** `gemm` of `matmul.ts`, same arguments, on Float32Array. */
+  /** `gemm` of `matmul.ts`, same arguments, on Float32Array; with `bias`, n floats added to every row. */
   gemm(
     m: number, n: number, k: number,
     a: Float32Array, aOffset: number, transposeA: boolean,
     b: Float32Array, bOffset: number, transposeB: boolean,
     out: Float32Array, outOffset: number,
+    bias?: Float32Array, biasOffset?: number,
   ): void;
 }
 
@@ -87,19 +88,23 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX)
   const { mr, nr, unroll } = shape;
 
   return {
-    gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset) {
+    gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset = 0) {
       checkRange("A", a, aOffset, m * k);
       checkRange("B", b, bOffset, k * n);
       checkRange("out", out, outOffset, m * n);
+      if (bias) checkRange("bias", bias, biasOffset, n);
       if (m === 0 || n === 0) return;
       if (k === 0) {
         out.fill(0, outOffset, outOffset + m * n);
+        if (bias) for (let i = 0; i < m; i++) out.set(bias.subarray(biasOffset, biasOffset + n), outOffset + i * n);
         return;
       }
       const kPad = roundUp(k, unroll);
       // Equal k slices of at most kcMax (784 → 4 × 196, not 256 + 256 + 256 + 16).
       const kc = roundUp(Math.ceil(kPad / Math.ceil(kPad / kcMax)), unroll);
-      const aPtr = align64(mr * nr * 4);
+      // The bias row is padded to whole NR panels; the padding's columns of C are dropped.
+      const biasPtr = align64(mr * nr * 4);
+      const aPtr = biasPtr + (bias ? align64(roundUp(n, nr) * 4) : 0);
       const bPtr = aPtr + align64(m * k * 4);
       const cPtr = bPtr + align64(k * n * 4);
       const packedA = cPtr + align64(m * n * 4);
@@ -109,7 +114,8 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX)
       const view = (heap = reserve(memory, end, heap));
       view.set(a.subarray(aOffset, aOffset + m * k), aPtr / 4);
       view.set(b.subarray(bOffset, bOffset + k * n), bPtr / 4);
-      run(m, n, k, kc, aPtr, transposeA ? 1 : 0, bPtr, transposeB ? 1 : 0, cPtr, packedA, packedB, 0);
+      if (bias) view.set(bias.subarray(biasOffset, biasOffset + n), biasPtr / 4);
+      run(m, n, k, kc, aPtr, transposeA ? 1 : 0, bPtr, transposeB ? 1 : 0, cPtr, packedA, packedB, 0, bias ? biasPtr : 0);
       out.set(view.subarray(cPtr / 4, cPtr / 4 + m * n), outOffset);
     },
   };
