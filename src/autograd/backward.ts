@@ -54,6 +54,9 @@ export function runBackward(root: Tensor, grad?: Tensor): void {
   register(root);
   for (const node of nodes) node.inputs.forEach(register);
 
+  // The buffers of gradients already handed to a leaf or to the map this pass: a second
+  // holder of one of them gets a copy.
+  const handedOut = new Set<ArrayBufferLike>();
   noGrad(() => {
     for (const node of nodes) {
       const context = node.context;
@@ -80,12 +83,19 @@ export function runBackward(root: Tensor, grad?: Tensor): void {
         if (inputGrad.dtype !== input.dtype) {
           throw new Error(`backward: op "${node.op.name}" returned a ${inputGrad.dtype} gradient for input ${index} of dtype ${input.dtype}`);
         }
-        if (input.isLeaf) accumulateLeaf(input, inputGrad);
+        // NOTE: a leaf takes the array without a copy only when it is provably fresh: its
+        // buffer is none of the upstream gradient, the op's inputs and output, or an array
+        // already handed out (ops return g itself, reshapes of it, or [g, g]).
+        const buffer = inputGrad.data.buffer;
+        const fresh = !handedOut.has(buffer) && buffer !== upstream.data.buffer && buffer !== context.output.data.buffer
+          && context.inputs.every((x) => x.data.buffer !== buffer);
+        handedOut.add(buffer);
+        if (input.isLeaf) accumulateLeaf(input, inputGrad, fresh);
         else accumulate(grads, input, inputGrad);
       });
     }
   });
-  if (root.isLeaf) accumulateLeaf(root, grads.get(root) as NDArray);
+  if (root.isLeaf) accumulateLeaf(root, grads.get(root) as NDArray, false);
 }
 
 /** Whether an array of `shape` broadcasts to `target` (so a gradient of `target` sums back to it). */
@@ -94,7 +104,10 @@ function broadcastsTo(shape: Shape, target: Shape): boolean {
   return lead >= 0 && shape.every((dim, axis) => dim === 1 || dim === target[lead + axis]);
 }
 
-/** `leaf.grad += grad`, in a fresh array so that gradients never alias op outputs. */
-function accumulateLeaf(leaf: Tensor, grad: NDArray): void {
-  leaf.grad = new Tensor(leaf.grad ? binary("add", leaf.grad.value, grad) : grad.clone());
+/**
+ * `leaf.grad += grad`, in an array no one else holds, so that gradients never alias op outputs
+ * or each other: `grad` itself when `owned` (fresh from the op), else a copy.
+ */
+function accumulateLeaf(leaf: Tensor, grad: NDArray, owned: boolean): void {
+  leaf.grad = new Tensor(leaf.grad ? binary("add", leaf.grad.value, grad) : owned ? grad : grad.clone());
 }

@@ -119,6 +119,20 @@ describe("backward", () => {
     expect(Array.from(upstream.data)).toEqual([1, 1, 1]);
   });
 
+  it("gives leaves distinct gradient arrays, taking only fresh ones without a copy", () => {
+    // add hands [g, g] to both leaves; mul's products are fresh; reshape's is a view of g.
+    const [a, b, c, d] = [leaf([1, 2]), leaf([3, 4]), leaf([5, 6]), leaf([7, 8])];
+    const s = a.add(b);
+    const upstream = tensor([1, 2], f64);
+    s.mul(c).add(d.reshape([2])).backward(upstream);
+    const buffers = [a, b, c, d].map((t) => (t.grad as Tensor).data.buffer);
+    expect(new Set([...buffers, upstream.data.buffer]).size).toBe(5);
+    expect([a, b, c, d].map(gradOf)).toEqual([[5, 12], [5, 12], [4, 12], [1, 2]]);
+    for (const t of [a, b, c, d]) (t.grad as Tensor).data.fill(0);
+    expect(Array.from(upstream.data)).toEqual([1, 2]);
+    expect(Array.from(s.data)).toEqual([4, 6]);
+  });
+
   it("sums a broadcast gradient back to the input's shape (bias [3] + [2,3])", () => {
     const x = leaf([[1, 2, 3], [4, 5, 6]]);
     const bias = leaf([0.1, 0.2, 0.3]);
