@@ -306,3 +306,21 @@ describe("matmul", () => {
     expect(error.message).toContain("float64[3,2]");
   });
 });
+
+describe("matmul with a bias", () => {
+  const a = new NDArray(Float64Array.of(1, 2, 3, 4, 5, 6), [2, 3]);
+  const b = new NDArray(Float64Array.of(1, 0, 0, 1, 1, 1), [3, 2]);
+
+  it("adds the bias to every row of every batch entry", () => {
+    const batched = new NDArray(Float64Array.of(1, 2, 3, 4, 5, 6, 0, 0, 0, 1, 1, 1), [2, 2, 3]);
+    const out = matmul(batched, b, {}, new NDArray(Float64Array.of(10, 20), [2]));
+    expect(out.shape).toEqual([2, 2, 2]);
+    expect(Array.from(out.data)).toEqual([14, 25, 20, 31, 10, 20, 12, 22]);
+  });
+
+  it("refuses a bias that is not one value per column", () => {
+    expect(() => matmul(a, b, {}, new NDArray(Float64Array.of(1, 2, 3), [3]))).toThrow(ShapeError);
+    expect(() => matmul(a, b, {}, new NDArray(Float64Array.of(1, 2), [1, 2]))).toThrow(/bias must have shape \[2\]/);
+    expect(() => matmul(a, b, {}, new NDArray(Float32Array.of(1, 2), [2]))).toThrow(/mixed dtypes/);
+  });
+});
