@@ -91,6 +91,7 @@ function unrolledLoop(p: Product, a: TypedArray, b: TypedArray, out: TypedArray)
   }
 }
 
+/** A contender that runs `loop(product, a, b, out)` into an output array it allocates once. */
 function loopContender(name: string, loop: typeof plainLoop): Contender {
   return {
     name,
@@ -104,28 +105,9 @@ function loopContender(name: string, loop: typeof plainLoop): Contender {
   };
 }
 
-const ours: Contender = {
-  name: "elbo gemm",
-  prepare(p, a, b) {
-    const out = allocate(a instanceof Float64Array ? "float64" : "float32", p.m * p.n);
-    return () => {
-      gemm(p.m, p.n, p.k, a, 0, p.transposeA, b, 0, p.transposeB, out, 0);
-      return out;
-    };
-  },
-};
-
+const ours = loopContender("elbo gemm", (p, a, b, out) => gemm(p.m, p.n, p.k, a, 0, p.transposeA, b, 0, p.transposeB, out, 0));
 /** Our plain-JavaScript kernel, whatever path is active: the fallback where wasm SIMD is missing. */
-const oursJs: Contender = {
-  name: "elbo js gemm",
-  prepare(p, a, b) {
-    const out = allocate(a instanceof Float64Array ? "float64" : "float32", p.m * p.n);
-    return () => {
-      gemmJs(p.m, p.n, p.k, a, 0, p.transposeA, b, 0, p.transposeB, out, 0);
-      return out;
-    };
-  },
-};
+const oursJs = loopContender("elbo js gemm", (p, a, b, out) => gemmJs(p.m, p.n, p.k, a, 0, p.transposeA, b, 0, p.transposeB, out, 0));
 
 /** A float32-only peer from bench/peers/ as a contender. */
 function peerContender(peer: MatmulPeer): Contender {
