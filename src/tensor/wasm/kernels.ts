@@ -100,7 +100,7 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX)
         return;
       }
       const kPad = roundUp(k, unroll);
-      // Equal k slices of at most kcMax (784 → 4 × 196, not 256 + 256 + 256 + 16).
+      // Equal k slices of at most kcMax (2100 → 3 × 700, not 1024 + 1024 + 52).
       const kc = roundUp(Math.ceil(kPad / Math.ceil(kPad / kcMax)), unroll);
       // The bias row is padded to whole NR panels; the padding's columns of C are dropped.
       const biasPtr = align64(mr * nr * 4);
