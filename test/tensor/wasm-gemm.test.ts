@@ -296,6 +296,19 @@ describe("wasm gemm: beyond the property ranges", () => {
     }
   });
 
+  it("computes few columns as Cᵀ (the VAE's n = 20 heads): exact on integers, with and without bias", () => {
+    for (const [m, n, k] of [[128, 20, 400], [400, 20, 128], [33, 3, 17]] as const) {
+      for (const [transposeA, transposeB] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        const c = { ...base, m, n, k, transposeA, transposeB };
+        const ops = operands(c, true);
+        expectResult(c, run(kernels, c, ops), reference(c, ops), 0);
+        const bias = Float32Array.from({ length: n + 1 }, (_, j) => (j === 0 ? NaN : ((j * 7) % 11) - 5));
+        kernels.gemm(m, n, k, ops.a, c.aOffset, transposeA, ops.b, c.bOffset, transposeB, ops.out, c.outOffset, bias, 1);
+        expectResult(c, ops.out, reference(c, ops).map((v, index) => v + (bias[1 + (index % n)] as number)), 0);
+      }
+    }
+  });
+
   it("reuses and grows its memory: small, large, small again, each result right", () => {
     for (const [m, n, k] of [[3, 5, 7], [150, 170, 300], [2, 2, 2], [400, 33, 500], [1, 1, 1]] as const) {
       const c = { ...base, m, n, k, transposeB: m % 2 === 0 };
