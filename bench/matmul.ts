@@ -1,9 +1,9 @@
 /**
  * Matmul benchmark: `npx tsx bench/matmul.ts [runs]`.
  *
- * Times the first layer of the MNIST VAE (batch 128, 784 → 400) and its two gradient products,
- * in float32 and float64, for every contender on the same inputs in the same process, and prints
- * the median GFLOP/s (2·m·n·k / seconds) with min-max and the ratio of ours to each peer.
+ * Times the first layer of the MNIST VAE (batch 128, 784 → 400), its two gradient products and a
+ * latent head (400 → 20, which the wasm kernel computes as Cᵀ), in float32 and float64, for every
+ * contender on the same inputs in the same process, and prints the median GFLOP/s (2·m·n·k / seconds) with min-max and the ratio of ours to each peer.
  * Each contender's result is checked against ours before it is timed.
  *
  * A contender is a name and a `prepare` that sets up one product and returns the function to
@@ -39,6 +39,7 @@ const products: Product[] = [
   { label: "A·B   [128,784]@[784,400]", m: 128, n: 400, k: 784, transposeA: false, transposeB: false },
   { label: "Aᵀ·B  [128,784]ᵀ@[128,400]", m: 784, n: 400, k: 128, transposeA: true, transposeB: false },
   { label: "A·Bᵀ  [128,400]@[784,400]ᵀ", m: 128, n: 784, k: 400, transposeA: false, transposeB: true },
+  { label: "A·Bᵀ  [128,400]@[20,400]ᵀ", m: 128, n: 20, k: 400, transposeA: false, transposeB: true },
 ];
 
 /** Stored strides of op(A)[i,p] and op(B)[p,j]: the reference loops read through them. */

@@ -21,7 +21,7 @@
  */
 import { add, and, eq, f32Bytes, int, local, minS, ModuleBuilder, mul, ne, or, select, sub, ValType, type I32 } from "./encoder.js";
 
-const { i32, v128 } = ValType;
+const { f32, i32, v128 } = ValType;
 
 /** Micro-kernel rows and columns, and how many k steps one loop iteration does. */
 export interface GemmShape {
@@ -51,6 +51,8 @@ export const KC_MAX = 1024;
 export interface GemmExports {
   /** gemm(m, n, k, kc, a, transposeA, b, transposeB, c, packedA, packedB, scratch, bias) */
   gemm: (...args: number[]) => void;
+  /** transposeOut(src, rows, cols, dst, bias) */
+  transposeOut: (...args: number[]) => void;
 }
 
 const one = int(1);
@@ -216,7 +218,34 @@ function emitCopyTile(mod: ModuleBuilder): number {
 }
 
 /**
- * The module bytes: a growable memory exported as `memory`, and the exported `gemm` driver.
+ * `transposeOut(src, rows, cols, dst, bias)`: dst[c·rows + r] = src[r·cols + c], plus the float
+ * at `bias + 4r` when bias ≠ 0: a product computed as Cᵀ [n,m] back to C [m,n], with C's bias.
+ */
+function emitTransposeOut(mod: ModuleBuilder): void {
+  const params = { src: i32, rows: i32, cols: i32, dst: i32, bias: i32 };
+  mod.func("transposeOut", params, [], (fn, p) => {
+    const r = fn.local(i32), c = fn.local(i32), d = fn.local(i32), b = fn.local(f32);
+    // Row r of src goes down column r of dst (d steps by a row of dst, rows floats).
+    const copyRow = (withBias: boolean): void => void fn.forRange(c, zero, local(p.cols), one, () => {
+      fn.localGet(d).localGet(p.src).f32Load();
+      if (withBias) fn.localGet(b).f32Add();
+      fn.f32Store();
+      fn.set(p.src, add(local(p.src), int(4)));
+      fn.set(d, add(local(d), f32Bytes(local(p.rows))));
+    });
+    fn.forRange(r, zero, local(p.rows), one, () => {
+      fn.set(d, add(local(p.dst), f32Bytes(local(r))));
+      fn.localGet(p.bias).if(() => {
+        fn.push(add(local(p.bias), f32Bytes(local(r)))).f32Load().localSet(b);
+        copyRow(true);
+      }, () => copyRow(false));
+    });
+  });
+}
+
+/**
+ * The module bytes: a growable memory exported as `memory`, the exported `gemm` driver and
+ * `transposeOut`.
  * `bias` is the address of a row of roundUp(n, NR) floats added to every row of C (after the first
  * k slice, in the micro-kernel's epilogue), or 0 for none.
  */
@@ -228,6 +257,7 @@ export function buildGemmModule(shape: GemmShape = GEMM_SHAPE): Uint8Array {
   const packA = emitPack(mod, mr);
   const packB = emitPack(mod, nr);
   const copyTile = emitCopyTile(mod);
+  emitTransposeOut(mod);
   const params = {
     m: i32, n: i32, k: i32, kc: i32, a: i32, transposeA: i32, b: i32, transposeB: i32,
     c: i32, packedA: i32, packedB: i32, scratch: i32, bias: i32,

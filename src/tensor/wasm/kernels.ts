@@ -6,7 +6,7 @@
  * Memory: one linear memory per instance, reused by every call and grown when a call needs more.
  * A call copies A and B in with `set` (a memcpy), runs, and copies C out. Layout, in bytes:
  *
- *   [ scratch tile MR×NR | bias | A | B | C | packed op(A) | packed op(B) ]   each start 64-byte aligned
+ *   [ scratch tile MR×NR | bias | A | B | C | packed op(A) | packed op(B) | C from Cᵀ ]   each start 64-byte aligned
  *
  * The typed-array view is re-created after `memory.grow`, which detaches the old buffer.
  */
@@ -82,8 +82,8 @@ function checkRange(name: string, array: Float32Array, offset: number, size: num
  */
 export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX): WasmKernels {
   const exports = instantiate(buildGemmModule(shape));
-  const { memory, gemm: run } = exports as { memory?: WasmMemory; gemm?: GemmExports["gemm"] };
-  if (memory === undefined || typeof run !== "function") throw new Error("gemm module: missing exports");
+  const { memory, gemm: run, transposeOut } = exports as Partial<GemmExports> & { memory?: WasmMemory };
+  if (memory === undefined || typeof run !== "function" || typeof transposeOut !== "function") throw new Error("gemm module: missing exports");
   let heap = new Float32Array(memory.buffer);
   const { mr, nr, unroll } = shape;
 
@@ -103,36 +103,33 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX)
       // Equal k slices of at most kcMax (2100 → 3 × 700, not 1024 + 1024 + 52).
       const kc = roundUp(Math.ceil(kPad / Math.ceil(kPad / kcMax)), unroll);
       // Cᵀ = op(B)ᵀ·op(A)ᵀ when that pads less: n = 20 fills 2 B panels of NR = 16 (32 columns),
-      // while as the rows of Cᵀ it is 10 A panels of MR = 2 exactly. Cᵀ [n,m] is transposed out,
-      // with the bias added there. The padded areas of a tie (m = n multiples) keep C.
+      // while as the rows of Cᵀ it is 10 A panels of MR = 2 exactly. Cᵀ [n,m] is transposed
+      // back in wasm (`transposeOut`), which adds the bias. A tie keeps C.
       const swap = roundUp(n, mr) * roundUp(m, nr) < roundUp(m, mr) * roundUp(n, nr);
       const rows = swap ? n : m, cols = swap ? m : n;
-      const wasmBias = bias !== undefined && !swap;
       // The bias row is padded to whole NR panels; the padding's columns of C are dropped.
       const biasPtr = align64(mr * nr * 4);
-      const aPtr = biasPtr + (wasmBias ? align64(roundUp(n, nr) * 4) : 0);
+      const aPtr = biasPtr + (bias ? align64(roundUp(n, nr) * 4) : 0);
       const bPtr = aPtr + align64(m * k * 4);
       const cPtr = bPtr + align64(k * n * 4);
       const packedA = cPtr + align64(m * n * 4);
       const packedB = packedA + align64(roundUp(rows, mr) * kPad * 4);
-      const end = packedB + roundUp(cols, nr) * kPad * 4;
+      const cOut = packedB + align64(roundUp(cols, nr) * kPad * 4); // C from Cᵀ
+      const end = cOut + (swap ? m * n * 4 : 0);
       if (end > MAX_BYTES) throw new RangeError(`gemm (wasm): [${m},${k}]·[${k},${n}] needs ${end} bytes, over the 4 GiB of wasm32`);
       const view = (heap = reserve(memory, end, heap));
       view.set(a.subarray(aOffset, aOffset + m * k), aPtr / 4);
       view.set(b.subarray(bOffset, bOffset + k * n), bPtr / 4);
+      if (bias) view.set(bias.subarray(biasOffset, biasOffset + n), biasPtr / 4);
       if (!swap) {
-        if (bias) view.set(bias.subarray(biasOffset, biasOffset + n), biasPtr / 4);
         run(m, n, k, kc, aPtr, transposeA ? 1 : 0, bPtr, transposeB ? 1 : 0, cPtr, packedA, packedB, 0, bias ? biasPtr : 0);
         out.set(view.subarray(cPtr / 4, cPtr / 4 + m * n), outOffset);
         return;
       }
       // op(B)ᵀ is B read with the other transpose flag; likewise op(A)ᵀ.
       run(n, m, k, kc, bPtr, transposeB ? 0 : 1, aPtr, transposeA ? 0 : 1, cPtr, packedA, packedB, 0, 0);
-      const c0 = cPtr / 4;
-      for (let j = 0; j < n; j++) {
-        const add = bias ? (bias[biasOffset + j] as number) : 0;
-        for (let i = 0, src = c0 + j * m, o = outOffset + j; i < m; i++, src++, o += n) out[o] = (view[src] as number) + add;
-      }
+      transposeOut(cPtr, n, m, cOut, bias ? biasPtr : 0);
+      out.set(view.subarray(cOut / 4, cOut / 4 + m * n), outOffset);
     },
   };
 }
