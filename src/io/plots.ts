@@ -63,11 +63,14 @@ export function niceScale(lo: number, hi: number, pad = 0.05, integer = false, t
     lo = 0;
     hi = 1;
   }
-  if (hi - lo <= 0) {
+  // NOTE: a span below float resolution (a flat curve plus rounding noise) would give a step
+  // smaller than an ulp of the values, hence no usable ticks: treat it as flat.
+  if (!(hi - lo > 1e-9 * Math.max(Math.abs(lo), Math.abs(hi)) && hi - lo > 1e-290)) {
     // A flat range: widen it around the value so the line sits in the middle.
-    const half = lo === 0 ? 1 : Math.abs(lo) * 0.1;
-    lo -= half;
-    hi += half;
+    const mid = (lo + hi) / 2;
+    const half = Math.abs(mid) < 1e-290 ? 1 : Math.abs(mid) * 0.1;
+    lo = mid - half;
+    hi = mid + half;
   }
   const span = hi - lo;
   const min = lo - pad * span;
@@ -110,7 +113,7 @@ function drawFrame({ options, xs, ys, legend }: FrameSpec): Plot {
   const tickLen = 4;
   const yTickLabels = ys.ticks.map((t) => formatTick(t, ys.step));
   const yTickW = Math.max(0, ...yTickLabels.map((l) => textWidth(l, ts)));
-  const legendW = legend.length === 0 ? 0 : 2 * pad + 8 * s + Math.max(...legend.map((e) => textWidth(e.name, s)));
+  const legendW = legend.length === 0 ? 0 : 2 * pad + 10 * s + Math.max(...legend.map((e) => textWidth(e.name, s)));
 
   const left = pad + (options.yLabel ? lineH + pad : 0) + yTickW + tickLen + 3;
   const top = pad + (options.title ? lineH + pad : 0) + tickH;
@@ -162,7 +165,7 @@ function drawFrame({ options, xs, ys, legend }: FrameSpec): Plot {
     const cy = y + Math.floor(lineH / 2);
     if (e.line) canvas.line(lx + pad, cy, lx + pad + 6 * s, cy, e.color, 2);
     else canvas.fillCircle(lx + pad + 3 * s, cy, 2 * s, e.color);
-    canvas.text(lx + pad + 8 * s, y, e.name, TEXT, s);
+    canvas.text(lx + pad + 10 * s, y, e.name, TEXT, s);
   });
   return { canvas, area, toPixel };
 }

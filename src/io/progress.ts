@@ -39,6 +39,7 @@ export class ProgressReporter {
   private step = 0;
   private elboSum = 0;
   private elboCount = 0;
+  private shown = 0; // length of the line now on the terminal, so a shorter one blanks the rest
 
   constructor(private readonly stream: ProgressStream, private readonly options: ProgressOptions) {
     this.now = options.now ?? ((): number => performance.now() / 1000);
@@ -57,12 +58,19 @@ export class ProgressReporter {
     const interval = tty ? (this.options.redrawSeconds ?? 0.1) : (this.options.lineSeconds ?? 10);
     if (now - this.lastOutput < interval) return;
     this.lastOutput = now;
-    this.stream.write(tty ? `\r${this.line(now, true)}` : `${this.line(now, false)}\n`);
+    if (!tty) {
+      this.stream.write(`${this.line(now, false)}\n`);
+      return;
+    }
+    const text = this.line(now, true);
+    this.stream.write(`\r${text.padEnd(this.shown)}`);
+    this.shown = text.length;
   }
 
   /** Clear the in-place line on a terminal (the caller then logs the epoch's summary). */
   finish(): void {
-    if (this.stream.isTTY === true && this.step > 0) this.stream.write(`\r${" ".repeat(this.line(this.now(), true).length)}\r`);
+    if (this.stream.isTTY === true && this.shown > 0) this.stream.write(`\r${" ".repeat(this.shown)}\r`);
+    this.shown = 0;
   }
 
   /** The status text: epoch, step, [bar], examples/s, mean ELBO so far, ETA. */

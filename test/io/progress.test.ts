@@ -32,6 +32,21 @@ describe("ProgressReporter", () => {
     expect(output).toHaveLength(2); // at 0.5 s and 1.0 s
   });
 
+  it("blanks the rest of a longer line when the redrawn one is shorter, and clears what is shown", () => {
+    let clock = 0;
+    const { stream, output } = capture(true);
+    const progress = new ProgressReporter(stream, { epoch: 1, epochs: 1, totalSteps: 100, now: () => clock });
+    clock = 1;
+    progress.update(1, 10_000, -100); // 10000 examples/s
+    clock = 3;
+    progress.update(2, 8_000, -100); // 6000 examples/s: one character shorter
+    const [first, second] = output as [string, string];
+    expect(second.length).toBe(first.length);
+    expect(second).toMatch(/ETA 2:27 $/); // 98 steps left at 1.5 s a step
+    progress.finish();
+    expect(output[2]).toBe(`\r${" ".repeat(second.trimEnd().length - 1)}\r`); // what is still visible
+  });
+
   it("off a terminal writes whole lines, no more often than lineSeconds", () => {
     let clock = 0;
     const { stream, output } = capture(false);
