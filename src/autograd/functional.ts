@@ -1,6 +1,6 @@
 /**
  * The public differentiable functions. Primitives call `apply` with their entry of the op
- * table; composites (mean, square, tanh, softplus, logSigmoid, logSumExp, BCE, clamp, ...)
+ * table; composites (mean, square, logSigmoid, logSumExp, clamp, ...)
  * are built from primitives only, so their gradients come for free and are checked the same way.
  */
 import {
@@ -174,13 +174,14 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 
 /**
  * Binary cross-entropy from logits, elementwise: -[t log σ(l) + (1 - t) log(1 - σ(l))]
- * = softplus(l) - t·l. Targets may be any value in [0, 1].
+ * = softplus(l) - t·l. Targets may be any value in [0, 1]. A primitive: its gradient is
+ * σ(l) - t for the logits and -l for the targets.
  */
 export function bceWithLogits(logits: Tensor, targets: Tensor): Tensor {
   if (!shapesEqual(logits.shape, targets.shape)) {
     throw new ShapeError(`bceWithLogits: logits ${formatShape(logits.shape)} and targets ${formatShape(targets.shape)} differ`);
   }
-  return sub(softplus(logits), mul(targets, logits));
+  return apply(ops.bceWithLogits, [logits, targets], undefined);
 }
 
 /** Limit to [min, max] (either may be null). Gradient 1 inside and on the bounds, 0 outside. */

@@ -1,12 +1,14 @@
 /**
  * The op table: every differentiable primitive, its forward and its vector-Jacobian product
- * side by side. Everything else (mean, tanh, softplus, BCE, the Gaussian KL, Linear) is composed
+ * side by side. Everything else (mean, square, logSigmoid, the Gaussian KL, Linear) is composed
  * from these in `functional.ts` and above.
  *
  * Notation: `g` is dL/d(output); each backward returns dL/d(input) per input.
  */
 import {
   affine,
+  bceWithLogits,
+  bceWithLogitsGrad,
   binary,
   broadcastTo,
   concat,
@@ -184,6 +186,20 @@ const cast: OpDef<Unary, DType> = {
   backward: (g, { inputs: [x] }) => [g.astype(x.dtype)],
 };
 
+// ---- losses ----
+
+/**
+ * Binary cross-entropy from logits, softplus(l) - t·l, elementwise: a primitive (not the
+ * composite it equals) so that the Bernoulli likelihood is one pass forward and one back.
+ */
+const bceWithLogitsOp: OpDef<Binary, undefined> = {
+  name: "bceWithLogits",
+  broadcasts: false,
+  forward: ([logits, targets]) => bceWithLogits(logits, targets),
+  // d/dl = σ(l) - t, d/dt = -l
+  backward: (g, { inputs: [l, t], needsGrad }) => [needsGrad[0] ? bceWithLogitsGrad(g, l, t) : null, needsGrad[1] ? neg(mul(g, l)) : null],
+};
+
 // ---- reductions ----
 
 export interface ReduceParams {
@@ -318,6 +334,7 @@ export const ops = {
   tanh,
   pow,
   cast,
+  bceWithLogits: bceWithLogitsOp,
   sum: sumOp,
   max: maxOp,
   reshape: reshapeOp,

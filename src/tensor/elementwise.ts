@@ -9,7 +9,7 @@ import { allocate } from "./dtype.js";
 import type { TypedArray } from "./dtype.js";
 import type { WasmElementwise } from "./wasm/elementwise.js";
 import { checkSameDType, NDArray } from "./ndarray.js";
-import { broadcastShapes, broadcastStrides, shapesEqual, sizeOf } from "./shape.js";
+import { broadcastShapes, broadcastStrides, formatShape, shapesEqual, ShapeError, sizeOf } from "./shape.js";
 
 export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "relu" | "step" | "sigmoid" | "softplus" | "tanh" | "reciprocal" | "square";
 
@@ -103,6 +103,61 @@ export function affine(x: NDArray, scale: number, shift: number): NDArray {
   const src = x.data;
   for (let i = 0; i < out.length; i++) out[i] = (src[i] as number) * scale + shift;
   return new NDArray(out, x.shape);
+}
+
+/**
+ * Binary cross-entropy from logits, elementwise: -[t log σ(l) + (1 - t) log(1 - σ(l))]
+ * = softplus(l) - t·l, computed as (max(l, 0) - t·l) + log1p(e^-|l|): exp never overflows, and
+ * the first part is exact for t ∈ {0, 1}, so a confident right answer keeps its tiny loss.
+ */
+export function bceWithLogits(logits: NDArray, targets: NDArray): NDArray {
+  checkSameShape("bceWithLogits", logits, targets);
+  const n = logits.size;
+  const out = allocate(logits.dtype, n);
+  const l = logits.data;
+  const t = targets.data;
+  const wasm = wasmMap(out, l, t);
+  if (wasm !== null) wasm.bce(l as Float32Array, t as Float32Array, out as Float32Array);
+  else {
+    for (let i = 0; i < n; i++) {
+      const v = l[i] as number;
+      out[i] = (v > 0 ? v : 0) - (t[i] as number) * v + Math.log1p(Math.exp(-Math.abs(v)));
+    }
+  }
+  return new NDArray(out, logits.shape);
+}
+
+/** The gradient of `bceWithLogits` with respect to the logits, times g: g·(σ(l) - t). */
+export function bceWithLogitsGrad(g: NDArray, logits: NDArray, targets: NDArray): NDArray {
+  checkSameShape("bceWithLogitsGrad", g, logits, targets);
+  const n = logits.size;
+  const out = allocate(logits.dtype, n);
+  const [gd, l, t] = [g.data, logits.data, targets.data];
+  const wasm = wasmMap(out, gd, l, t);
+  if (wasm !== null) wasm.bceGrad(gd as Float32Array, l as Float32Array, t as Float32Array, out as Float32Array);
+  else {
+    for (let i = 0; i < n; i++) {
+      // σ(v) = 1/(1 + e) for v ≥ 0, e/(1 + e) for v < 0, with e = exp(-|v|) ≤ 1
+      const v = l[i] as number;
+      const e = Math.exp(-Math.abs(v));
+      out[i] = (gd[i] as number) * ((v >= 0 ? 1 : e) / (1 + e) - (t[i] as number));
+    }
+  }
+  return new NDArray(out, logits.shape);
+}
+
+/** The wasm kernels, when they apply to a map over equal-sized arrays: float32 and large enough. */
+function wasmMap(out: TypedArray, ...inputs: TypedArray[]): WasmElementwise | null {
+  const float32 = out instanceof Float32Array && inputs.every((x) => x instanceof Float32Array);
+  return float32 && out.length >= WASM_MIN_SIZE ? activeWasmElementwise() : null;
+}
+
+function checkSameShape(op: string, ...arrays: NDArray[]): void {
+  checkSameDType(op, ...arrays);
+  const first = arrays[0] as NDArray;
+  if (arrays.some((a) => !shapesEqual(a.shape, first.shape))) {
+    throw new ShapeError(`${op}: shapes differ, ${arrays.map((a) => formatShape(a.shape)).join(" and ")}`);
+  }
 }
 
 export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "eq" | "ne" | "lt" | "le" | "gt" | "ge";

@@ -291,6 +291,21 @@ const primitives: OpSpec[] = [
         }),
       ),
   },
+  {
+    name: "bceWithLogits",
+    kind: "primitive",
+    cases: A.shape()
+      .chain((s) => fc.tuple(A.values(R.count(s), A.real(6)), A.values(R.count(s), A.positive(0, 1))).map(([l, t]) => [R.ref(s, l), R.ref(s, t)]))
+      .map((inputs) =>
+        opCase("bceWithLogits", {
+          inputs,
+          params: {},
+          run: (xs) => F.bceWithLogits(at(xs, 0), at(xs, 1)),
+          // -[t log σ(l) + (1 - t) log(1 - σ(l))], with log(1 - σ(l)) = log σ(-l)
+          reference: (xs) => R.zip(refAt(xs, 0), refAt(xs, 1), (l, t) => -(t * R.logSigmoid(l) + (1 - t) * R.logSigmoid(-l))),
+        }),
+      ),
+  },
 ];
 
 // ---- composites ----
@@ -316,21 +331,6 @@ const composites: OpSpec[] = [
         },
       }),
     ),
-  },
-  {
-    name: "bceWithLogits",
-    kind: "composite",
-    cases: A.shape()
-      .chain((s) => fc.tuple(A.values(R.count(s), A.real(6)), A.values(R.count(s), A.positive(0, 1))).map(([l, t]) => [R.ref(s, l), R.ref(s, t)]))
-      .map((inputs) =>
-        opCase("bceWithLogits", {
-          inputs,
-          params: {},
-          run: (xs) => F.bceWithLogits(at(xs, 0), at(xs, 1)),
-          // -[t log σ(l) + (1 - t) log(1 - σ(l))], with log(1 - σ(l)) = log σ(-l)
-          reference: (xs) => R.zip(refAt(xs, 0), refAt(xs, 1), (l, t) => -(t * R.logSigmoid(l) + (1 - t) * R.logSigmoid(-l))),
-        }),
-      ),
   },
   {
     name: "clamp",
@@ -398,7 +398,6 @@ export const compositeNames = [
   "logSigmoid",
   "logSumExp",
   "logSoftmax",
-  "bceWithLogits",
   "clamp",
   "transpose",
   "flatten",

@@ -2,13 +2,14 @@
  * The WebAssembly SIMD elementwise kernels (add, sub, mul of equal shapes or a repeated row;
  * relu, step, neg) give bit-identical results to the plain-JS kernels, at sizes that leave a
  * partial f32x4 and with NaN, ±0 and ±∞ among the inputs; exp, sigmoid and softplus are within
- * 2 float32 ulps of float64 Math, tails (subnormal results, underflow, overflow) included; and
- * `binary`/`unary` pick them only where they apply.
+ * 2 float32 ulps of float64 Math, tails (subnormal results, underflow, overflow) included; the
+ * BCE from logits and its gradient are within a few float32 roundings of their terms; and
+ * `binary`/`unary`/`bceWithLogits` pick them only where they apply.
  */
 import { describe, expect, it } from "vitest";
-import { binary, unary, NDArray, setKernelPath, kernelPath } from "../../src/tensor/index.js";
+import { bceWithLogits, bceWithLogitsGrad, binary, unary, NDArray, setKernelPath, kernelPath } from "../../src/tensor/index.js";
 import { Generator } from "../../src/tensor/random.js";
-import { buildElementwiseModule, createWasmElementwise } from "../../src/tensor/wasm/elementwise.js";
+import { buildElementwiseModule, buildLossModule, createWasmElementwise } from "../../src/tensor/wasm/elementwise.js";
 import { wasmKernels } from "../../src/tensor/wasm/kernels.js";
 
 const gen = new Generator(3);
@@ -137,8 +138,52 @@ describe.runIf(wasmKernels() !== null)("wasm elementwise kernels", () => {
     expect(Number.isNaN(softplus[12])).toBe(true);
   });
 
-  it("the module stays under 4 KiB (browsers refuse larger synchronous compiles on the main thread)", () => {
+  it("the modules stay under 4 KiB (browsers refuse larger synchronous compiles on the main thread)", () => {
     expect(buildElementwiseModule().length).toBeLessThan(4096);
+    expect(buildLossModule().length).toBeLessThan(4096);
+  });
+
+  /** Logits uniform in ±range, targets uniform in [0, 1] with every third one exactly 0 or 1. */
+  function bceInputs(n: number, range: number): { l: Float32Array; t: Float32Array; g: Float32Array } {
+    const l = new Float32Array(n);
+    const t = new Float32Array(n);
+    const g = values(n).map((v) => (Number.isFinite(v) ? v : 1));
+    gen.fillUniform(l);
+    gen.fillUniform(t);
+    for (let i = 0; i < n; i++) {
+      l[i] = ((l[i] as number) * 2 - 1) * range;
+      if (i % 3 === 0) t[i] = i % 2;
+    }
+    return { l, t, g };
+  }
+
+  it.each([1, 10, 30, 120])("bce and its gradient are within a few float32 roundings of float64, logits in ±%s", (range) => {
+    const n = 20_003;
+    const { l, t, g } = bceInputs(n, range);
+    const loss = new Float32Array(n);
+    const grad = new Float32Array(n);
+    kernels.bce(l, t, loss);
+    kernels.bceGrad(g, l, t, grad);
+    for (let i = 0; i < n; i++) {
+      const [v, y, u] = [l[i] as number, t[i] as number, g[i] as number];
+      // max(l, 0) - t·l and log1p(e^-|l|) each rounded a few times: ulps of |l| + 1
+      const want = Math.max(v, 0) - y * v + Math.log1p(Math.exp(-Math.abs(v)));
+      expect(Math.abs((loss[i] as number) - want), `bce(${v}, ${y})`).toBeLessThanOrEqual(2 ** -22 * (Math.abs(v) + 1));
+      // σ(l) within 2 ulps of a number ≤ 1, minus t, times g (and a subnormal g's product rounded)
+      const sigma = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
+      expect(Math.abs((grad[i] as number) - u * (sigma - y)), `bceGrad(${u}, ${v}, ${y})`).toBeLessThanOrEqual(2 ** -21 * Math.abs(u) + 2 ** -149);
+    }
+  });
+
+  it("bce keeps the tiny loss of a confident right answer (t = 1, large l) to full relative precision", () => {
+    const l = Float32Array.from([20, 40, 80, -20, -40, -80]);
+    const t = Float32Array.from([1, 1, 1, 0, 0, 0]);
+    const loss = new Float32Array(l.length);
+    kernels.bce(l, t, loss);
+    l.forEach((v, i) => {
+      const want = Math.log1p(Math.exp(-Math.abs(v)));
+      expect(Math.abs((loss[i] as number) - want)).toBeLessThanOrEqual(4 * 2 ** -24 * want);
+    });
   });
 
   it("grows its memory for large inputs and keeps working after", () => {
@@ -159,6 +204,23 @@ describe.runIf(wasmKernels() !== null)("wasm elementwise kernels", () => {
     const js = onJs(() => [binary("add", a, b), binary("sub", b, a), unary("relu", a)]);
     ours.forEach((x, i) => expect(bits(x.data as Float32Array)).toEqual(bits((js[i] as NDArray).data as Float32Array)));
     expect(binary("mul", new NDArray(values(300), [100, 3]), c).shape).toEqual([100, 3]);
+  });
+
+  it("bceWithLogits and its gradient route through them for ≥ 256 float32 elements on the wasm path, JS below, and agree with JS", () => {
+    for (const n of [300, 255]) {
+      const { l, t, g } = bceInputs(n, 12);
+      const [ln, tn, gn] = [new NDArray(l, [n]), new NDArray(t, [n]), new NDArray(g, [n])];
+      const ours = [bceWithLogits(ln, tn), bceWithLogitsGrad(gn, ln, tn)];
+      const js = onJs(() => [bceWithLogits(ln, tn), bceWithLogitsGrad(gn, ln, tn)]);
+      const wasm = [new Float32Array(n), new Float32Array(n)];
+      kernels.bce(l, t, wasm[0] as Float32Array);
+      kernels.bceGrad(g, l, t, wasm[1] as Float32Array);
+      ours.forEach((x, k) => {
+        const expected = n >= 256 && kernelPath() === "wasm" ? (wasm[k] as Float32Array) : ((js[k] as NDArray).data as Float32Array);
+        expect(bits(x.data as Float32Array), `${k} at ${n}`).toEqual(bits(expected));
+        for (let i = 0; i < n; i++) expect(Math.abs((x.data[i] as number) - ((js[k] as NDArray).data[i] as number))).toBeLessThanOrEqual(2 ** -20 * 13);
+      });
+    }
   });
 
   it("unary exp, sigmoid, softplus route through them for ≥ 256 float32 elements, JS below", () => {

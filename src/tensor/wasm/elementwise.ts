@@ -4,8 +4,10 @@
  * unary relu, step (relu's derivative) and neg. Each gives bit-identical results to the JS loop
  * (a float64 +, -, × of two float32s, rounded to float32, is the float32 operation). exp, sigmoid
  * and softplus (`mathf.ts`) are within 2 float32 ulps of the JS loops, which round float64 Math.
+ * The binary cross-entropy from logits and its gradient (one pass each, for the Bernoulli
+ * likelihood) round a few float32 operations where the JS loops round once.
  *
- * Memory: one growable memory per instance; a call copies its inputs in at 16-byte-aligned
+ * Memory: one growable memory per module instance; a call copies its inputs in at 16-byte-aligned
  * offsets, zero-padded to whole f32x4s, runs, and copies the output out.
  */
 import { add, int, local, ModuleBuilder, mul, ValType, type FunctionBody } from "./encoder.js";
@@ -46,44 +48,80 @@ export function buildElementwiseModule(): Uint8Array {
       });
     });
   }
-  /** Each op reads local x and may use the scratch local w and the math locals. */
-  type Unary = (fn: FunctionBody, x: number, w: number, t: MathLocals) => void;
-  const unaryOps: [WasmUnaryOp, Unary][] = [
+  const unaryOps: [WasmUnaryOp, MapBody][] = [
     // relu(x) = x where x > 0, else 0 (NaN and -0 give 0, as the JS loop): x & (x > 0)
-    ["relu", (fn, x) => void fn.localGet(x).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And()],
+    ["relu", (fn, [x]) => void fn.localGet(x).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And()],
     // step(x) = 1 where x > 0, else 0: 1.0 & (x > 0)
-    ["step", (fn, x) => void fn.v128ConstF32([1, 1, 1, 1]).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And()],
-    ["neg", (fn, x) => void fn.localGet(x).f32x4Neg()],
-    ["exp", (fn, x, _, t) => emitExp(fn, x, t)],
-    // σ(x) = 1/(1 + e) for x ≥ 0, e/(1 + e) for x < 0, with e = exp(-|x|) ≤ 1
-    ["sigmoid", (fn, x, w, t) => {
-      fn.localGet(x).f32x4Abs().f32x4Neg().localSet(w);
-      emitExp(fn, w, t);
-      fn.localSet(w);
-      fn.v128ConstF32([1, 1, 1, 1]).localGet(w).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Ge().v128Bitselect();
-      fn.localGet(w).v128ConstF32([1, 1, 1, 1]).f32x4Add().f32x4Div();
-    }],
+    ["step", (fn, [x]) => void fn.v128ConstF32([1, 1, 1, 1]).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And()],
+    ["neg", (fn, [x]) => void fn.localGet(x).f32x4Neg()],
+    ["exp", (fn, [x], _, t) => emitExp(fn, x, t)],
+    ["sigmoid", (fn, [x], w, t) => emitSigmoid(fn, x, w, t)],
     // softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(exp(-|x|)), as the JS kernel
-    ["softplus", (fn, x, w, t) => {
-      fn.localGet(x).f32x4Abs().f32x4Neg().localSet(w);
-      emitExp(fn, w, t);
-      fn.localSet(w);
+    ["softplus", (fn, [x], w, t) => {
+      emitExpNegAbs(fn, x, w, t);
       emitLog1p(fn, w, t);
       fn.localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Max().f32x4Add();
     }],
   ];
-  for (const [name, op] of unaryOps) {
-    mod.func(name, { x: i32, out: i32, bytes: i32 }, [], (fn, p) => {
-      const off = fn.local(i32), x = fn.local(v128), w = fn.local(v128), t = mathLocals(fn);
-      fn.forRange(off, int(0), local(p.bytes), int(16), () => {
-        fn.push(add(local(p.x), local(off))).v128Load().localSet(x);
-        fn.push(add(local(p.out), local(off)));
-        op(fn, x, w, t);
-        fn.v128Store();
-      });
-    });
-  }
+  for (const [name, op] of unaryOps) mapFunction(mod, name, 1, op);
   return mod.bytes();
+}
+
+/**
+ * The binary cross-entropy from logits and its gradient, `bce(l, t, out, bytes)` and
+ * `bceGrad(g, l, t, out, bytes)`: a module of their own, so that each stays under 4 KiB.
+ */
+export function buildLossModule(): Uint8Array {
+  const mod = new ModuleBuilder().memory(1, "memory");
+  // bce(l, t) = (max(l, 0) - t·l) + log1p(exp(-|l|)), as the JS kernel
+  mapFunction(mod, "bce", 2, (fn, [l, t], w, m) => {
+    emitExpNegAbs(fn, l, w, m);
+    emitLog1p(fn, w, m);
+    fn.localGet(l).v128ConstF32([0, 0, 0, 0]).f32x4Max().localGet(t).localGet(l).f32x4Mul().f32x4Sub().f32x4Add();
+  });
+  // bceGrad(g, l, t) = g·(σ(l) - t)
+  mapFunction(mod, "bceGrad", 3, (fn, [g, l, t], w, m) => {
+    emitSigmoid(fn, l, w, m);
+    fn.localGet(t).f32x4Sub().localGet(g).f32x4Mul();
+  });
+  return mod.bytes();
+}
+
+/**
+ * An op's f32x4 body: it reads its inputs from the locals `xs` (the first `arity` of them), may
+ * use the scratch local w and the math locals, and leaves the output's f32x4 on the stack.
+ */
+type MapBody = (fn: FunctionBody, xs: readonly [number, number, number], w: number, t: MathLocals) => void;
+
+/** `name(in0, .., out, bytes)`: out = body(inputs), one f32x4 at a time over `bytes` of each region. */
+function mapFunction(mod: ModuleBuilder, name: string, arity: 1 | 2 | 3, body: MapBody): void {
+  const params: Record<string, ValType> = {};
+  for (let k = 0; k < arity; k++) params[`in${k}`] = i32;
+  mod.func(name, { ...params, out: i32, bytes: i32 }, [], (fn, p) => {
+    const off = fn.local(i32), w = fn.local(v128), t = mathLocals(fn);
+    const xs = [fn.local(v128), fn.local(v128), fn.local(v128)] as const;
+    const pointers = Array.from({ length: arity }, (_, k) => k); // parameters are locals 0, 1, ... in order
+    fn.forRange(off, int(0), local(p.bytes), int(16), () => {
+      pointers.forEach((ptr, k) => void fn.push(add(local(ptr), local(off))).v128Load().localSet(xs[k] as number));
+      fn.push(add(local(p.out), local(off)));
+      body(fn, xs, w, t);
+      fn.v128Store();
+    });
+  });
+}
+
+/** w = exp(-|x|) ≤ 1, the one exponential of sigmoid, softplus and BCE (never overflows). */
+function emitExpNegAbs(fn: FunctionBody, x: number, w: number, t: MathLocals): void {
+  fn.localGet(x).f32x4Abs().f32x4Neg().localSet(w);
+  emitExp(fn, w, t);
+  fn.localSet(w);
+}
+
+/** σ(x) = 1/(1 + e) for x ≥ 0, e/(1 + e) for x < 0, with e = exp(-|x|), left on the stack. */
+function emitSigmoid(fn: FunctionBody, x: number, w: number, t: MathLocals): void {
+  emitExpNegAbs(fn, x, w, t);
+  fn.v128ConstF32([1, 1, 1, 1]).localGet(w).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Ge().v128Bitselect();
+  fn.localGet(w).v128ConstF32([1, 1, 1, 1]).f32x4Add().f32x4Div();
 }
 
 export interface WasmElementwise {
@@ -93,20 +131,47 @@ export interface WasmElementwise {
    */
   binary(op: WasmBinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): void;
   unary(op: WasmUnaryOp, x: Float32Array, out: Float32Array): void;
+  /** `out = bce(logits, targets)`, all of one size. */
+  bce(logits: Float32Array, targets: Float32Array, out: Float32Array): void;
+  /** `out = g·(σ(logits) - targets)`, all of one size. */
+  bceGrad(g: Float32Array, logits: Float32Array, targets: Float32Array, out: Float32Array): void;
 }
 
 const align16 = (bytes: number): number => roundUp(bytes, 16);
 
-/** A fresh instance with its own memory. */
+/** One instantiated module, its memory and a view of it (renewed when the memory grows). */
+interface Instance<Name extends string> {
+  exports: Record<Name, (...args: number[]) => void>;
+  memory: WasmMemory;
+  heap: Float32Array<ArrayBuffer>;
+}
+
+function instance<Name extends string>(bytes: Uint8Array): Instance<Name> {
+  const exports = instantiate(bytes) as unknown as Record<Name, (...args: number[]) => void> & { memory: WasmMemory };
+  return { exports, memory: exports.memory, heap: new Float32Array(exports.memory.buffer) };
+}
+
+/** Copy `x` to byte `at`, zero-padding to a whole f32x4. */
+function put(view: Float32Array, x: Float32Array, at: number): void {
+  view.set(x, at / 4);
+  view.fill(0, at / 4 + x.length, (at + align16(x.length * 4)) / 4);
+}
+
+/** A map over inputs of one size: they are copied in back to back, the map runs, the output is copied out. */
+function runMap<Name extends string>(m: Instance<Name>, name: Name, inputs: readonly Float32Array[], out: Float32Array): void {
+  const n = out.length;
+  if (inputs.some((x) => x.length !== n)) throw new RangeError(`${name} (wasm): sizes ${inputs.map((x) => x.length).join(", ")} and ${n} differ`);
+  const bytes = align16(n * 4);
+  const view = (m.heap = reserve(m.memory, (inputs.length + 1) * bytes, m.heap));
+  inputs.forEach((x, k) => put(view, x, k * bytes));
+  m.exports[name](...inputs.map((_, k) => k * bytes), inputs.length * bytes, bytes);
+  out.set(view.subarray((inputs.length * bytes) / 4, (inputs.length * bytes) / 4 + n));
+}
+
+/** A fresh instance of each module, each with its own memory. */
 export function createWasmElementwise(): WasmElementwise {
-  const exports = instantiate(buildElementwiseModule()) as unknown as Record<WasmBinaryOp | WasmUnaryOp, (...args: number[]) => void> & { memory: WasmMemory };
-  const { memory } = exports;
-  let heap = new Float32Array(memory.buffer);
-  /** Copy `x` to byte `at`, zero-padding to a whole f32x4. */
-  const put = (view: Float32Array, x: Float32Array, at: number): void => {
-    view.set(x, at / 4);
-    view.fill(0, at / 4 + x.length, (at + align16(x.length * 4)) / 4);
-  };
+  const maps = instance<WasmBinaryOp | WasmUnaryOp>(buildElementwiseModule());
+  const losses = instance<"bce" | "bceGrad">(buildLossModule());
   return {
     binary(op, a, b, out) {
       const n = a.length;
@@ -117,19 +182,15 @@ export function createWasmElementwise(): WasmElementwise {
       const aBytes = align16(n * 4);
       const bPtr = aBytes;
       const outPtr = bPtr + align16(b.length * 4);
-      const view = (heap = reserve(memory, outPtr + aBytes, heap));
+      const view = (maps.heap = reserve(maps.memory, outPtr + aBytes, maps.heap));
       put(view, a, 0);
       put(view, b, bPtr);
       const rowBytes = equal ? aBytes : b.length * 4;
-      exports[op](0, bPtr, outPtr, equal ? 1 : n / b.length, rowBytes, equal ? rowBytes : 0);
+      maps.exports[op](0, bPtr, outPtr, equal ? 1 : n / b.length, rowBytes, equal ? rowBytes : 0);
       out.set(view.subarray(outPtr / 4, outPtr / 4 + n));
     },
-    unary(op, x, out) {
-      const bytes = align16(x.length * 4);
-      const view = (heap = reserve(memory, 2 * bytes, heap));
-      put(view, x, 0);
-      exports[op](0, bytes, bytes);
-      out.set(view.subarray(bytes / 4, bytes / 4 + x.length));
-    },
+    unary: (op, x, out) => runMap(maps, op, [x], out),
+    bce: (logits, targets, out) => runMap(losses, "bce", [logits, targets], out),
+    bceGrad: (g, logits, targets, out) => runMap(losses, "bceGrad", [g, logits, targets], out),
   };
 }
