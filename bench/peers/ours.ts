@@ -1,21 +1,29 @@
 /**
- * Our engine as a system of `bench/vae-step.ts`, on one kernel path ("wasm" or "js"): the step
- * is the one `trainEpoch` takes (zeroGrad, `elbo`, backward, `Adam.step`), on the same VAE.
+ * Our engine as a system of `bench/vae-step.ts`, on one kernel path ("wasm" or "js") and a number
+ * of threads for the products (wasm only): the step is the one `trainEpoch` takes (zeroGrad,
+ * `elbo`, backward, `Adam.step`), on the same VAE.
  */
 import { tensor } from "../../src/autograd/index.js";
 import { Adam } from "../../src/nn/index.js";
 import { setKernelPath, type KernelPath } from "../../src/tensor/backend.js";
+import { getNumThreads, setNumThreads } from "../../src/threads/node.js";
 import { gemm } from "../../src/tensor/matmul.js";
 import { Generator } from "../../src/tensor/random.js";
 import { elbo } from "../../src/vae/elbo.js";
 import { VAE } from "../../src/vae/model.js";
 import { BATCH, HIDDEN, INPUT, LATENT, LEARNING_RATE, matmulOperands, reason, type Loaded } from "./common.js";
 
-export function loadOurs(path: KernelPath, batch: Float32Array): Loaded {
-  try {
+export function loadOurs(path: KernelPath, batch: Float32Array, threads = 1): Loaded {
+  const name = threads === 1 ? `elbo (${path})` : `elbo (${path}, ${threads} threads)`;
+  // Switching the kernels (and starting or stopping workers) happens before a block's clock starts.
+  const use = (): void => {
     setKernelPath(path);
+    if (getNumThreads() !== threads) setNumThreads(threads);
+  };
+  try {
+    use();
   } catch (error) {
-    return { skipped: `elbo (${path}): ${reason(error)}` };
+    return { skipped: `${name}: ${reason(error)}` };
   }
   const model = new VAE({ inputSize: INPUT, hiddenSizes: [HIDDEN], latentSize: LATENT, generator: new Generator(0) });
   const optimizer = new Adam(model.parameters(), { lr: LEARNING_RATE });
@@ -26,10 +34,10 @@ export function loadOurs(path: KernelPath, batch: Float32Array): Loaded {
   const c = new Float32Array(BATCH * HIDDEN);
   return {
     system: {
-      name: `elbo (${path})`,
-      threads: "1",
+      name,
+      threads: String(threads),
       async run(steps) {
-        setKernelPath(path);
+        use();
         const start = performance.now();
         let loss = NaN;
         for (let s = 0; s < steps; s++) {
@@ -47,12 +55,13 @@ export function loadOurs(path: KernelPath, batch: Float32Array): Loaded {
         return lastLoss;
       },
       async matmul(reps) {
-        setKernelPath(path);
+        use();
         const start = performance.now();
         for (let r = 0; r < reps; r++) gemm(BATCH, HIDDEN, INPUT, a, 0, false, b, 0, false, c, 0);
         return (performance.now() - start) / 1000;
       },
       async close() {
+        setNumThreads(1);
         setKernelPath("auto");
       },
     },

@@ -4,7 +4,9 @@
  * for float32 and give the same results up to float32 rounding. Float64 always runs in JS.
  */
 import { createWasmElementwise, type WasmElementwise } from "./wasm/elementwise.js";
-import { wasmKernels, type WasmKernels } from "./wasm/kernels.js";
+import { createWasmKernels, wasmKernels, type WasmKernels } from "./wasm/kernels.js";
+import { GEMM_SHAPE, KC_MAX } from "./wasm/gemm.js";
+import type { SpawnWorker } from "./wasm/threads.js";
 
 export type KernelPath = "wasm" | "js";
 
@@ -26,9 +28,32 @@ export function kernelPath(): KernelPath {
   return requested === "js" || wasmKernels() === null ? "js" : "wasm";
 }
 
+/** The multi-threaded gemm kernels, while setNumThreads has more than one thread. */
+let threaded: WasmKernels | null = null;
+
+/**
+ * Run each large float32 product of the wasm path on `count` threads: the caller's and count - 1
+ * workers started by `spawn` (elbo/node's `setNumThreads` passes Node's worker threads). Results
+ * are bit-identical to one thread: each entry of C is still one thread's sum in the same order.
+ * 1 (the default, and what browsers keep) stops the workers. The JS path is always one thread.
+ */
+export function setGemmThreads(count: number, spawn?: SpawnWorker): void {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError(`setGemmThreads: count must be a positive integer, got ${count}`);
+  if (count > 1 && spawn === undefined) throw new Error("setGemmThreads: more than one thread needs a way to spawn workers (in Node, use setNumThreads from elbo/node)");
+  if (count > 1 && wasmKernels() === null) throw new Error("setGemmThreads: WebAssembly SIMD is not available on this platform");
+  const started = count > 1 && spawn !== undefined ? createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: count - 1, spawn }) : null;
+  threaded?.close();
+  threaded = started;
+}
+
+/** Threads a large float32 product runs on (see setGemmThreads). */
+export function gemmThreads(): number {
+  return threaded?.threads ?? 1;
+}
+
 /** The wasm kernels when they are the ones to use, else null. */
 export function activeWasmKernels(): WasmKernels | null {
-  return requested === "js" ? null : wasmKernels();
+  return requested === "js" ? null : threaded ?? wasmKernels();
 }
 
 let elementwise: WasmElementwise | null | undefined;

@@ -32,8 +32,9 @@ const allowed: Record<string, readonly string[]> = {
   nn: ["tensor", "autograd"],
   data: ["tensor"],
   io: ["tensor"],
+  threads: ["tensor"],
   vae: ["tensor", "autograd", "nn", "data"],
-  cli: ["tensor", "autograd", "nn", "data", "io", "vae", "index.ts"],
+  cli: ["tensor", "autograd", "nn", "data", "io", "threads", "vae", "index.ts"],
 };
 
 describe("layers", () => {

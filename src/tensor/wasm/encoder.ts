@@ -3,7 +3,7 @@
  * our kernels from TypeScript, with no toolchain. Reference: https://webassembly.github.io/spec/
  * (chapter "Binary Format"); every opcode below is written as in the spec's index of instructions.
  *
- * A module is one memory plus functions. `ModuleBuilder.func` declares a function with named
+ * A module is one memory (its own, or imported so that instances can share it) plus functions. `ModuleBuilder.func` declares a function with named
  * parameters and builds its body through a `FunctionBody`, whose methods are the instructions
  * (camelCase of the text format: `local.get` is `localGet`). Branches take a `Label` handed out by
  * `block` / `loop`, so relative depths are computed, never written by hand.
@@ -279,11 +279,29 @@ export class ModuleBuilder {
   private readonly functions: FuncEntry[] = [];
   private readonly exports: number[][] = [];
   private memoryLimits: number[] | null = null;
+  private memoryImport: number[] | null = null;
 
   /** The module's memory: `minPages` of 64 KiB, growable, optionally exported. */
   memory(minPages: number, exportName?: string): this {
+    if (this.memoryImport !== null) throw new Error("ModuleBuilder: the memory is already imported");
     this.memoryLimits = [0x00, ...unsignedLeb(minPages)]; // 0x00: no maximum
     if (exportName !== undefined) this.exports.push([...encodeName(exportName), 0x02, 0x00]);
+    return this;
+  }
+
+  /**
+   * The memory comes from the instantiator as `imports[module][field]`: at least `minPages`;
+   * `shared` (threads proposal, standard since 2.0 in engines) needs `maxPages` and lets several
+   * instances, on several threads, work in one memory.
+   */
+  importMemory(module: string, field: string, limits: { minPages: number; maxPages?: number; shared?: boolean }): this {
+    const { minPages, maxPages, shared = false } = limits;
+    if (this.memoryLimits !== null) throw new Error("ModuleBuilder: the module already has its own memory");
+    if (shared && maxPages === undefined) throw new RangeError("importMemory: a shared memory needs maxPages");
+    // Limits flags: 0x00 min only, 0x01 min and max, 0x03 min, max and shared.
+    const flags = maxPages === undefined ? 0x00 : shared ? 0x03 : 0x01;
+    const bounds = maxPages === undefined ? unsignedLeb(minPages) : [...unsignedLeb(minPages), ...unsignedLeb(maxPages)];
+    this.memoryImport = [...encodeName(module), ...encodeName(field), 0x02, flags, ...bounds];
     return this;
   }
 
@@ -320,6 +338,7 @@ export class ModuleBuilder {
     const out = [
       0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
       ...section(1, encodeVector(this.typeBytes)),
+      ...section(2, this.memoryImport ? encodeVector([this.memoryImport]) : []),
       ...section(3, encodeVector(this.functions.map((f) => unsignedLeb(f.typeIndex)))),
       ...section(5, this.memoryLimits ? encodeVector([this.memoryLimits]) : []),
       ...section(7, encodeVector(this.exports)),

@@ -47,9 +47,17 @@ export const GEMM_SHAPE: GemmShape = { mr: 2, nr: 16, unroll: 1 };
  */
 export const KC_MAX = 1024;
 
+/** The most pages a shared memory may grow to: all of wasm32's 4 GiB. */
+export const MAX_PAGES = 65536;
+
 /** Exported names and parameter order of the module's functions. */
 export interface GemmExports {
-  /** gemm(m, n, k, kc, a, transposeA, b, transposeB, c, packedA, packedB, scratch, bias) */
+  /**
+   * gemm(m, n, k, kc, a, transposeA, b, transposeB, c, packedA, packedB, scratch, bias,
+   *      rowBegin, rowEnd, colBegin, colEnd): the block of C rows [rowBegin, rowEnd), columns
+   * [colBegin, colEnd); the begins are multiples of MR and NR. All of C is (0, m, 0, n); threads
+   * each take a block, with their own packedA, packedB and scratch.
+   */
   gemm: (...args: number[]) => void;
   /** transposeOut(src, rows, cols, dst, bias) */
   transposeOut: (...args: number[]) => void;
@@ -244,15 +252,18 @@ function emitTransposeOut(mod: ModuleBuilder): void {
 }
 
 /**
- * The module bytes: a growable memory exported as `memory`, the exported `gemm` driver and
- * `transposeOut`.
+ * The module bytes: the exported `gemm` driver and `transposeOut`, working in a growable memory of
+ * the module's own, exported as `memory`, or ("shared") in a shared memory imported as
+ * `env.memory`, of at most MAX_PAGES, that instances on other threads import too.
  * `bias` is the address of a row of roundUp(n, NR) floats added to every row of C (after the first
  * k slice, in the micro-kernel's epilogue), or 0 for none.
  */
-export function buildGemmModule(shape: GemmShape = GEMM_SHAPE): Uint8Array {
+export function buildGemmModule(shape: GemmShape = GEMM_SHAPE, memory: "own" | "shared" = "own"): Uint8Array {
   const { mr, nr, unroll } = shape;
   if (nr % 4 !== 0 || (unroll & (unroll - 1)) !== 0) throw new RangeError("buildGemmModule: nr must be a multiple of 4, unroll a power of 2");
-  const mod = new ModuleBuilder().memory(1, "memory");
+  const mod = new ModuleBuilder();
+  if (memory === "shared") mod.importMemory("env", "memory", { minPages: 1, maxPages: MAX_PAGES, shared: true });
+  else mod.memory(1, "memory");
   const micro = emitMicroKernel(mod, shape);
   const packA = emitPack(mod, mr);
   const packB = emitPack(mod, nr);
@@ -261,6 +272,7 @@ export function buildGemmModule(shape: GemmShape = GEMM_SHAPE): Uint8Array {
   const params = {
     m: i32, n: i32, k: i32, kc: i32, a: i32, transposeA: i32, b: i32, transposeB: i32,
     c: i32, packedA: i32, packedB: i32, scratch: i32, bias: i32,
+    rowBegin: i32, rowEnd: i32, colBegin: i32, colEnd: i32,
   };
   mod.func("gemm", params, [], (fn, p) => {
     const kPad = fn.local(i32), k0 = fn.local(i32), kb = fn.local(i32), accumulate = fn.local(i32);
@@ -269,14 +281,16 @@ export function buildGemmModule(shape: GemmShape = GEMM_SHAPE): Uint8Array {
     const later = fn.local(i32), biasCols = fn.local(i32);
     fn.set(kPad, and(add(local(p.k), int(unroll - 1)), int(-unroll)));
     fn.set(cStride, f32Bytes(local(p.n)));
-    // op(A): rows m, depth k, stored [m,k] (strides k, 1) or [k,m] (strides 1, m).
+    // op(A): rows m, depth k, stored [m,k] (strides k, 1) or [k,m] (strides 1, m); packed from
+    // row rowBegin on. Likewise op(B)ᵀ: rows n, stored [k,n] (strides 1, n) or [n,k] (strides k, 1).
     const transA = local(p.transposeA);
-    fn.push(local(p.a)).push(local(p.m)).push(local(p.k)).push(select(one, local(p.k), transA)).push(select(local(p.m), one, transA));
-    fn.push(local(p.packedA)).push(local(kPad)).call(packA);
-    // op(B)ᵀ: rows n, depth k, stored [k,n] (strides 1, n) or [n,k] (strides k, 1).
+    const aRowStride = select(one, local(p.k), transA);
+    fn.push(add(local(p.a), f32Bytes(mul(local(p.rowBegin), aRowStride)))).push(sub(local(p.rowEnd), local(p.rowBegin))).push(local(p.k));
+    fn.push(aRowStride).push(select(local(p.m), one, transA)).push(local(p.packedA)).push(local(kPad)).call(packA);
     const transB = local(p.transposeB);
-    fn.push(local(p.b)).push(local(p.n)).push(local(p.k)).push(select(local(p.k), one, transB)).push(select(one, local(p.n), transB));
-    fn.push(local(p.packedB)).push(local(kPad)).call(packB);
+    const bRowStride = select(local(p.k), one, transB);
+    fn.push(add(local(p.b), f32Bytes(mul(local(p.colBegin), bRowStride)))).push(sub(local(p.colEnd), local(p.colBegin))).push(local(p.k));
+    fn.push(bRowStride).push(select(one, local(p.n), transB)).push(local(p.packedB)).push(local(kPad)).call(packB);
 
     // The first k slice adds the bias columns j0.. (stride 0: the same row for every row of C),
     // later slices what C holds.
@@ -291,14 +305,15 @@ export function buildGemmModule(shape: GemmShape = GEMM_SHAPE): Uint8Array {
       fn.set(kb, minS(local(p.kc), sub(local(kPad), local(k0))));
       fn.set(later, ne(local(k0), zero));
       fn.set(accumulate, or(local(later), ne(local(p.bias), zero)));
-      fn.forRange(j0, zero, local(p.n), int(nr), () => {
-        fn.set(cols, minS(int(nr), sub(local(p.n), local(j0))));
+      fn.forRange(j0, local(p.colBegin), local(p.colEnd), int(nr), () => {
+        fn.set(cols, minS(int(nr), sub(local(p.colEnd), local(j0))));
         fn.set(biasCols, add(local(p.bias), f32Bytes(local(j0))));
-        // B panel j0/NR starts at j0·kPad floats; this slice k0·NR floats into it. Likewise A.
-        fn.set(bPanel, add(local(p.packedB), f32Bytes(add(mul(local(j0), local(kPad)), mul(local(k0), int(nr))))));
-        fn.forRange(i0, zero, local(p.m), int(mr), () => {
-          fn.set(rows, minS(int(mr), sub(local(p.m), local(i0))));
-          fn.set(aPanel, add(local(p.packedA), f32Bytes(add(mul(local(i0), local(kPad)), mul(local(k0), int(mr))))));
+        // The block's B panel (j0 - colBegin)/NR starts at (j0 - colBegin)·kPad floats; this slice
+        // k0·NR floats into it. Likewise A.
+        fn.set(bPanel, add(local(p.packedB), f32Bytes(add(mul(sub(local(j0), local(p.colBegin)), local(kPad)), mul(local(k0), int(nr))))));
+        fn.forRange(i0, local(p.rowBegin), local(p.rowEnd), int(mr), () => {
+          fn.set(rows, minS(int(mr), sub(local(p.rowEnd), local(i0))));
+          fn.set(aPanel, add(local(p.packedA), f32Bytes(add(mul(sub(local(i0), local(p.rowBegin)), local(kPad)), mul(local(k0), int(mr))))));
           fn.set(cTile, add(local(p.c), f32Bytes(add(mul(local(i0), local(p.n)), local(j0)))));
           fn.push(and(eq(local(rows), int(mr)), eq(local(cols), int(nr)))).if(
             () => callMicro(local(cTile), local(cStride)),

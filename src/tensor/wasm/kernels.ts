@@ -3,16 +3,19 @@
  * null where WebAssembly or its SIMD extension is missing (or compiling is refused), and callers
  * keep the plain-JavaScript kernels.
  *
- * Memory: one linear memory per instance, reused by every call and grown when a call needs more.
- * A call copies A and B in with `set` (a memcpy), runs, and copies C out. Layout, in bytes:
+ * Memory: one linear memory per instance (shared with the workers when there are threads), reused
+ * by every call and grown when a call needs more. A call copies A and B in with `set` (a memcpy),
+ * runs, and copies C out. Layout, in bytes, each start 64-byte aligned:
  *
- *   [ scratch tile MR×NR | bias | A | B | C | packed op(A) | packed op(B) | C from Cᵀ ]   each start 64-byte aligned
+ *   [ 64 unused | bias | A | B | C | C from Cᵀ | per thread: scratch tile MR×NR, packed op(A), packed op(B) ]
  *
- * The typed-array view is re-created after `memory.grow`, which detaches the old buffer.
+ * The typed-array view is re-created after `memory.grow`, which detaches the old buffer (or, for
+ * a shared memory, leaves it at its old length).
  */
-import { buildGemmModule, GEMM_SHAPE, KC_MAX, type GemmExports, type GemmShape } from "./gemm.js";
+import { buildGemmModule, GEMM_SHAPE, KC_MAX, MAX_PAGES, type GemmExports, type GemmShape } from "./gemm.js";
 import { ModuleBuilder, ValType } from "./encoder.js";
 import { reserve, roundUp, type WasmMemory } from "./memory.js";
+import { GemmWorkers, type SpawnWorker } from "./threads.js";
 
 export type { WasmMemory } from "./memory.js";
 
@@ -21,24 +24,27 @@ interface WasmApi {
   validate(bytes: Uint8Array): boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: Record<string, unknown> };
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory<ArrayBufferLike>;
 }
 
 function wasmApi(): WasmApi | null {
   return (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly ?? null;
 }
 
-/** Compiles `bytes` synchronously into a module that can be instantiated many times. */
-export function compileModule(bytes: Uint8Array): object {
+function requireApi(caller: string): WasmApi {
   const api = wasmApi();
-  if (api === null) throw new Error("compileModule: this runtime has no WebAssembly");
-  return new api.Module(bytes);
+  if (api === null) throw new Error(`${caller}: this runtime has no WebAssembly`);
+  return api;
 }
 
-/** Instantiates a compiled module (no imports) and returns its exports. */
-export function instantiateModule(module: object): Record<string, unknown> {
-  const api = wasmApi();
-  if (api === null) throw new Error("instantiateModule: this runtime has no WebAssembly");
-  return new api.Instance(module, {}).exports;
+/** Compiles `bytes` synchronously into a module that can be instantiated many times. */
+export function compileModule(bytes: Uint8Array): object {
+  return new (requireApi("compileModule").Module)(bytes);
+}
+
+/** Instantiates a compiled module and returns its exports. */
+export function instantiateModule(module: object, imports: object = {}): Record<string, unknown> {
+  return new (requireApi("instantiateModule").Instance)(module, imports).exports;
 }
 
 /** Compiles and instantiates `bytes` synchronously (no imports) and returns its exports. */
@@ -65,7 +71,38 @@ export interface WasmKernels {
     out: Float32Array, outOffset: number,
     bias?: Float32Array, biasOffset?: number,
   ): void;
+  /** Threads a product runs on: 1, or 1 + the workers. */
+  readonly threads: number;
+  /** Stops the workers; later products run on the caller's thread alone. */
+  close(): void;
 }
+
+/** Worker threads for the products, besides the caller's own. */
+export interface GemmThreadOptions {
+  /** How many workers to start (≥ 1). */
+  workers: number;
+  /** How the platform starts one (see threads.ts). */
+  spawn: SpawnWorker;
+  /**
+   * Products of fewer multiply-adds (m·n·k) run on the caller alone: below this, waking a worker
+   * costs more than it saves. 0 splits every product that has a panel per thread (tests).
+   */
+  minWork?: number;
+  /** Atomics.load polls before a waiting thread sleeps. */
+  spins?: number;
+  /**
+   * How long the caller waits for a worker before throwing, in ms, plus the product's time at
+   * 0.1 GFLOP/s: a worker that died would otherwise hang the caller. Default 10,000.
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * Defaults measured with bench/vae-step.ts and bench/matmul.ts on 2 cores: the VAE step's 20-wide
+ * products (1M multiply-adds) lose when split, its 400- and 784-wide ones (40M) gain.
+ */
+export const MIN_THREADED_WORK = 2 ** 21;
+export const WORKER_SPINS = 200000;
 
 const MAX_BYTES = 2 ** 32;
 const align64 = (bytes: number): number => roundUp(bytes, 64);
@@ -76,18 +113,48 @@ function checkRange(name: string, array: Float32Array, offset: number, size: num
   }
 }
 
+/** The bounds of part `t` of `parts` near-equal runs of whole `unit`s over [0, size). */
+function split(size: number, unit: number, parts: number, t: number): [number, number] {
+  const units = Math.ceil(size / unit);
+  const at = (i: number): number => Math.min(size, Math.floor((units * i) / parts) * unit);
+  return [at(t), at(t + 1)];
+}
+
 /**
- * A fresh instance with its own memory. `wasmKernels()` is the one to use; this one is for tests
- * and tuning, which also try other micro-kernel shapes and k-slice lengths.
+ * A fresh instance with its own memory; with `threads`, a shared memory and that many workers
+ * computing blocks of each large product beside the caller. `wasmKernels()` is the single-thread
+ * one to use; this one is for threads, tests and tuning (other micro-kernel shapes, k slices).
  */
-export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX): WasmKernels {
-  const exports = instantiate(buildGemmModule(shape));
-  const { memory, gemm: run, transposeOut } = exports as Partial<GemmExports> & { memory?: WasmMemory };
+export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX, threads?: GemmThreadOptions): WasmKernels {
+  const api = requireApi("createWasmKernels");
+  let memory: WasmMemory<ArrayBufferLike>;
+  let exports: Record<string, unknown>;
+  let workers: GemmWorkers | null = null;
+  if (threads === undefined) {
+    exports = instantiate(buildGemmModule(shape));
+    memory = exports.memory as WasmMemory;
+  } else {
+    if (!Number.isInteger(threads.workers) || threads.workers < 1) throw new RangeError(`createWasmKernels: workers must be a positive integer, got ${threads.workers}`);
+    const module = compileModule(buildGemmModule(shape, "shared"));
+    memory = new api.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
+    exports = instantiateModule(module, { env: { memory } });
+    workers = new GemmWorkers(threads.workers, module, memory, threads.spawn, threads.spins ?? WORKER_SPINS);
+  }
+  const { gemm: run, transposeOut } = exports as Partial<GemmExports>;
   if (memory === undefined || typeof run !== "function" || typeof transposeOut !== "function") throw new Error("gemm module: missing exports");
+  const minWork = threads?.minWork ?? MIN_THREADED_WORK;
+  const timeoutMs = threads?.timeoutMs ?? 10_000;
   let heap = new Float32Array(memory.buffer);
   const { mr, nr, unroll } = shape;
 
   return {
+    get threads() {
+      return 1 + (workers?.count ?? 0);
+    },
+    close() {
+      workers?.stop();
+      workers = null;
+    },
     gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset = 0) {
       checkRange("A", a, aOffset, m * k);
       checkRange("B", b, bOffset, k * n);
@@ -107,27 +174,53 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX)
       // back in wasm (`transposeOut`), which adds the bias. A tie keeps C.
       const swap = roundUp(n, mr) * roundUp(m, nr) < roundUp(m, mr) * roundUp(n, nr);
       const rows = swap ? n : m, cols = swap ? m : n;
+      // Threads take near-equal blocks of whole panels along the longer side of C, so that each
+      // packs all of the smaller operand and its own share of the larger.
+      const byRows = rows >= cols;
+      const parts = workers === null || m * n * k < minWork ? 1 : Math.min(1 + workers.count, Math.ceil(byRows ? rows / mr : cols / nr));
+      const blocks = Array.from({ length: parts }, (_, t) => {
+        const [rowBegin, rowEnd] = byRows ? split(rows, mr, parts, t) : [0, rows];
+        const [colBegin, colEnd] = byRows ? [0, cols] : split(cols, nr, parts, t);
+        return { rowBegin, rowEnd, colBegin, colEnd };
+      });
       // The bias row is padded to whole NR panels; the padding's columns of C are dropped.
-      const biasPtr = align64(mr * nr * 4);
+      const biasPtr = 64; // not 0, which the module reads as "no bias"
       const aPtr = biasPtr + (bias ? align64(roundUp(n, nr) * 4) : 0);
       const bPtr = aPtr + align64(m * k * 4);
       const cPtr = bPtr + align64(k * n * 4);
-      const packedA = cPtr + align64(m * n * 4);
-      const packedB = packedA + align64(roundUp(rows, mr) * kPad * 4);
-      const cOut = packedB + align64(roundUp(cols, nr) * kPad * 4); // C from Cᵀ
-      const end = cOut + (swap ? m * n * 4 : 0);
+      const cOut = cPtr + align64(m * n * 4); // C from Cᵀ
+      // Then, per thread: an MR×NR scratch tile for overhanging tiles, its packed op(A) rows and op(B) columns.
+      let end = cOut + (swap ? align64(m * n * 4) : 0);
+      const scratch = blocks.map((block) => {
+        const scratchPtr = end;
+        const packedA = scratchPtr + align64(mr * nr * 4);
+        const packedB = packedA + align64(roundUp(block.rowEnd - block.rowBegin, mr) * kPad * 4);
+        end = packedB + align64(roundUp(block.colEnd - block.colBegin, nr) * kPad * 4);
+        return { scratchPtr, packedA, packedB };
+      });
       if (end > MAX_BYTES) throw new RangeError(`gemm (wasm): [${m},${k}]·[${k},${n}] needs ${end} bytes, over the 4 GiB of wasm32`);
       const view = (heap = reserve(memory, end, heap));
       view.set(a.subarray(aOffset, aOffset + m * k), aPtr / 4);
       view.set(b.subarray(bOffset, bOffset + k * n), bPtr / 4);
       if (bias) view.set(bias.subarray(biasOffset, biasOffset + n), biasPtr / 4);
+      // op(B)ᵀ is B read with the other transpose flag; likewise op(A)ᵀ. The bias of a Cᵀ is added
+      // by transposeOut.
+      const operands = swap
+        ? [n, m, k, kc, bPtr, transposeB ? 0 : 1, aPtr, transposeA ? 0 : 1, cPtr]
+        : [m, n, k, kc, aPtr, transposeA ? 1 : 0, bPtr, transposeB ? 1 : 0, cPtr];
+      const biasArg = bias && !swap ? biasPtr : 0;
+      const argsOf = (t: number): number[] => {
+        const { rowBegin, rowEnd, colBegin, colEnd } = blocks[t] as (typeof blocks)[number];
+        const { scratchPtr, packedA, packedB } = scratch[t] as (typeof scratch)[number];
+        return [...operands, packedA, packedB, scratchPtr, biasArg, rowBegin, rowEnd, colBegin, colEnd];
+      };
+      for (let t = 1; t < parts; t++) workers?.post(t - 1, argsOf(t));
+      run(...argsOf(0));
+      if (parts > 1) workers?.finish(parts - 1, Math.ceil(timeoutMs + (2 * m * n * k) / 1e5), `[${m},${k}]·[${k},${n}]`);
       if (!swap) {
-        run(m, n, k, kc, aPtr, transposeA ? 1 : 0, bPtr, transposeB ? 1 : 0, cPtr, packedA, packedB, 0, bias ? biasPtr : 0);
         out.set(view.subarray(cPtr / 4, cPtr / 4 + m * n), outOffset);
         return;
       }
-      // op(B)ᵀ is B read with the other transpose flag; likewise op(A)ᵀ.
-      run(n, m, k, kc, bPtr, transposeB ? 0 : 1, aPtr, transposeA ? 0 : 1, cPtr, packedA, packedB, 0, 0);
       transposeOut(cPtr, n, m, cOut, bias ? biasPtr : 0);
       out.set(view.subarray(cOut / 4, cOut / 4 + m * n), outOffset);
     },

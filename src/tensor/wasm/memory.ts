@@ -4,9 +4,12 @@
  * old buffer, so a view made before growth reads nothing after it).
  */
 
-/** The WebAssembly JS API's memory, as we use it (typed here: the project's `lib` has no DOM). */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+/**
+ * The WebAssembly JS API's memory, as we use it (typed here: the project's `lib` has no DOM). A
+ * shared memory's buffer is a SharedArrayBuffer.
+ */
+export interface WasmMemory<Buffer extends ArrayBufferLike = ArrayBuffer> {
+  readonly buffer: Buffer;
   grow(deltaPages: number): number;
 }
 
@@ -20,7 +23,7 @@ export const roundUp = (x: number, multiple: number): number => Math.ceil(x / mu
  * Makes `memory` at least `bytes` long and returns a Float32Array over all of it: `view` itself
  * while its buffer is still the memory's, else a new view.
  */
-export function reserve(memory: WasmMemory, bytes: number, view?: Float32Array<ArrayBuffer>): Float32Array<ArrayBuffer> {
+export function reserve<Buffer extends ArrayBufferLike>(memory: WasmMemory<Buffer>, bytes: number, view?: Float32Array<Buffer>): Float32Array<Buffer> {
   const have = memory.buffer.byteLength;
   if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
   return view !== undefined && view.buffer === memory.buffer ? view : new Float32Array(memory.buffer);

@@ -1,0 +1,202 @@
+/**
+ * The multi-threaded wasm gemm: workers over one shared memory, each computing a block of C.
+ * Every entry of C is still one thread's sum in the micro-kernel's order, so the results must be
+ * bit-identical to the single-thread kernels, whatever the split. Also: a worker that dies or
+ * fails gives an error naming the product instead of a hang, and setNumThreads switches cleanly.
+ */
+import fc from "fast-check";
+import { afterAll, describe, expect, it } from "vitest";
+import { Generator } from "../../src/tensor/random.js";
+import { GEMM_SHAPE, KC_MAX } from "../../src/tensor/wasm/gemm.js";
+import { ModuleBuilder, ValType } from "../../src/tensor/wasm/encoder.js";
+import { compileModule, createWasmKernels, instantiateModule, type WasmKernels } from "../../src/tensor/wasm/kernels.js";
+import { DONE, JOB, SLOT, STATUS, type SpawnWorker } from "../../src/tensor/wasm/threads.js";
+import { gemm as gemmDispatch } from "../../src/tensor/matmul.js";
+import { getNumThreads, setNumThreads, spawnNodeWorker } from "../../src/threads/node.js";
+import { setGemmThreads } from "../../src/tensor/backend.js";
+import { Worker } from "node:worker_threads";
+
+interface Product {
+  m: number;
+  n: number;
+  k: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  offset: number;
+  withBias: boolean;
+  seed: number;
+}
+
+/** C from `kernels`, for operands drawn from N(0, 1) (so that summation order shows in the bits). */
+function product(kernels: WasmKernels, p: Product): Float32Array {
+  const rng = new Generator(p.seed);
+  const fill = (size: number): Float32Array => rng.fillNormal(new Float32Array(size)) as Float32Array;
+  const a = fill(p.offset + p.m * p.k), b = fill(p.offset + p.k * p.n), bias = fill(p.offset + p.n);
+  const out = new Float32Array(p.offset + p.m * p.n + 3).fill(-7);
+  kernels.gemm(p.m, p.n, p.k, a, p.offset, p.transposeA, b, p.offset, p.transposeB, out, p.offset, p.withBias ? bias : undefined, p.offset);
+  return out;
+}
+
+/** The same bits (NaN aside, none arise here), or the first entry that differs. */
+function expectSameBits(got: Float32Array, want: Float32Array, what = ""): void {
+  expect(got.length, what).toBe(want.length);
+  const differs = got.findIndex((v, i) => !Object.is(v, want[i]));
+  expect(differs === -1 ? "all equal" : `entry ${differs}: ${got[differs]} vs ${want[differs]}`, what).toBe("all equal");
+}
+
+const single = createWasmKernels();
+const threaded: [string, WasmKernels][] = [
+  ["2 threads", createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: spawnNodeWorker, minWork: 0 })],
+  ["4 threads", createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 3, spawn: spawnNodeWorker, minWork: 0 })],
+  ["3 threads, k slices of 8", createWasmKernels(GEMM_SHAPE, 8, { workers: 2, spawn: spawnNodeWorker, minWork: 0 })],
+];
+const singleSliced = createWasmKernels(GEMM_SHAPE, 8);
+afterAll(() => threaded.forEach(([, kernels]) => kernels.close()));
+
+const dim = fc.oneof(fc.integer({ min: 1, max: 90 }), fc.constantFrom(1, 2, 3, 15, 16, 17, 31, 32, 33, 63, 64, 65));
+const productArb: fc.Arbitrary<Product> = fc.record({
+  m: dim, n: dim, k: dim, transposeA: fc.boolean(), transposeB: fc.boolean(),
+  offset: fc.nat(5), withBias: fc.boolean(), seed: fc.nat(),
+});
+
+describe.each(threaded)("wasm gemm on %s", (name, kernels) => {
+  const reference = name.includes("slices of 8") ? singleSliced : single;
+
+  it("reports its threads", () => {
+    expect(kernels.threads).toBe(Number(name[0]));
+  });
+
+  it("gives the bits of one thread on any shape, layout, offset and bias", () => {
+    fc.assert(fc.property(productArb, (p) => {
+      expectSameBits(product(kernels, p), product(reference, p));
+    }), { numRuns: 150 });
+  });
+
+  it("gives the bits of one thread on the VAE's products, growing its shared memory as it goes", () => {
+    const shapes: [number, number, number, boolean, boolean][] = [
+      [2, 3, 4, false, false], // smaller than one panel per thread: runs on fewer threads
+      [128, 400, 784, false, true], [128, 784, 400, false, true], // x·Wᵀ, split by columns
+      [784, 400, 128, true, false], [400, 784, 128, true, false], // Aᵀ·B, split by rows
+      [128, 20, 400, false, true], [128, 400, 20, false, false], // n = 20: computed as Cᵀ
+      [3, 5, 7, true, true],
+    ];
+    for (const [m, n, k, transposeA, transposeB] of shapes) {
+      for (const withBias of [false, true]) {
+        const p = { m, n, k, transposeA, transposeB, offset: 1, withBias, seed: m + n + k };
+        expectSameBits(product(kernels, p), product(reference, p), `[${m},${k}]·[${k},${n}]`);
+      }
+    }
+  });
+});
+
+describe("threads and the rest of the engine", () => {
+  it("setNumThreads switches the products to threads and back, with the same bits", () => {
+    const m = 64, n = 96, k = 80;
+    const rng = new Generator(3);
+    const a = rng.fillNormal(new Float32Array(m * k)) as Float32Array, b = rng.fillNormal(new Float32Array(k * n)) as Float32Array;
+    const run = (): Float32Array => {
+      const out = new Float32Array(m * n);
+      gemmDispatch(m, n, k, a, 0, false, b, 0, false, out, 0);
+      return out;
+    };
+    expect(getNumThreads()).toBe(1);
+    const one = run();
+    try {
+      setNumThreads(2);
+      expect(getNumThreads()).toBe(2);
+      expectSameBits(run(), one);
+      setNumThreads(3); // replaces the 2-thread workers
+      expect(getNumThreads()).toBe(3);
+      expectSameBits(run(), one);
+    } finally {
+      setNumThreads(1);
+    }
+    expect(getNumThreads()).toBe(1);
+    expectSameBits(run(), one);
+  });
+
+  it("rejects a bad thread count, and threads with no way to start a worker", () => {
+    expect(() => setNumThreads(0)).toThrow(/count must be a positive integer, got 0/);
+    expect(() => setNumThreads(1.5)).toThrow(/got 1.5/);
+    expect(() => setGemmThreads(2)).toThrow(/needs a way to spawn workers/);
+    expect(() => createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 0, spawn: spawnNodeWorker })).toThrow(/workers must be a positive integer/);
+    expect(getNumThreads()).toBe(1);
+  });
+
+  it("after close, runs on the caller alone with the same bits", () => {
+    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: spawnNodeWorker, minWork: 0 });
+    const p = { m: 40, n: 50, k: 60, transposeA: false, transposeB: false, offset: 0, withBias: true, seed: 9 };
+    const before = product(kernels, p);
+    kernels.close();
+    expect(kernels.threads).toBe(1);
+    expectSameBits(product(kernels, p), before);
+  });
+});
+
+describe("a worker that cannot answer", () => {
+  const p = { m: 8, n: 64, k: 8, transposeA: false, transposeB: false, offset: 0, withBias: false, seed: 1 };
+
+  it("that never started: the caller throws, naming the product, instead of hanging", () => {
+    const never: SpawnWorker = () => ({ terminate: () => undefined });
+    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: never, minWork: 0, timeoutMs: 100 });
+    const start = Date.now();
+    expect(() => product(kernels, p)).toThrow(/worker 0 did not finish \[8,8\]·\[8,64\] within 10\d ms/);
+    expect(Date.now() - start).toBeLessThan(5_000);
+    kernels.close();
+  });
+
+  it("whose gemm threw: the caller throws, naming the product", () => {
+    // A stand-in worker that answers every job with STATUS 1, as the real one does when gemm throws.
+    const failing: SpawnWorker = (_, data) => {
+      const source = `
+        const { control, slot } = require("node:worker_threads").workerData;
+        const c = new Int32Array(control, slot * ${SLOT * 4}, ${SLOT});
+        for (let seen = 0; ; ) {
+          Atomics.wait(c, ${JOB}, seen);
+          seen = Atomics.load(c, ${JOB});
+          if (seen < 0) break;
+          c[${STATUS}] = 1;
+          Atomics.store(c, ${DONE}, seen);
+          Atomics.notify(c, ${DONE});
+        }`;
+      const worker = new Worker(source, { eval: true, workerData: data });
+      worker.unref();
+      return worker;
+    };
+    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: failing, minWork: 0 });
+    expect(() => product(kernels, p)).toThrow(/worker 0 failed on \[8,8\]·\[8,64\]/);
+    kernels.close();
+  });
+});
+
+/** WebAssembly.Memory (typed here: the project's `lib` has no DOM). */
+const WasmMemory = (globalThis as unknown as {
+  WebAssembly: { Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => { buffer: ArrayBufferLike } };
+}).WebAssembly.Memory;
+
+describe("the encoder's imported memory", () => {
+  /** A module whose `store(address, value)` writes an i32 into the imported memory. */
+  const storer = (limits: Parameters<ModuleBuilder["importMemory"]>[2]): Uint8Array => {
+    const mod = new ModuleBuilder().importMemory("env", "memory", limits);
+    mod.func("store", { address: ValType.i32, value: ValType.i32 }, [], (fn, p) => void fn.localGet(p.address).localGet(p.value).i32Store());
+    return mod.bytes();
+  };
+
+  it("lets two instances write into one shared memory", () => {
+    const memory = new WasmMemory({ initial: 1, maximum: 4, shared: true });
+    const module = compileModule(storer({ minPages: 1, maxPages: 4, shared: true }));
+    const first = instantiateModule(module, { env: { memory } }).store as (address: number, value: number) => void;
+    const second = instantiateModule(module, { env: { memory } }).store as (address: number, value: number) => void;
+    first(0, 11);
+    second(4, 22);
+    expect(Array.from(new Int32Array(memory.buffer, 0, 2))).toEqual([11, 22]);
+    // A module declaring a shared memory refuses an unshared one.
+    expect(() => instantiateModule(module, { env: { memory: new WasmMemory({ initial: 1, maximum: 4 }) } })).toThrow();
+  });
+
+  it("refuses a shared memory with no maximum, and a second memory", () => {
+    expect(() => storer({ minPages: 1, shared: true })).toThrow(/shared memory needs maxPages/);
+    expect(() => new ModuleBuilder().memory(1).importMemory("env", "memory", { minPages: 1 })).toThrow(/already has its own memory/);
+    expect(() => new ModuleBuilder().importMemory("env", "memory", { minPages: 1 }).memory(1)).toThrow(/already imported/);
+  });
+});
