@@ -46,13 +46,14 @@ const small = ["--hidden", "128", "--latent", "8", "--test-size", "1000", "--bat
 describe("elbo train", () => {
   let run: { status: number | null; stdout: string; stderr: string };
   beforeAll(() => {
-    run = elbo("train", ...small, "--epochs", "3", "--out", "full");
+    run = elbo("train", ...small, "--epochs", "3", "--out", "full", "--threads", "2");
   }, 120_000);
 
   it("trains on the bundled digits to a stated test ELBO and logs every epoch", () => {
     expect(run.stderr).not.toMatch(/Error/);
     expect(run.status).toBe(0);
     expect(run.stdout).toMatch(/epoch 3\/3: train ELBO/);
+    expect(run.stdout).toMatch(/testing on 1000, 2 threads/);
     const metrics = JSON.parse(readFileSync(join(work, "full", "metrics.json"), "utf8")) as { testElbo: number; trainElbo: number; testKl: number; activeUnits: number }[];
     expect(metrics).toHaveLength(3);
     const last = metrics[2] as { testElbo: number; testKl: number; activeUnits: number };
@@ -77,14 +78,15 @@ describe("elbo train", () => {
     }
   });
 
-  it("resumes from its checkpoint bit-identically to an uninterrupted run", () => {
-    expect(elbo("train", ...small, "--epochs", "2", "--out", "resumed").status).toBe(0);
+  it("resumes from its checkpoint bit-identically to an uninterrupted run, on any number of threads", () => {
+    // The uninterrupted run had 2 threads; this one starts on 1 and resumes on 3.
+    expect(elbo("train", ...small, "--epochs", "2", "--out", "resumed", "--threads", "1").status).toBe(0);
     // As if killed after writing epoch 3's metrics but before its checkpoint: resume trusts the
     // checkpoint (epoch 2), drops the orphan metrics row and trains epoch 3 again.
     const metricsPath = join(work, "resumed", "metrics.json");
     const two = JSON.parse(readFileSync(metricsPath, "utf8")) as { epoch: number }[];
     writeFileSync(metricsPath, JSON.stringify([...two, { ...two[1], epoch: 3, testElbo: 0 }]));
-    const resumed = elbo("train", "--epochs", "3", "--out", "resumed", "--resume");
+    const resumed = elbo("train", "--epochs", "3", "--out", "resumed", "--resume", "--threads", "3");
     expect(resumed.status).toBe(0);
     expect(resumed.stdout).toMatch(/Resuming .* after epoch 2/);
     expect(readFileSync(join(work, "resumed", "model.safetensors")).equals(readFileSync(join(work, "full", "model.safetensors")))).toBe(true);
