@@ -15,6 +15,9 @@ import { allocate, type DType, type TypedArray } from "../src/tensor/dtype.js";
 import { gemm } from "../src/tensor/matmul.js";
 import { gemmJs } from "../src/tensor/gemm.js";
 import { Generator } from "../src/tensor/random.js";
+import { GEMM_SHAPE, KC_MAX } from "../src/tensor/wasm/gemm.js";
+import { createWasmKernels } from "../src/tensor/wasm/kernels.js";
+import { spawnNodeWorker } from "../src/threads/node.js";
 import type { MatmulPeer } from "./peers/common.js";
 import { jaxMatmulPeer } from "./peers/jax.js";
 import { tfjsMatmulPeers } from "./peers/tfjs.js";
@@ -110,6 +113,30 @@ const ours = loopContender("elbo gemm", (p, a, b, out) => gemm(p.m, p.n, p.k, a,
 /** Our plain-JavaScript kernel, whatever path is active: the fallback where wasm SIMD is missing. */
 const oursJs = loopContender("elbo js gemm", (p, a, b, out) => gemmJs(p.m, p.n, p.k, a, 0, p.transposeA, b, 0, p.transposeB, out, 0));
 
+/**
+ * Our wasm kernel on two threads (float32; products under its MIN_THREADED_WORK, like the n = 20
+ * head, stay on one). Null where wasm SIMD is missing.
+ */
+function oursThreaded(): Contender | null {
+  let kernels: ReturnType<typeof createWasmKernels>;
+  try {
+    kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: spawnNodeWorker });
+  } catch {
+    return null;
+  }
+  return {
+    name: "elbo gemm, 2 threads",
+    prepare(p, a, b) {
+      if (!(a instanceof Float32Array && b instanceof Float32Array)) return null;
+      const out = new Float32Array(p.m * p.n);
+      return () => {
+        kernels.gemm(p.m, p.n, p.k, a, 0, p.transposeA, b, 0, p.transposeB, out, 0);
+        return out;
+      };
+    },
+  };
+}
+
 /** A float32-only peer from bench/peers/ as a contender. */
 function peerContender(peer: MatmulPeer): Contender {
   return {
@@ -126,8 +153,10 @@ const jax = await jaxMatmulPeer();
 const skipped = [...tfjs.skipped, ...("skipped" in jax ? [jax.skipped] : [])];
 const peers = [...tfjs.peers, ...("skipped" in jax ? [] : [jax])];
 
+const threaded = oursThreaded();
 const contenders: Contender[] = [
   ours,
+  ...(threaded ? [threaded] : []),
   oursJs,
   loopContender("plain i-k-j", plainLoop),
   loopContender("unrolled x4", unrolledLoop),
