@@ -98,9 +98,9 @@ const whereOp: OpDef<Binary, NDArray> = {
   name: "where",
   broadcasts: true,
   forward: ([a, b], cond) => where(cond, a, b),
-  backward: (g, { params: cond }) => {
+  backward: (g, { params: cond, needsGrad }) => {
     const zero = NDArray.zeros([], g.dtype);
-    return [where(cond, g, zero), where(cond, zero, g)];
+    return [needsGrad[0] ? where(cond, g, zero) : null, needsGrad[1] ? where(cond, zero, g) : null];
   },
 };
 

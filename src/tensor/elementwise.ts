@@ -178,6 +178,10 @@ export function binary(op: BinaryOp, a: NDArray, b: NDArray): NDArray {
   }
   const shape = broadcastShapes(op, a.shape, b.shape);
   const out = allocate(dtype, sizeOf(shape));
+  if (wholeOrSingle(out.length, a, b)) {
+    applyRow(op, a.data, 0, a.size === 1 ? 0 : 1, b.data, 0, b.size === 1 ? 0 : 1, out, 0, out.length);
+    return new NDArray(out, shape);
+  }
   forEachRow(shape, [broadcastStrides(a.shape, shape), broadcastStrides(b.shape, shape)], (outOffset, offsets, length, steps) => {
     applyRow(op, a.data, offsets[0] as number, steps[0] as number, b.data, offsets[1] as number, steps[1] as number, out, outOffset, length);
   });
@@ -294,15 +298,26 @@ export function where(cond: NDArray, a: NDArray, b: NDArray): NDArray {
   const dtype = checkSameDType("where", a, b);
   const shape = broadcastShapes("where", cond.shape, a.shape, b.shape);
   const out = allocate(dtype, sizeOf(shape));
-  const strides = [cond.shape, a.shape, b.shape].map((s) => broadcastStrides(s, shape));
-  forEachRow(shape, strides, (outOffset, offsets, length, steps) => {
+  const [cd, ad, bd] = [cond.data, a.data, b.data];
+  const row = (outOffset: number, offsets: readonly number[], length: number, steps: readonly number[]): void => {
     let c = offsets[0] as number;
     let i = offsets[1] as number;
     let j = offsets[2] as number;
     const [cStep, aStep, bStep] = steps as [number, number, number];
     for (let o = outOffset; o < outOffset + length; o++, c += cStep, i += aStep, j += bStep) {
-      out[o] = (cond.data[c] as number) !== 0 ? (a.data[i] as number) : (b.data[j] as number);
+      out[o] = (cd[c] as number) !== 0 ? (ad[i] as number) : (bd[j] as number);
     }
-  });
+  };
+  if (wholeOrSingle(out.length, cond, a, b)) row(0, [0, 0, 0], out.length, [cond, a, b].map((x) => (x.size === 1 ? 0 : 1)));
+  else forEachRow(shape, [cond.shape, a.shape, b.shape].map((s) => broadcastStrides(s, shape)), row);
   return new NDArray(out, shape);
+}
+
+/**
+ * Whether each input (already checked to broadcast to an output of `size` elements) has all of
+ * them, in the output's order, or a single one: then one flat loop with steps 1 and 0 does
+ * (clamp's where(x < min, min, x)), with no per-row visits.
+ */
+function wholeOrSingle(size: number, ...inputs: NDArray[]): boolean {
+  return inputs.every((x) => x.size === size || x.size === 1);
 }
