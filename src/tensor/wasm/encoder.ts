@@ -243,6 +243,10 @@ export class FunctionBody {
   i32x4ShrS(): this { return this.simd(0xac); }
   /** f32 → i32, truncating toward zero, saturating (NaN gives 0). */
   i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
+  /** Pseudo-minimum b < a ? b : a (one x86 minps; NaN in a passes through). */
+  f32x4Pmin(): this { return this.simd(0xea); }
+  /** Pseudo-maximum a < b ? b : a (one x86 maxps; NaN in a passes through). */
+  f32x4Pmax(): this { return this.simd(0xeb); }
 
   /** The code-section entry: size, locals (run-length encoded by type), instructions, `end`. */
   encode(): number[] {
