@@ -64,15 +64,42 @@ function addRow(accumulator: Float64Array, o: number, src: TypedArray, start: nu
 }
 
 /**
- * The column sums of `src` as `rows × length` (a sum over leading axes, as a bias gradient),
- * four rows per pass over the accumulator, each column still summed row after row in order.
+ * The row sums of `src` as `rows × length` (a sum over trailing axes, as a log-likelihood per
+ * example), four rows at a time: their four chains of dependent additions overlap in the CPU,
+ * where one chain waits for each add to finish. Each row is still summed left to right, so the
+ * float64 sums are those of `sumRow`.
  */
-function sumRows(src: TypedArray, rows: number, length: number, accumulator: Float64Array): void {
+function rowSums(src: TypedArray, rows: number, length: number, accumulator: Float64Array): void {
   let r = 0;
   for (; r + 4 <= rows; r += 4) {
     const a = r * length, b = a + length, c = b + length, d = c + length;
+    let sa = 0, sb = 0, sc = 0, sd = 0;
     for (let j = 0; j < length; j++) {
-      accumulator[j] = (accumulator[j] as number) + (src[a + j] as number) + (src[b + j] as number) + (src[c + j] as number) + (src[d + j] as number);
+      sa += src[a + j] as number;
+      sb += src[b + j] as number;
+      sc += src[c + j] as number;
+      sd += src[d + j] as number;
+    }
+    accumulator[r] = sa;
+    accumulator[r + 1] = sb;
+    accumulator[r + 2] = sc;
+    accumulator[r + 3] = sd;
+  }
+  for (; r < rows; r++) accumulator[r] = sumRow(src, r * length, length, 0);
+}
+
+/**
+ * The column sums of `src` as `rows × length` (a sum over leading axes, as a bias gradient),
+ * eight rows per pass over the accumulator, each column still summed row after row in order.
+ */
+function columnSums(src: TypedArray, rows: number, length: number, accumulator: Float64Array): void {
+  let r = 0;
+  for (; r + 8 <= rows; r += 8) {
+    const a = r * length, b = a + length, c = b + length, d = c + length;
+    const e = d + length, f = e + length, g = f + length, h = g + length;
+    for (let j = 0; j < length; j++) {
+      accumulator[j] = (accumulator[j] as number) + (src[a + j] as number) + (src[b + j] as number) + (src[c + j] as number) + (src[d + j] as number)
+        + (src[e + j] as number) + (src[f + j] as number) + (src[g + j] as number) + (src[h + j] as number);
     }
   }
   for (; r < rows; r++) addRow(accumulator, 0, src, r * length, length);
@@ -83,9 +110,13 @@ export function sum(x: NDArray, axes?: Axes, keepDims = false): NDArray {
   const resolved = normalizeAxes("sum", axes, x.shape);
   const keepShape = reducedShape(x.shape, resolved, true);
   const accumulator = new Float64Array(sizeOf(keepShape));
-  // Fast path: the reduced axes are the leading ones, so the output is the column sums.
-  if (accumulator.length > 0 && resolved.length > 0 && resolved.length < x.rank && resolved.every((axis, i) => axis === i)) {
-    sumRows(x.data, x.size / accumulator.length, accumulator.length, accumulator);
+  // Fast paths: the reduced axes are the leading ones (the output is column sums) or the
+  // trailing ones (row sums) of the array seen as a matrix.
+  const partial = accumulator.length > 0 && resolved.length > 0 && resolved.length < x.rank;
+  if (partial && resolved.every((axis, i) => axis === i)) {
+    columnSums(x.data, x.size / accumulator.length, accumulator.length, accumulator);
+  } else if (partial && resolved.every((axis, i) => axis === x.rank - resolved.length + i)) {
+    rowSums(x.data, accumulator.length, x.size / accumulator.length, accumulator);
   } else reduceInto(x, keepShape, accumulator, "sum");
   const out = allocate(x.dtype, accumulator.length);
   out.set(accumulator);
