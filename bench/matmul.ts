@@ -114,7 +114,7 @@ const ours = loopContender("elbo gemm", (p, a, b, out) => gemm(p.m, p.n, p.k, a,
 const oursJs = loopContender("elbo js gemm", (p, a, b, out) => gemmJs(p.m, p.n, p.k, a, 0, p.transposeA, b, 0, p.transposeB, out, 0));
 
 /**
- * Our wasm kernel on two threads (float32; products under its MIN_THREADED_WORK, like the n = 20
+ * Our wasm kernel on two threads (float32; products of one CHUNK_WORK or less, like the n = 20
  * head, stay on one). Null where wasm SIMD is missing.
  */
 function oursThreaded(): Contender | null {

@@ -15,10 +15,16 @@ import { BATCH, HIDDEN, INPUT, LATENT, LEARNING_RATE, matmulOperands, reason, ty
 
 export function loadOurs(path: KernelPath, batch: Float32Array, threads = 1): Loaded {
   const name = threads === 1 ? `elbo (${path})` : `elbo (${path}, ${threads} threads)`;
-  // Switching the kernels (and starting or stopping workers) happens before a block's clock starts.
+  const { a, b } = matmulOperands();
+  const c = new Float32Array(BATCH * HIDDEN);
+  const product = (): void => gemm(BATCH, HIDDEN, INPUT, a, 0, false, b, 0, false, c, 0);
+  // Switching the kernels happens before a block's clock starts; new workers take tens of
+  // milliseconds to boot, so one product waits for them first.
   const use = (): void => {
     setKernelPath(path);
-    if (getNumThreads() !== threads) setNumThreads(threads);
+    if (getNumThreads() === threads) return;
+    setNumThreads(threads);
+    product();
   };
   try {
     use();
@@ -30,8 +36,6 @@ export function loadOurs(path: KernelPath, batch: Float32Array, threads = 1): Lo
   const x = tensor(batch, { shape: [BATCH, INPUT] });
   const generator = new Generator(1);
   let lastLoss = NaN;
-  const { a, b } = matmulOperands();
-  const c = new Float32Array(BATCH * HIDDEN);
   return {
     system: {
       name,
@@ -57,7 +61,7 @@ export function loadOurs(path: KernelPath, batch: Float32Array, threads = 1): Lo
       async matmul(reps) {
         use();
         const start = performance.now();
-        for (let r = 0; r < reps; r++) gemm(BATCH, HIDDEN, INPUT, a, 0, false, b, 0, false, c, 0);
+        for (let r = 0; r < reps; r++) product();
         return (performance.now() - start) / 1000;
       },
       async close() {

@@ -10,7 +10,7 @@ import { Generator } from "../../src/tensor/random.js";
 import { GEMM_SHAPE, KC_MAX } from "../../src/tensor/wasm/gemm.js";
 import { ModuleBuilder, ValType } from "../../src/tensor/wasm/encoder.js";
 import { compileModule, createWasmKernels, instantiateModule, type WasmKernels } from "../../src/tensor/wasm/kernels.js";
-import { DONE, JOB, SLOT, STATUS, type SpawnWorker } from "../../src/tensor/wasm/threads.js";
+import { ARGS, CLAIM, FINISHED, JOB, STATUS, type SpawnWorker } from "../../src/tensor/wasm/threads.js";
 import { gemm as gemmDispatch } from "../../src/tensor/matmul.js";
 import { getNumThreads, setNumThreads, spawnNodeWorker } from "../../src/threads/node.js";
 import { setGemmThreads } from "../../src/tensor/backend.js";
@@ -46,9 +46,10 @@ function expectSameBits(got: Float32Array, want: Float32Array, what = ""): void 
 
 const single = createWasmKernels();
 const threaded: [string, WasmKernels][] = [
-  ["2 threads", createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: spawnNodeWorker, minWork: 0 })],
-  ["4 threads", createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 3, spawn: spawnNodeWorker, minWork: 0 })],
-  ["3 threads, k slices of 8", createWasmKernels(GEMM_SHAPE, 8, { workers: 2, spawn: spawnNodeWorker, minWork: 0 })],
+  // Chunks of one panel, of a few panels, of ~300 multiply-adds: small products split too.
+  ["2 threads", createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: spawnNodeWorker, chunkWork: 1 })],
+  ["4 threads", createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 3, spawn: spawnNodeWorker, chunkWork: 5000 })],
+  ["3 threads, k slices of 8", createWasmKernels(GEMM_SHAPE, 8, { workers: 2, spawn: spawnNodeWorker, chunkWork: 300 })],
 ];
 const singleSliced = createWasmKernels(GEMM_SHAPE, 8);
 afterAll(() => threaded.forEach(([, kernels]) => kernels.close()));
@@ -62,8 +63,12 @@ const productArb: fc.Arbitrary<Product> = fc.record({
 describe.each(threaded)("wasm gemm on %s", (name, kernels) => {
   const reference = name.includes("slices of 8") ? singleSliced : single;
 
-  it("reports its threads", () => {
+  it("reports its threads, and its workers take chunks", () => {
     expect(kernels.threads).toBe(Number(name[0]));
+    // A worker still booting leaves every chunk to the caller: give it a few large products.
+    const p = { m: 128, n: 2048, k: 512, transposeA: false, transposeB: false, offset: 0, withBias: false, seed: 5 };
+    for (let tries = 0; tries < 50 && kernels.workerChunks === 0; tries++) product(kernels, p);
+    expect(kernels.workerChunks).toBeGreaterThan(0);
   });
 
   it("gives the bits of one thread on any shape, layout, offset and bias", () => {
@@ -91,7 +96,7 @@ describe.each(threaded)("wasm gemm on %s", (name, kernels) => {
 
 describe("threads and the rest of the engine", () => {
   it("setNumThreads switches the products to threads and back, with the same bits", () => {
-    const m = 64, n = 96, k = 80;
+    const m = 128, n = 400, k = 784; // 40 chunks of the default size
     const rng = new Generator(3);
     const a = rng.fillNormal(new Float32Array(m * k)) as Float32Array, b = rng.fillNormal(new Float32Array(k * n)) as Float32Array;
     const run = (): Float32Array => {
@@ -124,7 +129,7 @@ describe("threads and the rest of the engine", () => {
   });
 
   it("after close, runs on the caller alone with the same bits", () => {
-    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: spawnNodeWorker, minWork: 0 });
+    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: spawnNodeWorker, chunkWork: 1 });
     const p = { m: 40, n: 50, k: 60, transposeA: false, transposeB: false, offset: 0, withBias: true, seed: 9 };
     const before = product(kernels, p);
     kernels.close();
@@ -134,37 +139,46 @@ describe("threads and the rest of the engine", () => {
 });
 
 describe("a worker that cannot answer", () => {
-  const p = { m: 8, n: 64, k: 8, transposeA: false, transposeB: false, offset: 0, withBias: false, seed: 1 };
+  const small = { m: 8, n: 64, k: 8, transposeA: false, transposeB: false, offset: 0, withBias: false, seed: 1 };
+  // 512 chunks of 16 columns, each ~1M multiply-adds: the caller alone takes tens of milliseconds,
+  // so a stand-in worker spinning on JOB claims some of them first.
+  const large = { m: 128, n: 8192, k: 512, transposeA: false, transposeB: false, offset: 0, withBias: false, seed: 2 };
 
-  it("that never started: the caller throws, naming the product, instead of hanging", () => {
+  /** A stand-in worker: spins until a job is posted, claims every chunk left, then runs `then`. */
+  const standIn = (then: string): SpawnWorker => (_, data) => {
+    const source = `
+      const { control: buffer } = require("node:worker_threads").workerData;
+      const control = new Int32Array(buffer), claims = new BigInt64Array(buffer);
+      while (Atomics.load(control, ${JOB}) === 0);
+      const job = BigInt(Atomics.load(control, ${JOB})) << 32n;
+      const chunks = BigInt(control[${ARGS + 14}]); // JobArgs' chunks
+      const claimed = Number(job + chunks - Atomics.exchange(claims, ${CLAIM}, job + chunks));
+      ${then}`;
+    const worker = new Worker(source, { eval: true, workerData: data });
+    worker.unref();
+    return worker;
+  };
+
+  it("that never started: the caller does every chunk, with the same bits", () => {
     const never: SpawnWorker = () => ({ terminate: () => undefined });
-    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: never, minWork: 0, timeoutMs: 100 });
+    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: never, chunkWork: 1 });
+    expectSameBits(product(kernels, small), product(single, small));
+    kernels.close();
+  });
+
+  it("that claimed chunks and died: the caller throws, naming the product, instead of hanging", () => {
+    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: standIn(""), timeoutMs: 200 });
     const start = Date.now();
-    expect(() => product(kernels, p)).toThrow(/worker 0 did not finish \[8,8\]·\[8,64\] within 10\d ms/);
-    expect(Date.now() - start).toBeLessThan(5_000);
+    expect(() => product(kernels, large)).toThrow(/a worker did not finish its part of \[128,512\]·\[512,8192\] within \d+ ms/);
+    expect(Date.now() - start).toBeLessThan(10_000);
     kernels.close();
   });
 
   it("whose gemm threw: the caller throws, naming the product", () => {
-    // A stand-in worker that answers every job with STATUS 1, as the real one does when gemm throws.
-    const failing: SpawnWorker = (_, data) => {
-      const source = `
-        const { control, slot } = require("node:worker_threads").workerData;
-        const c = new Int32Array(control, slot * ${SLOT * 4}, ${SLOT});
-        for (let seen = 0; ; ) {
-          Atomics.wait(c, ${JOB}, seen);
-          seen = Atomics.load(c, ${JOB});
-          if (seen < 0) break;
-          c[${STATUS}] = 1;
-          Atomics.store(c, ${DONE}, seen);
-          Atomics.notify(c, ${DONE});
-        }`;
-      const worker = new Worker(source, { eval: true, workerData: data });
-      worker.unref();
-      return worker;
-    };
-    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: failing, minWork: 0 });
-    expect(() => product(kernels, p)).toThrow(/worker 0 failed on \[8,8\]·\[8,64\]/);
+    // As runChunks does when a chunk's gemm throws: STATUS 1, and the chunks counted as finished.
+    const failing = standIn(`control[${STATUS}] = 1; Atomics.add(control, ${FINISHED}, claimed); Atomics.notify(control, ${FINISHED});`);
+    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: failing });
+    expect(() => product(kernels, large)).toThrow(/a worker failed on \[128,512\]·\[512,8192\]/);
     kernels.close();
   });
 });

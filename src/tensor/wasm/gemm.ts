@@ -54,9 +54,11 @@ export const MAX_PAGES = 65536;
 export interface GemmExports {
   /**
    * gemm(m, n, k, kc, a, transposeA, b, transposeB, c, packedA, packedB, scratch, bias,
-   *      rowBegin, rowEnd, colBegin, colEnd): the block of C rows [rowBegin, rowEnd), columns
-   * [colBegin, colEnd); the begins are multiples of MR and NR. All of C is (0, m, 0, n); threads
-   * each take a block, with their own packedA, packedB and scratch.
+   *      rowBegin, rowEnd, colBegin, colEnd, pack): the block of C rows [rowBegin, rowEnd),
+   * columns [colBegin, colEnd); the begins are multiples of MR and NR. All of C is (0, m, 0, n, 3).
+   * `pack`: 1 packs the block's rows of op(A) into packedA first, 2 its columns of op(B) into
+   * packedB, 3 both; an operand not packed must be there already, packed from row (column) 0 of
+   * the block. So threads share one packed operand and pack their own part of the other.
    */
   gemm: (...args: number[]) => void;
   /** transposeOut(src, rows, cols, dst, bias) */
@@ -272,7 +274,7 @@ export function buildGemmModule(shape: GemmShape = GEMM_SHAPE, memory: "own" | "
   const params = {
     m: i32, n: i32, k: i32, kc: i32, a: i32, transposeA: i32, b: i32, transposeB: i32,
     c: i32, packedA: i32, packedB: i32, scratch: i32, bias: i32,
-    rowBegin: i32, rowEnd: i32, colBegin: i32, colEnd: i32,
+    rowBegin: i32, rowEnd: i32, colBegin: i32, colEnd: i32, pack: i32,
   };
   mod.func("gemm", params, [], (fn, p) => {
     const kPad = fn.local(i32), k0 = fn.local(i32), kb = fn.local(i32), accumulate = fn.local(i32);
@@ -283,14 +285,19 @@ export function buildGemmModule(shape: GemmShape = GEMM_SHAPE, memory: "own" | "
     fn.set(cStride, f32Bytes(local(p.n)));
     // op(A): rows m, depth k, stored [m,k] (strides k, 1) or [k,m] (strides 1, m); packed from
     // row rowBegin on. Likewise op(B)ᵀ: rows n, stored [k,n] (strides 1, n) or [n,k] (strides k, 1).
+    // Bit 1 of `pack` packs op(A), bit 2 op(B); a clear bit means that operand is packed already.
     const transA = local(p.transposeA);
     const aRowStride = select(one, local(p.k), transA);
-    fn.push(add(local(p.a), f32Bytes(mul(local(p.rowBegin), aRowStride)))).push(sub(local(p.rowEnd), local(p.rowBegin))).push(local(p.k));
-    fn.push(aRowStride).push(select(local(p.m), one, transA)).push(local(p.packedA)).push(local(kPad)).call(packA);
+    fn.push(and(local(p.pack), one)).if(() => {
+      fn.push(add(local(p.a), f32Bytes(mul(local(p.rowBegin), aRowStride)))).push(sub(local(p.rowEnd), local(p.rowBegin))).push(local(p.k));
+      fn.push(aRowStride).push(select(local(p.m), one, transA)).push(local(p.packedA)).push(local(kPad)).call(packA);
+    });
     const transB = local(p.transposeB);
     const bRowStride = select(local(p.k), one, transB);
-    fn.push(add(local(p.b), f32Bytes(mul(local(p.colBegin), bRowStride)))).push(sub(local(p.colEnd), local(p.colBegin))).push(local(p.k));
-    fn.push(bRowStride).push(select(one, local(p.n), transB)).push(local(p.packedB)).push(local(kPad)).call(packB);
+    fn.push(and(local(p.pack), int(2))).if(() => {
+      fn.push(add(local(p.b), f32Bytes(mul(local(p.colBegin), bRowStride)))).push(sub(local(p.colEnd), local(p.colBegin))).push(local(p.k));
+      fn.push(bRowStride).push(select(one, local(p.n), transB)).push(local(p.packedB)).push(local(kPad)).call(packB);
+    });
 
     // The first k slice adds the bias columns j0.. (stride 0: the same row for every row of C),
     // later slices what C holds.

@@ -73,6 +73,8 @@ export interface WasmKernels {
   ): void;
   /** Threads a product runs on: 1, or 1 + the workers. */
   readonly threads: number;
+  /** Chunks of products computed by worker threads so far: whether the workers pull their weight. */
+  readonly workerChunks: number;
   /** Stops the workers; later products run on the caller's thread alone. */
   close(): void;
 }
@@ -84,25 +86,27 @@ export interface GemmThreadOptions {
   /** How the platform starts one (see threads.ts). */
   spawn: SpawnWorker;
   /**
-   * Products of fewer multiply-adds (m·n·k) run on the caller alone: below this, waking a worker
-   * costs more than it saves. 0 splits every product that has a panel per thread (tests).
+   * Multiply-adds (m·n·k) per chunk of a product: the threads take chunks until none is left, and
+   * a product of one chunk runs on the caller alone. Small values split small products (tests).
    */
-  minWork?: number;
+  chunkWork?: number;
   /** Atomics.load polls before a waiting thread sleeps. */
   spins?: number;
   /**
-   * How long the caller waits for a worker before throwing, in ms, plus the product's time at
-   * 0.1 GFLOP/s: a worker that died would otherwise hang the caller. Default 10,000.
+   * How long the caller waits for a worker's last chunks before throwing, in ms, plus the
+   * product's time at 1 GFLOP/s: a worker that died would otherwise hang the caller. Default 10,000.
    */
   timeoutMs?: number;
 }
 
 /**
- * Defaults measured with bench/vae-step.ts and bench/matmul.ts on 2 cores: the VAE step's 20-wide
- * products (1M multiply-adds) lose when split, its 400- and 784-wide ones (40M) gain.
+ * Defaults measured with bench/vae-step.ts on 2 cores. Chunks of 2^20 multiply-adds (~40 µs) keep
+ * the VAE step's 20-wide products (1M) on one thread, where waking a worker costs more than it
+ * saves, and cut its 40M ones into 25-40 chunks. Spinning 20,000 polls (tens of µs) before
+ * sleeping: 2,000 and 200,000 measured the same within noise.
  */
-export const MIN_THREADED_WORK = 2 ** 21;
-export const WORKER_SPINS = 200000;
+export const CHUNK_WORK = 2 ** 20;
+export const WORKER_SPINS = 20000;
 
 const MAX_BYTES = 2 ** 32;
 const align64 = (bytes: number): number => roundUp(bytes, 64);
@@ -111,13 +115,6 @@ function checkRange(name: string, array: Float32Array, offset: number, size: num
   if (!Number.isInteger(offset) || offset < 0 || offset + size > array.length) {
     throw new RangeError(`gemm (wasm): ${name} needs ${size} elements from offset ${offset}, has ${array.length}`);
   }
-}
-
-/** The bounds of part `t` of `parts` near-equal runs of whole `unit`s over [0, size). */
-function split(size: number, unit: number, parts: number, t: number): [number, number] {
-  const units = Math.ceil(size / unit);
-  const at = (i: number): number => Math.min(size, Math.floor((units * i) / parts) * unit);
-  return [at(t), at(t + 1)];
 }
 
 /**
@@ -142,14 +139,18 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
   }
   const { gemm: run, transposeOut } = exports as Partial<GemmExports>;
   if (memory === undefined || typeof run !== "function" || typeof transposeOut !== "function") throw new Error("gemm module: missing exports");
-  const minWork = threads?.minWork ?? MIN_THREADED_WORK;
+  const chunkWork = threads?.chunkWork ?? CHUNK_WORK;
   const timeoutMs = threads?.timeoutMs ?? 10_000;
   let heap = new Float32Array(memory.buffer);
+  let workerChunks = 0;
   const { mr, nr, unroll } = shape;
 
   return {
     get threads() {
       return 1 + (workers?.count ?? 0);
+    },
+    get workerChunks() {
+      return workerChunks;
     },
     close() {
       workers?.stop();
@@ -174,30 +175,26 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
       // back in wasm (`transposeOut`), which adds the bias. A tie keeps C.
       const swap = roundUp(n, mr) * roundUp(m, nr) < roundUp(m, mr) * roundUp(n, nr);
       const rows = swap ? n : m, cols = swap ? m : n;
-      // Threads take near-equal blocks of whole panels along the longer side of C, so that each
-      // packs all of the smaller operand and its own share of the larger.
+      // With threads, C is cut into chunks along its longer side (see threads.ts): column chunks
+      // share one packed op(A), row chunks one packed op(B).
       const byRows = rows >= cols;
-      const parts = workers === null || m * n * k < minWork ? 1 : Math.min(1 + workers.count, Math.ceil(byRows ? rows / mr : cols / nr));
-      const blocks = Array.from({ length: parts }, (_, t) => {
-        const [rowBegin, rowEnd] = byRows ? split(rows, mr, parts, t) : [0, rows];
-        const [colBegin, colEnd] = byRows ? [0, cols] : split(cols, nr, parts, t);
-        return { rowBegin, rowEnd, colBegin, colEnd };
-      });
+      const unit = roundUp(Math.ceil(chunkWork / ((byRows ? cols : rows) * k)), byRows ? mr : nr);
+      const chunks = Math.ceil((byRows ? rows : cols) / unit);
+      const participants = workers !== null && chunks > 1 ? 1 + workers.count : 1;
       // The bias row is padded to whole NR panels; the padding's columns of C are dropped.
       const biasPtr = 64; // not 0, which the module reads as "no bias"
       const aPtr = biasPtr + (bias ? align64(roundUp(n, nr) * 4) : 0);
       const bPtr = aPtr + align64(m * k * 4);
       const cPtr = bPtr + align64(k * n * 4);
       const cOut = cPtr + align64(m * n * 4); // C from Cᵀ
-      // Then, per thread: an MR×NR scratch tile for overhanging tiles, its packed op(A) rows and op(B) columns.
-      let end = cOut + (swap ? align64(m * n * 4) : 0);
-      const scratch = blocks.map((block) => {
-        const scratchPtr = end;
-        const packedA = scratchPtr + align64(mr * nr * 4);
-        const packedB = packedA + align64(roundUp(block.rowEnd - block.rowBegin, mr) * kPad * 4);
-        end = packedB + align64(roundUp(block.colEnd - block.colBegin, nr) * kPad * 4);
-        return { scratchPtr, packedA, packedB };
-      });
+      // Then the packed operands: on one thread, both; with chunks, the shared one, then per
+      // participant an MR×NR scratch tile (for overhanging tiles) and its chunk of the other.
+      const packedA = cOut + (swap ? align64(m * n * 4) : 0);
+      const packedB = packedA + align64(roundUp(rows, mr) * kPad * 4);
+      const scratchBytes = align64(mr * nr * 4);
+      const privateBase = packedB + align64(roundUp(cols, nr) * kPad * 4);
+      const privateStride = scratchBytes + align64((participants > 1 ? unit : 0) * kPad * 4);
+      const end = privateBase + participants * privateStride;
       if (end > MAX_BYTES) throw new RangeError(`gemm (wasm): [${m},${k}]·[${k},${n}] needs ${end} bytes, over the 4 GiB of wasm32`);
       const view = (heap = reserve(memory, end, heap));
       view.set(a.subarray(aOffset, aOffset + m * k), aPtr / 4);
@@ -209,14 +206,16 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
         ? [n, m, k, kc, bPtr, transposeB ? 0 : 1, aPtr, transposeA ? 0 : 1, cPtr]
         : [m, n, k, kc, aPtr, transposeA ? 1 : 0, bPtr, transposeB ? 1 : 0, cPtr];
       const biasArg = bias && !swap ? biasPtr : 0;
-      const argsOf = (t: number): number[] => {
-        const { rowBegin, rowEnd, colBegin, colEnd } = blocks[t] as (typeof blocks)[number];
-        const { scratchPtr, packedA, packedB } = scratch[t] as (typeof scratch)[number];
-        return [...operands, packedA, packedB, scratchPtr, biasArg, rowBegin, rowEnd, colBegin, colEnd];
-      };
-      for (let t = 1; t < parts; t++) workers?.post(t - 1, argsOf(t));
-      run(...argsOf(0));
-      if (parts > 1) workers?.finish(parts - 1, Math.ceil(timeoutMs + (2 * m * n * k) / 1e5), `[${m},${k}]·[${k},${n}]`);
+      if (participants === 1 || workers === null) {
+        run(...operands, packedA, packedB, privateBase, biasArg, 0, rows, 0, cols, 3);
+      } else {
+        // Pack the shared operand (a gemm over an empty block of the other side), then share out the chunks.
+        const shared = byRows ? packedB : packedA;
+        run(...operands, packedA, packedB, privateBase, biasArg, 0, byRows ? 0 : rows, 0, byRows ? cols : 0, byRows ? 2 : 1);
+        const extent = byRows ? rows : cols;
+        const args = [...operands, biasArg, shared, byRows ? 1 : 0, unit, extent, chunks, privateBase, privateStride, scratchBytes];
+        workerChunks += workers.run(run, { args, chunks }, Math.ceil(timeoutMs + (2 * m * n * k) / 1e6), `[${m},${k}]·[${k},${n}]`);
+      }
       if (!swap) {
         out.set(view.subarray(cPtr / 4, cPtr / 4 + m * n), outOffset);
         return;

@@ -1,31 +1,39 @@
 /**
  * Worker threads for the wasm gemm: the same compiled module instantiated on each worker, over one
- * shared memory, each computing a block of C. Only the synchronisation lives here; how C is split
- * is the caller's (kernels.ts), and how a worker is started is the platform's (Node's
- * worker_threads in `threads/`; a browser needs cross-origin isolation for shared memory and
- * keeps the single-thread default).
+ * shared memory. How a worker is started is the platform's (Node's worker_threads in `threads/`; a
+ * browser needs cross-origin isolation for shared memory and keeps the single-thread default).
  *
- * Protocol, per worker, over an Int32Array slot of a SharedArrayBuffer:
+ * A product is cut into chunks along the longer side of C: column blocks, each packing its own
+ * columns of op(B) against one op(A) packed beforehand, or row blocks the other way round. The
+ * caller posts the job, then it and the workers claim chunks one at a time until none is left, so
+ * a worker that wakes late, or is descheduled, simply does fewer chunks: never slower than the
+ * caller alone by more than a claim per chunk. Every entry of C is one chunk's, computed exactly
+ * as on one thread, so the bits are the same on any number of threads.
  *
- *   [JOB]    the number of the job posted, written by the caller (-1: stop)
- *   [DONE]   the number of the last job finished, written by the worker
- *   [STATUS] 0 when that job ran, 1 when it threw
- *   [ARGS..] the job's gemm arguments
+ * The control block, a SharedArrayBuffer:
  *
- * The caller writes the arguments, then stores JOB and wakes the worker (Atomics.notify); the
- * worker runs `gemm`, stores DONE and wakes the caller. Atomics.store/load order the plain wasm
- * reads and writes around them, so the caller sees C once it sees DONE. Each side spins a little
- * before sleeping (Atomics.wait): a step's products come a few hundred microseconds apart, and a
- * sleeping thread takes tens of microseconds to wake.
+ *   int32 [JOB]       the number of the job posted (-1: stop); workers sleep on it (Atomics.wait)
+ *   int32 [FINISHED]  chunks of the job finished, on any thread
+ *   int32 [STATUS]    0, or 1 once a chunk's gemm threw
+ *   int64 [CLAIM]     (job << 32) + the next chunk to take: a thread takes chunk i of job j by
+ *                     compareExchange((j, i) → (j, i + 1))
+ *   int32 [ARGS ...]  the job (see `runChunks`)
+ *
+ * Tagging a claim with its job is what makes a late worker safe: it reads the job's arguments,
+ * then claims; the claim succeeds only while that job still has chunks, and the caller writes the
+ * next job's arguments only after every chunk has finished, so arguments read before a successful
+ * claim are the claimed job's.
  */
 import type { WasmMemory } from "./memory.js";
 
 export const JOB = 0;
-export const DONE = 1;
+export const FINISHED = 1;
 export const STATUS = 2;
-export const ARGS = 3;
-/** Int32s per worker slot: 128 bytes, two cache lines, so workers never share a line. */
-export const SLOT = 32;
+/** Index of CLAIM in a BigInt64Array over the control block (bytes 16-23). */
+export const CLAIM = 2;
+export const ARGS = 8;
+/** Int32s of the control block. */
+export const CONTROL_INTS = ARGS + 18;
 
 /** What a worker is started with. */
 export interface GemmWorkerData {
@@ -33,10 +41,10 @@ export interface GemmWorkerData {
   module: object;
   /** The shared WebAssembly.Memory that every instance imports as `env.memory`. */
   memory: WasmMemory<ArrayBufferLike>;
-  /** The control slots, SLOT int32s per worker. */
+  /** The control block. */
   control: SharedArrayBuffer;
-  /** This worker's slot. */
-  slot: number;
+  /** This worker's index among the threads (the caller is 0): which private buffers it packs into. */
+  participant: number;
   /** Atomics.load polls before Atomics.wait. */
   spins: number;
 }
@@ -52,45 +60,91 @@ export interface WorkerHandle {
  */
 export type SpawnWorker = (source: string, data: GemmWorkerData) => WorkerHandle;
 
+type GemmFunction = (...args: number[]) => void;
+
+/** The ARGS of the control block. */
+type JobArgs = [
+  m: number, n: number, k: number, kc: number, a: number, transposeA: number, b: number, transposeB: number, c: number, bias: number,
+  shared: number, byRows: number, unit: number, extent: number, chunks: number, privateBase: number, privateStride: number, scratchBytes: number,
+];
+
+/**
+ * Claims and computes chunks of job `job` until none is left; returns how many it did. Run by the
+ * caller and by every worker, so it is written self-contained (no imports, no closure: the worker
+ * gets its source text) with its constants inline: ARGS = 8, FINISHED = 1, STATUS = 2, CLAIM = 2.
+ *
+ * ARGS (JobArgs): m, n, k, kc, a, transposeA, b, transposeB, c, bias (the gemm's, of C or of Cᵀ),
+ * shared (the operand packed beforehand), byRows (1: chunks are row blocks), unit (rows or
+ * columns per chunk), extent (rows or columns of C), chunks, privateBase, privateStride,
+ * scratchBytes: participant p's scratch tile is at privateBase + p·privateStride, its packed
+ * part of the other operand right after the tile.
+ */
+export function runChunks(gemm: GemmFunction, control: Int32Array, claims: BigInt64Array, participant: number, job: number): number {
+  const [m, n, k, kc, a, transposeA, b, transposeB, c, bias, shared, byRows, unit, extent, chunks, privateBase, privateStride, scratchBytes] =
+    control.slice(8, 26) as unknown as JobArgs;
+  const scratch = privateBase + participant * privateStride;
+  const own = scratch + scratchBytes;
+  const tag = BigInt(job) << 32n;
+  let done = 0;
+  for (;;) {
+    const claim = Atomics.load(claims, 2);
+    const chunk = Number(claim - tag);
+    if (chunk < 0 || chunk >= chunks) return done; // another job's claim, or none left
+    if (Atomics.compareExchange(claims, 2, claim, claim + 1n) !== claim) continue;
+    const begin = chunk * unit;
+    const end = Math.min(extent, begin + unit);
+    try {
+      if (byRows) gemm(m, n, k, kc, a, transposeA, b, transposeB, c, own, shared, scratch, bias, begin, end, 0, n, 1);
+      else gemm(m, n, k, kc, a, transposeA, b, transposeB, c, shared, own, scratch, bias, 0, m, begin, end, 2);
+    } catch {
+      Atomics.store(control, 2, 1);
+    }
+    done++;
+    Atomics.add(control, 1, 1);
+    Atomics.notify(control, 1);
+  }
+}
+
 /**
  * The worker's whole program, as source text, so that a platform can start it without a file
- * (Node: `new Worker(source, { eval: true })`). It never returns until told to stop.
+ * (Node: `new Worker(source, { eval: true })`). It sleeps until a job is posted, takes its share
+ * of the chunks, and never returns until told to stop.
  */
-export const GEMM_WORKER_SOURCE = `
-function serveGemm({ module, memory, control, slot, spins }) {
+export const GEMM_WORKER_SOURCE = `${runChunks.toString()}
+function serveGemm({ module, memory, control: buffer, participant, spins }) {
   const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
-  const c = new Int32Array(control, slot * ${SLOT * 4}, ${SLOT});
+  const control = new Int32Array(buffer);
+  const claims = new BigInt64Array(buffer);
   let seen = 0;
   for (;;) {
-    for (let i = 0; i < spins && Atomics.load(c, ${JOB}) === seen; i++);
-    Atomics.wait(c, ${JOB}, seen);
-    seen = Atomics.load(c, ${JOB});
+    for (let i = 0; i < spins && Atomics.load(control, ${JOB}) === seen; i++);
+    Atomics.wait(control, ${JOB}, seen);
+    seen = Atomics.load(control, ${JOB});
     if (seen < 0) return;
-    let status = 0;
-    try {
-      gemm(c[${ARGS}], c[${ARGS + 1}], c[${ARGS + 2}], c[${ARGS + 3}], c[${ARGS + 4}], c[${ARGS + 5}], c[${ARGS + 6}], c[${ARGS + 7}],
-        c[${ARGS + 8}], c[${ARGS + 9}], c[${ARGS + 10}], c[${ARGS + 11}], c[${ARGS + 12}], c[${ARGS + 13}], c[${ARGS + 14}], c[${ARGS + 15}], c[${ARGS + 16}]);
-    } catch {
-      status = 1;
-    }
-    c[${STATUS}] = status;
-    Atomics.store(c, ${DONE}, seen);
-    Atomics.notify(c, ${DONE});
+    runChunks(gemm, control, claims, participant, seen);
   }
 }
 `;
 
-/** The caller's side: posts jobs to the workers and waits for them. */
+/** A job: the gemm arguments and how C is cut (see `runChunks`). */
+export interface GemmJob {
+  args: readonly number[];
+  chunks: number;
+}
+
+/** The caller's side: posts jobs, takes chunks itself, waits for the workers' last chunks. */
 export class GemmWorkers {
   private readonly control: Int32Array<SharedArrayBuffer>;
+  private readonly claims: BigInt64Array<SharedArrayBuffer>;
   private readonly handles: WorkerHandle[];
   private job = 0;
 
   constructor(count: number, module: object, memory: WasmMemory<ArrayBufferLike>, spawn: SpawnWorker, private readonly spins: number) {
-    const buffer = new SharedArrayBuffer(count * SLOT * 4);
+    const buffer = new SharedArrayBuffer(CONTROL_INTS * 4);
     this.control = new Int32Array(buffer);
-    this.handles = Array.from({ length: count }, (_, slot) =>
-      spawn(GEMM_WORKER_SOURCE, { module, memory, control: buffer, slot, spins }),
+    this.claims = new BigInt64Array(buffer, 0, CONTROL_INTS / 2);
+    this.handles = Array.from({ length: count }, (_, i) =>
+      spawn(GEMM_WORKER_SOURCE, { module, memory, control: buffer, participant: i + 1, spins }),
     );
   }
 
@@ -98,39 +152,37 @@ export class GemmWorkers {
     return this.handles.length;
   }
 
-  /** Posts a gemm call (its 17 arguments) to worker `slot`; returns at once. */
-  post(slot: number, args: readonly number[]): void {
-    const base = slot * SLOT;
-    this.control.set(args, base + ARGS);
-    Atomics.store(this.control, base + JOB, this.job + 1);
-    Atomics.notify(this.control, base + JOB);
-  }
-
   /**
-   * Waits until the workers `0..posted-1` have finished the job just posted, giving up after
-   * `timeoutMs` (a worker that died would otherwise hang the caller), then starts the next job.
+   * Runs `job` on the caller and the workers: returns, once every chunk is finished, how many the
+   * workers did; or throws
+   * when a chunk's gemm threw or a claimed chunk is not finished within `timeoutMs` (a worker
+   * that died would otherwise hang the caller).
    */
-  finish(posted: number, timeoutMs: number, what: string): void {
-    const job = ++this.job; // also after a throw: a late answer to this job is never taken for the next
+  run(gemm: GemmFunction, job: GemmJob, timeoutMs: number, what: string): number {
+    const number = ++this.job;
+    const { control } = this;
+    control.set(job.args, ARGS);
+    control[FINISHED] = 0;
+    control[STATUS] = 0;
+    Atomics.store(this.claims, CLAIM, BigInt(number) << 32n);
+    Atomics.store(control, JOB, number);
+    Atomics.notify(control, JOB);
+    const mine = runChunks(gemm, control, this.claims, 0, number);
     const deadline = Date.now() + timeoutMs;
-    for (let slot = 0; slot < posted; slot++) {
-      const done = slot * SLOT + DONE;
-      for (let i = 0; i < this.spins && Atomics.load(this.control, done) !== job; i++);
-      for (let seen = Atomics.load(this.control, done); seen !== job; seen = Atomics.load(this.control, done)) {
-        const left = deadline - Date.now();
-        if (left <= 0) throw new Error(`gemm (wasm): worker ${slot} did not finish ${what} within ${timeoutMs} ms`);
-        Atomics.wait(this.control, done, seen, left);
-      }
-      if (this.control[slot * SLOT + STATUS] !== 0) throw new Error(`gemm (wasm): worker ${slot} failed on ${what}`);
+    for (let i = 0; i < this.spins && Atomics.load(control, FINISHED) !== job.chunks; i++);
+    for (let finished = Atomics.load(control, FINISHED); finished !== job.chunks; finished = Atomics.load(control, FINISHED)) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`gemm (wasm): a worker did not finish its part of ${what} within ${timeoutMs} ms`);
+      Atomics.wait(control, FINISHED, finished, left);
     }
+    if (control[STATUS] !== 0) throw new Error(`gemm (wasm): a worker failed on ${what}`);
+    return job.chunks - mine;
   }
 
   /** Tells every worker to return, then terminates it. */
   stop(): void {
-    for (let slot = 0; slot < this.handles.length; slot++) {
-      Atomics.store(this.control, slot * SLOT + JOB, -1);
-      Atomics.notify(this.control, slot * SLOT + JOB);
-    }
+    Atomics.store(this.control, JOB, -1);
+    Atomics.notify(this.control, JOB);
     for (const handle of this.handles) handle.terminate();
   }
 }
