@@ -22,11 +22,9 @@
  * threshold from a heap it cannot shrink past a live chunk. The last two depend on when V8
  * collects, so the peak rises by 0-30 MB over 20-40 epochs, in jumps at epochs that differ from
  * run to run (most by epoch 10), while heap and live array buffers stay flat. It is collection
- * timing, not growth:
- * a GC after every step (`--gc-every-step`, with --expose-gc) keeps the peak flat (0.0 MB over
- * 20 epochs), and
- * `MALLOC_MMAP_THRESHOLD_=131072` (every array of 128 KiB or more gets its own mapping, returned
- * on free) shows the current RSS tracking the live set.
+ * timing, not growth: a GC after every step (`--gc-every-step`, with --expose-gc) keeps the peak
+ * flat (0.0 MB over 20 epochs), and `MALLOC_MMAP_THRESHOLD_=131072` (every array of 128 KiB or
+ * more gets its own mapping, returned on free) shows the current RSS tracking the live set.
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { loadBundledMnist, splitDataset } from "../src/data/index.js";
