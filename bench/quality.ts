@@ -27,7 +27,8 @@
  * The PyTorch peer (bench/peers/pytorch_vae.py) runs when some Python imports torch: $ELBO_PYTHON,
  * else /usr/bin/python3, else `python3` on PATH (a pyenv shim there usually lacks torch). It
  * prints JSON lines; a missing peer is reported as "skipped (reason)". It runs with
- * `torch.set_num_threads(--threads)` (default 2); ours is single-threaded JavaScript.
+ * `torch.set_num_threads(--threads)` (default 2); ours with `setNumThreads(--threads)`, which
+ * splits its matrix products over that many threads (the rest of a step runs on one).
  *
  * Setting up the peer (done once, by hand; this script changes no system settings):
  *   apt-get update && apt-get install -y python3-torch libopenblas0-openmp
@@ -48,6 +49,7 @@ import { tensor } from "../src/autograd/index.js";
 import { loadDataset, pixelsOf, shuffledBatches, splitDataset, type Dataset } from "../src/data/index.js";
 import { Adam } from "../src/nn/index.js";
 import { Generator, kernelPath } from "../src/tensor/index.js";
+import { getNumThreads, setNumThreads } from "../src/threads/node.js";
 import { elbo, evaluate, trainEpoch, VAE } from "../src/vae/index.js";
 
 type DataName = "fashion-mnist" | "mnist";
@@ -337,7 +339,8 @@ async function main(): Promise<void> {
 
   let ours: EpochResult[] = [];
   if (options.only !== "torch") {
-    console.log(`# ours: kernel path ${kernelPath()}, single-threaded JS, seed ${options.seed}, loss ${options.lossScale} over the batch`);
+    setNumThreads(options.threads);
+    console.log(`# ours: kernel path ${kernelPath()}, ${getNumThreads()} threads for the products, seed ${options.seed}, loss ${options.lossScale} over the batch`);
     ours = runOurs(splits, options, (r) =>
       console.log(`ours  epoch ${r.epoch}: train ${fmt(r.train, 4)}  test ${fmt(r.test, 4)}  ${fmt(r.trainSeconds)} s (+${fmt(r.testSeconds)} s test)  load ${load()}`),
     );
@@ -357,7 +360,7 @@ async function main(): Promise<void> {
   const lastOurs = ours[ours.length - 1];
   const lastTorch = torch.epochs[torch.epochs.length - 1];
   const seconds = (rs: EpochResult[]): string => `median ${fmt(median(rs.map((r) => r.trainSeconds)))} s/epoch, min ${fmt(Math.min(...rs.map((r) => r.trainSeconds)))}`;
-  if (lastOurs !== undefined) console.log(`ours:  ${seconds(ours)} (1 thread)`);
+  if (lastOurs !== undefined) console.log(`ours:  ${seconds(ours)} (${options.threads} threads)`);
   if (lastTorch !== undefined) console.log(`torch: ${seconds(torch.epochs)} (${options.threads} threads)`);
   if (lastOurs !== undefined && lastTorch !== undefined && lastOurs.epoch === lastTorch.epoch) {
     const gap = lastOurs.test - lastTorch.test;
