@@ -119,6 +119,29 @@ describe("Adam on float32 parameters", () => {
     expect(JSON.stringify(saved.parameters.map((e) => e && [...e.buffers.values()].map((b) => [...b.data])))).toBe(snapshot);
   });
 
+  it("a parameter larger than the update's chunks gets the update of its pieces, bit for bit (amsgrad, weight decay)", () => {
+    // 40,003 floats: two whole chunks of the wasm update and a ragged tail; the pieces are
+    // parameters of their own, each within one chunk.
+    const n = 40_003;
+    const start = new Float32Array(n);
+    gen.fillNormal(start);
+    const whole = [tensor(start.slice(), { shape: [n], requiresGrad: true })];
+    const cuts = [0, 9_999, 20_000, 30_001, n];
+    const pieces = cuts.slice(1).map((end, k) => tensor(start.slice(cuts[k], end), { shape: [end - (cuts[k] as number)], requiresGrad: true }));
+    const options = { lr: 0.05, weightDecay: 0.1, amsgrad: true };
+    const [a, b] = [new Adam(whole, options), new Adam(pieces, options)];
+    for (let t = 0; t < 5; t++) {
+      const g = new Float32Array(n);
+      gen.fillNormal(g);
+      (whole[0] as Tensor).grad = tensor(g, { shape: [n] });
+      pieces.forEach((p, k) => (p.grad = tensor(g.slice(cuts[k], cuts[k + 1]), { shape: p.shape })));
+      a.step();
+      b.step();
+    }
+    expect([...(whole[0] as Tensor).data]).toEqual(flat(pieces));
+    expect([...(a.stateOf(whole[0] as Tensor)?.buffers.get("exp_avg_sq")?.data ?? [])]).toEqual(pieces.flatMap((p) => [...(b.stateOf(p)?.buffers.get("exp_avg_sq")?.data ?? [])]));
+  });
+
   it("updates float32 and float64 parameters of one optimizer alike", () => {
     const single = params("float32");
     const double = params("float64");
