@@ -2,9 +2,11 @@
  * VAE training-step benchmark: `npx tsx bench/vae-step.ts [repeats] [block-seconds]`.
  *
  * One training step of the canonical MNIST VAE (784-400-20-400-784, ReLU, Bernoulli likelihood
- * as BCE-with-logits + closed-form KL, Adam 1e-3, batch 128) in our engine, on both kernel
- * paths (wasm on one thread and on two), and in the same run in the peers: TensorFlow.js (cpu and wasm backends), jax-js
- * (jit-compiled to WebAssembly) and PyTorch (a python child process, 2 threads and 1 thread).
+ * as BCE-with-logits + closed-form KL, Adam 1e-3, batch 128) in our engine, on both kernel paths
+ * (wasm on one thread and on two), and in the same run in the peers: TensorFlow.js (cpu and wasm
+ * backends), jax-js (jit-compiled to WebAssembly) and PyTorch (2 threads and 1 thread). Ours,
+ * jax-js and TensorFlow.js each run in a Node process of their own (peers/isolated.ts), PyTorch
+ * in a python one, so that no system's heap burdens another's garbage collector.
  * A peer that is not installed or fails to load is reported as skipped, with the reason.
  *
  * Method: every system trains on the same fixed [128,784] batch in [0,1) from our seeded
@@ -13,14 +15,13 @@
  * `repeats` times (default 7, at least 5), so that a burst of load from other processes hits
  * every system alike. Throughput is 128·N / (seconds of the block), each system syncing (reading
  * its loss) at the end of a block. The matmul column times [128,784]@[784,400] the same way.
- * Printed: examples/s median and min-max, GFLOP/s median, and the ratio ours (wasm) / peer.
+ * Printed: examples/s median and min-max, GFLOP/s median, and the ratios ours (wasm, on one
+ * thread and on two) / peer.
  */
 import { cpus, loadavg } from "node:os";
 import { BATCH, MATMUL_FLOPS, reason, syntheticBatch, type Loaded, type StepSystem } from "./peers/common.js";
-import { loadJax } from "./peers/jax.js";
-import { loadOurs } from "./peers/ours.js";
+import { loadIsolated } from "./peers/isolated.js";
 import { loadPytorch } from "./peers/pytorch.js";
-import { loadTfjs } from "./peers/tfjs.js";
 
 const repeats = Math.max(5, Number(process.argv[2] ?? 7));
 const blockSeconds = Number(process.argv[3] ?? 0.4);
@@ -64,14 +65,12 @@ async function calibrate(f: (n: number) => Promise<number>, target: number): Pro
 console.log(`VAE training step (784-400-20-400-784, batch ${BATCH}, Adam 1e-3): node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? "?"})`);
 console.log(`load average at start: ${load()}`);
 
-const batch = syntheticBatch();
+// Each group in a process of its own (isolated.ts; PyTorch's is a python process).
 const loaded: Loaded[] = [
-  loadOurs("wasm", batch),
-  loadOurs("wasm", batch, 2),
-  loadOurs("js", batch),
-  ...(await loadPytorch(batch, [2, 1])),
-  await loadJax(batch),
-  ...(await loadTfjs(batch)),
+  ...(await loadIsolated("ours")),
+  ...(await loadPytorch(syntheticBatch(), [2, 1])),
+  ...(await loadIsolated("jax")),
+  ...(await loadIsolated("tfjs")),
 ];
 const entries: Entry[] = [];
 const skipped: string[] = [];
