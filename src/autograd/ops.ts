@@ -20,6 +20,7 @@ import {
   permute,
   powScalar,
   reducedShape,
+  reluGrad,
   reshape,
   scatterAdd,
   slice,
@@ -145,7 +146,7 @@ const relu: OpDef<Unary, undefined> = {
   name: "relu",
   broadcasts: false,
   forward: ([x]) => unary("relu", x),
-  backward: (g, { output }) => [mul(g, unary("step", output))], // 1 where x > 0, else 0 (0 at the kink)
+  backward: (g, { output }) => [reluGrad(g, output)], // d/dx relu(x) = 1 where x > 0, else 0 (0 at the kink)
 };
 
 const sigmoid: OpDef<Unary, undefined> = {

@@ -146,6 +146,17 @@ export function bceWithLogitsGrad(g: NDArray, logits: NDArray, targets: NDArray)
   return new NDArray(out, logits.shape);
 }
 
+/** relu's gradient from its saved output y: g where y > 0, else 0 (0 at the kink, as torch). */
+export function reluGrad(g: NDArray, y: NDArray): NDArray {
+  checkSameShape("reluGrad", g, y);
+  const out = allocate(g.dtype, g.size);
+  const [gd, yd] = [g.data, y.data];
+  const wasm = wasmMap(out, gd, yd);
+  if (wasm !== null) wasm.reluGrad(gd as Float32Array, yd as Float32Array, out as Float32Array);
+  else for (let i = 0; i < out.length; i++) out[i] = (yd[i] as number) > 0 ? (gd[i] as number) : 0;
+  return new NDArray(out, g.shape);
+}
+
 /** The wasm kernels, when they apply to a map over equal-sized arrays: float32 and large enough. */
 function wasmMap(out: TypedArray, ...inputs: TypedArray[]): WasmElementwise | null {
   const float32 = out instanceof Float32Array && inputs.every((x) => x instanceof Float32Array);

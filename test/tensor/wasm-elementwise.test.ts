@@ -7,7 +7,7 @@
  * `binary`/`unary`/`bceWithLogits` pick them only where they apply.
  */
 import { describe, expect, it } from "vitest";
-import { bceWithLogits, bceWithLogitsGrad, binary, unary, NDArray, setKernelPath, kernelPath } from "../../src/tensor/index.js";
+import { bceWithLogits, bceWithLogitsGrad, binary, reluGrad, unary, NDArray, setKernelPath, kernelPath } from "../../src/tensor/index.js";
 import { Generator } from "../../src/tensor/random.js";
 import { buildElementwiseModule, buildLossModule, createWasmElementwise } from "../../src/tensor/wasm/elementwise.js";
 import { wasmKernels } from "../../src/tensor/wasm/kernels.js";
@@ -104,6 +104,18 @@ describe.runIf(wasmKernels() !== null)("wasm elementwise kernels", () => {
       const js = onJs(() => unary(op, new NDArray(x, [n])));
       expect(bits(out), op).toEqual(bits(js.data as Float32Array));
     }
+  });
+
+  it.each([1, 6, 300])("reluGrad of %i elements matches JS bit for bit: g where y > 0, else +0 (NaN and ∞ in g too)", (n) => {
+    const g = values(n);
+    const y = values(n).reverse();
+    const out = new Float32Array(n);
+    kernels.reluGrad(g, y, out);
+    const js = onJs(() => reluGrad(new NDArray(g, [n]), new NDArray(y, [n])).data as Float32Array);
+    expect(bits(out)).toEqual(bits(js));
+    out.forEach((v, i) => expect(Object.is(v, (y[i] as number) > 0 ? g[i] : 0) || (Number.isNaN(v) && Number.isNaN(g[i] as number))).toBe(true));
+    // On the default path, 300 elements take the wasm kernel and give the same bits.
+    if (n >= 256) expect(bits(reluGrad(new NDArray(g, [n]), new NDArray(y, [n])).data as Float32Array)).toEqual(bits(js));
   });
 
   it.each([1, 10, 30, 90, 120, 1e6])("exp, sigmoid, softplus are within 2 ulps on uniform inputs in ±%s", (range) => {

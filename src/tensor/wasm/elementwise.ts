@@ -1,7 +1,7 @@
 /**
  * WebAssembly SIMD counterparts of the hottest elementwise kernels of `elementwise.ts`, float32:
  * add, sub and mul of equal shapes or with b a row repeated over a's rows (a bias), and the
- * unary relu, step (relu's derivative) and neg. Each gives bit-identical results to the JS loop
+ * unary relu, step (relu's derivative) and neg, and relu's gradient. Each gives bit-identical results to the JS loop
  * (a float64 +, -, × of two float32s, rounded to float32, is the float32 operation). exp, sigmoid
  * and softplus (`mathf.ts`) are within 2 float32 ulps of the JS loops, which round float64 Math.
  * The binary cross-entropy from logits and its gradient (one pass each, for the Bernoulli
@@ -23,7 +23,7 @@ export type WasmUnaryOp = "relu" | "step" | "neg" | "exp" | "sigmoid" | "softplu
 /**
  * `add|sub|mul(a, b, out, rows, rowBytes, bStep)`: row r of out (rowBytes, a multiple of 16) is
  * a's row r op b's row at r·bStep (bStep = rowBytes: equal shapes; 0: b is one repeated row).
- * `relu|step|neg|exp|sigmoid|softplus(x, out, bytes)`.
+ * `relu|step|neg|exp|sigmoid|softplus(x, out, bytes)`, `reluGrad(g, y, out, bytes)`.
  */
 export function buildElementwiseModule(): Uint8Array {
   const mod = new ModuleBuilder().memory(1, "memory");
@@ -64,6 +64,8 @@ export function buildElementwiseModule(): Uint8Array {
     }],
   ];
   for (const [name, uses, op] of unaryOps) mapFunction(mod, name, 1, uses, op);
+  // reluGrad(g, y) = g where y > 0, else 0: g & (y > 0)
+  mapFunction(mod, "reluGrad", 2, [], (fn, [g, y]) => void fn.localGet(g).localGet(y).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And());
   return mod.bytes();
 }
 
@@ -149,6 +151,8 @@ export interface WasmElementwise {
    */
   binary(op: WasmBinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): void;
   unary(op: WasmUnaryOp, x: Float32Array, out: Float32Array): void;
+  /** `out = g where y > 0, else 0` (relu's gradient from its output y), all of one size. */
+  reluGrad(g: Float32Array, y: Float32Array, out: Float32Array): void;
   /** `out = bce(logits, targets)`, all of one size. */
   bce(logits: Float32Array, targets: Float32Array, out: Float32Array): void;
   /** `out = g·(σ(logits) - targets)`, all of one size. */
@@ -189,7 +193,7 @@ function runMap<Name extends string>(m: Instance<Name>, name: Name, inputs: read
 
 /** A fresh instance of each module, each with its own memory. */
 export function createWasmElementwise(): WasmElementwise {
-  const maps = instance<WasmBinaryOp | WasmUnaryOp>(buildElementwiseModule(), 16);
+  const maps = instance<WasmBinaryOp | WasmUnaryOp | "reluGrad">(buildElementwiseModule(), 16);
   const losses = instance<"bce" | "bceGrad">(buildLossModule(), 16 * LOSS_UNROLL);
   return {
     binary(op, a, b, out) {
@@ -209,6 +213,7 @@ export function createWasmElementwise(): WasmElementwise {
       out.set(view.subarray(outPtr / 4, outPtr / 4 + n));
     },
     unary: (op, x, out) => runMap(maps, op, [x], out),
+    reluGrad: (g, y, out) => runMap(maps, "reluGrad", [g, y], out),
     bce: (logits, targets, out) => runMap(losses, "bce", [logits, targets], out),
     bceGrad: (g, logits, targets, out) => runMap(losses, "bceGrad", [g, logits, targets], out),
   };
