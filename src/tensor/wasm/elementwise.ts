@@ -1,14 +1,15 @@
 /**
  * WebAssembly SIMD counterparts of the hottest elementwise kernels of `elementwise.ts`, float32:
- * add, sub and mul of equal shapes or with b a row repeated over a's rows (a bias), and the
- * unary relu, step (relu's derivative) and neg, and relu's gradient. Each gives bit-identical results to the JS loop
- * (a float64 +, -, × of two float32s, rounded to float32, is the float32 operation). exp, sigmoid
- * and softplus (`mathf.ts`) are within 2 float32 ulps of the JS loops, which round float64 Math.
- * The binary cross-entropy from logits and its gradient (one pass each, for the Bernoulli
- * likelihood) round a few float32 operations where the JS loops round once.
+ * add, sub and mul of equal shapes or with b a row repeated over a's rows (a bias), the unary
+ * relu, step (relu's derivative) and neg, and relu's gradient. Each gives bit-identical results
+ * to the JS loop (a float64 +, -, × of two float32s, rounded to float32, is the float32
+ * operation). exp, sigmoid and softplus (`mathf.ts`) are within 2 float32 ulps of the JS loops,
+ * which round float64 Math. The binary cross-entropy from logits and its gradient (one pass
+ * each, for the Bernoulli likelihood) round a few float32 operations where the JS loops round once.
  *
  * Memory: one growable memory per module instance; a call copies its inputs in at 16-byte-aligned
- * offsets, zero-padded to whole f32x4s, runs, and copies the output out.
+ * offsets, zero-padded to whole steps of the loop (one f32x4, or four in the loss module), runs,
+ * and copies the output out.
  */
 import { add, int, local, ModuleBuilder, mul, ValType, type FunctionBody } from "./encoder.js";
 import { instantiate } from "./kernels.js";
@@ -161,7 +162,7 @@ export interface WasmElementwise {
 
 const align16 = (bytes: number): number => roundUp(bytes, 16);
 
-/** One instantiated module, its memory, a view of it (renewed when the memory grows), and the bytes its maps step by. */
+/** An instantiated module, its memory, a view of it (renewed when the memory grows), and the bytes its maps step by. */
 interface Instance<Name extends string> {
   exports: Record<Name, (...args: number[]) => void>;
   memory: WasmMemory;

@@ -1,5 +1,6 @@
 /**
- * float32 exp and log1p as f32x4 code, for the elementwise module's exp, sigmoid and softplus.
+ * float32 exp and log1p as f32x4 code, for the elementwise kernels' exp, sigmoid, softplus and
+ * binary cross-entropy.
  * Both are the Cephes single-precision algorithms (S. L. Moshier, Cephes Math Library, `expf.c`
  * and `logf.c`): Cody–Waite range reduction, then a minimax polynomial. Within 2 ulps of the
  * correctly rounded result over the whole float32 range, subnormal results included (the tests
@@ -67,7 +68,7 @@ export function mathLocals(fn: FunctionBody, constants: MathConstants): MathLoca
   return { ...constants, a: fn.local(v128), b: fn.local(v128), c: fn.local(v128), d: fn.local(v128) };
 }
 
-/** Push the f32x4 of `v` in every lane, from the local `mathLocals` set up. */
+/** Push the f32x4 of `v` in every lane, from the local `mathConstants` set it into. */
 export function constant(fn: FunctionBody, t: MathLocals, v: number): void {
   const local = t.splats.get(v);
   if (local === undefined) throw new Error(`mathf: the constant ${v} was not set up (pass its function to mathConstants)`);
