@@ -53,7 +53,7 @@ const sub: OpDef<Binary, undefined> = {
   name: "sub",
   broadcasts: true,
   forward: ([a, b]) => binary("sub", a, b),
-  backward: (g) => [g, neg(g)],
+  backward: (g, { needsGrad }) => [g, needsGrad[1] ? neg(g) : null], // d(a-b)/da = 1, d(a-b)/db = -1
 };
 
 const mulOp: OpDef<Binary, undefined> = {
