@@ -12,4 +12,4 @@ export { imageGrid, imageGridPng, type ImageBatch, type GridOptions } from "./io
 export { linePlot, scatterPlot, type Series, type PlotOptions, type ScatterOptions, type Plot } from "./io/plots.js";
 export { Canvas, TAB10, type Rgb } from "./io/canvas.js";
 export { ProgressReporter, type ProgressOptions, type ProgressStream } from "./io/progress.js";
-export { setNumThreads, getNumThreads } from "./threads/node.js";
+export { setNumThreads, getNumThreads, getWorkerChunks } from "./threads/node.js";

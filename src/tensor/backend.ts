@@ -28,32 +28,40 @@ export function kernelPath(): KernelPath {
   return requested === "js" || wasmKernels() === null ? "js" : "wasm";
 }
 
-/** The multi-threaded gemm kernels, while setNumThreads has more than one thread. */
-let threaded: WasmKernels | null = null;
+/** The multi-threaded gemm kernels, while setGemmThreads has more than one thread, and their spawn. */
+let threaded: { kernels: WasmKernels; spawn: SpawnWorker } | null = null;
 
 /**
  * Run each large float32 product of the wasm path on `count` threads: the caller's and count - 1
  * workers started by `spawn` (elbo/node's `setNumThreads` passes Node's worker threads). Results
  * are bit-identical to one thread: each entry of C is still one thread's sum in the same order.
- * 1 (the default, and what browsers keep) stops the workers. The JS path is always one thread.
+ * 1 (the default, and what browsers keep) stops the workers; the same count again changes nothing.
+ * The JS path is always one thread. The caller waits for the workers with Atomics.wait, which a
+ * browser page's main thread may not call: in a browser, train in a worker.
  */
 export function setGemmThreads(count: number, spawn?: SpawnWorker): void {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`setGemmThreads: count must be a positive integer, got ${count}`);
   if (count > 1 && spawn === undefined) throw new Error("setGemmThreads: more than one thread needs a way to spawn workers (in Node, use setNumThreads from elbo/node)");
   if (count > 1 && wasmKernels() === null) throw new Error("setGemmThreads: WebAssembly SIMD is not available on this platform");
-  const started = count > 1 && spawn !== undefined ? createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: count - 1, spawn }) : null;
-  threaded?.close();
+  if (count === gemmThreads() && (threaded === null || threaded.spawn === spawn)) return;
+  const started = count > 1 && spawn !== undefined ? { kernels: createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: count - 1, spawn }), spawn } : null;
+  threaded?.kernels.close();
   threaded = started;
 }
 
 /** Threads a large float32 product runs on (see setGemmThreads). */
 export function gemmThreads(): number {
-  return threaded?.threads ?? 1;
+  return threaded?.kernels.threads ?? 1;
+}
+
+/** Chunks of products the worker threads of setGemmThreads have computed: 0 with one thread. */
+export function gemmWorkerChunks(): number {
+  return threaded?.kernels.workerChunks ?? 0;
 }
 
 /** The wasm kernels when they are the ones to use, else null. */
 export function activeWasmKernels(): WasmKernels | null {
-  return requested === "js" ? null : threaded ?? wasmKernels();
+  return requested === "js" ? null : threaded?.kernels ?? wasmKernels();
 }
 
 let elementwise: WasmElementwise | null | undefined;

@@ -6,6 +6,6 @@ export * from "./reduce.js";
 export * from "./layout.js";
 export * from "./matmul.js";
 export { Generator, type GeneratorState } from "./random.js";
-export { setKernelPath, kernelPath, setGemmThreads, gemmThreads, type KernelPath } from "./backend.js";
+export { setKernelPath, kernelPath, setGemmThreads, gemmThreads, gemmWorkerChunks, type KernelPath } from "./backend.js";
 export type { GemmWorkerData, SpawnWorker, WorkerHandle } from "./wasm/threads.js";
 export { createAdamArena, type AdamArena, type AdamScalars } from "./wasm/adam.js";

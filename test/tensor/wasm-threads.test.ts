@@ -10,10 +10,12 @@ import { Generator } from "../../src/tensor/random.js";
 import { GEMM_SHAPE, KC_MAX } from "../../src/tensor/wasm/gemm.js";
 import { ModuleBuilder, ValType } from "../../src/tensor/wasm/encoder.js";
 import { compileModule, createWasmKernels, instantiateModule, type WasmKernels } from "../../src/tensor/wasm/kernels.js";
-import { ARGS, CLAIM, FINISHED, JOB, STATUS, type SpawnWorker } from "../../src/tensor/wasm/threads.js";
+import {
+  ARGS, CLAIM, CONTROL_INTS, FINISHED, GEMM_WORKER_SOURCE, GemmWorkers, JOB, READY, runChunks, STATUS, type JobArgs, type SpawnWorker,
+} from "../../src/tensor/wasm/threads.js";
 import { gemm as gemmDispatch } from "../../src/tensor/matmul.js";
-import { getNumThreads, setNumThreads, spawnNodeWorker } from "../../src/threads/node.js";
-import { setGemmThreads } from "../../src/tensor/backend.js";
+import { getNumThreads, getWorkerChunks, setNumThreads, spawnNodeWorker } from "../../src/threads/node.js";
+import { kernelPath, setGemmThreads, setKernelPath } from "../../src/tensor/backend.js";
 import { Worker } from "node:worker_threads";
 
 interface Product {
@@ -44,6 +46,12 @@ function expectSameBits(got: Float32Array, want: Float32Array, what = ""): void 
   expect(differs === -1 ? "all equal" : `entry ${differs}: ${got[differs]} vs ${want[differs]}`, what).toBe("all equal");
 }
 
+/** Runs `work` until `chunks()` grows (a worker still booting leaves every chunk to the caller), for at most 10 s. */
+function untilWorkersTakeChunks(chunks: () => number, work: () => void): void {
+  const [before, start] = [chunks(), performance.now()];
+  while (chunks() === before && performance.now() - start < 10_000) work();
+}
+
 const single = createWasmKernels();
 const threaded: [string, WasmKernels][] = [
   // Chunks of one panel, of a few panels, of ~300 multiply-adds: small products split too.
@@ -65,9 +73,8 @@ describe.each(threaded)("wasm gemm on %s", (name, kernels) => {
 
   it("reports its threads, and its workers take chunks", () => {
     expect(kernels.threads).toBe(Number(name[0]));
-    // A worker still booting leaves every chunk to the caller: give it a few large products.
     const p = { m: 128, n: 2048, k: 512, transposeA: false, transposeB: false, offset: 0, withBias: false, seed: 5 };
-    for (let tries = 0; tries < 50 && kernels.workerChunks === 0; tries++) product(kernels, p);
+    untilWorkersTakeChunks(() => kernels.workerChunks, () => product(kernels, p));
     expect(kernels.workerChunks).toBeGreaterThan(0);
   });
 
@@ -77,7 +84,7 @@ describe.each(threaded)("wasm gemm on %s", (name, kernels) => {
     }), { numRuns: 150 });
   });
 
-  it("gives the bits of one thread on the VAE's products, growing its shared memory as it goes", () => {
+  it("gives the bits of one thread on the VAE's products", () => {
     const shapes: [number, number, number, boolean, boolean][] = [
       [2, 3, 4, false, false], // smaller than one panel per thread: runs on fewer threads
       [128, 400, 784, false, true], [128, 784, 400, false, true], // x·Wᵀ, split by columns
@@ -105,19 +112,24 @@ describe("threads and the rest of the engine", () => {
       return out;
     };
     expect(getNumThreads()).toBe(1);
+    const path = kernelPath(); // the js-kernels project runs this file on the JS path, which has one thread
+    setKernelPath("wasm");
     const one = run();
     try {
       setNumThreads(2);
       expect(getNumThreads()).toBe(2);
-      expectSameBits(run(), one);
+      untilWorkersTakeChunks(getWorkerChunks, () => expectSameBits(run(), one));
+      expect(getWorkerChunks()).toBeGreaterThan(0);
       setNumThreads(3); // replaces the 2-thread workers
       expect(getNumThreads()).toBe(3);
+      untilWorkersTakeChunks(getWorkerChunks, () => expectSameBits(run(), one));
+      expect(getWorkerChunks()).toBeGreaterThan(0);
       expectSameBits(run(), one);
     } finally {
       setNumThreads(1);
+      setKernelPath(path);
     }
     expect(getNumThreads()).toBe(1);
-    expectSameBits(run(), one);
   });
 
   it("rejects a bad thread count, and threads with no way to start a worker", () => {
@@ -126,6 +138,57 @@ describe("threads and the rest of the engine", () => {
     expect(() => setGemmThreads(2)).toThrow(/needs a way to spawn workers/);
     expect(() => createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 0, spawn: spawnNodeWorker })).toThrow(/workers must be a positive integer/);
     expect(getNumThreads()).toBe(1);
+  });
+
+  it("grows its shared memory while the workers run: a product ten times larger, the same bits", () => {
+    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: spawnNodeWorker, chunkWork: 4096 });
+    const small = { m: 64, n: 64, k: 64, transposeA: false, transposeB: false, offset: 0, withBias: true, seed: 4 };
+    untilWorkersTakeChunks(() => kernels.workerChunks, () => product(kernels, small));
+    const before = kernels.workerChunks;
+    const large = { m: 256, n: 640, k: 300, transposeA: true, transposeB: false, offset: 2, withBias: true, seed: 6 };
+    untilWorkersTakeChunks(() => kernels.workerChunks, () => expectSameBits(product(kernels, large), product(single, large)));
+    expect(kernels.workerChunks).toBeGreaterThan(before);
+    kernels.close();
+  });
+
+  it("binds the worker's copy of runChunks to its name, so that a minifier's renaming cannot break it", () => {
+    const define = new Function(`${GEMM_WORKER_SOURCE}; return [typeof serveGemm, typeof runChunks];`) as () => string[];
+    expect(define()).toEqual(["function", "function"]);
+    expect(GEMM_WORKER_SOURCE.startsWith("const runChunks = (")).toBe(true);
+  });
+
+  it("runChunks: a chunk whose gemm throws sets STATUS and still counts; another job's claim gets nothing", () => {
+    const buffer = new SharedArrayBuffer(CONTROL_INTS * 4);
+    const control = new Int32Array(buffer), claims = new BigInt64Array(buffer);
+    const args: JobArgs = [4, 64, 8, 8, 0, 0, 0, 0, 0, 0, 0, 0, 16, 64, 4, 0, 0, 0];
+    control.set(args, ARGS);
+    claims[CLAIM] = 7n << 32n; // job 7, chunk 0 next
+    const calls: number[] = [];
+    const errors: unknown[] = [];
+    const throwing = (...gemmArgs: number[]): void => {
+      calls.push(gemmArgs[15] as number); // colBegin
+      if (calls.length === 2) throw new Error("trap");
+    };
+    expect(runChunks(throwing, control, claims, 0, 6)).toBe(0); // job 6 is over: nothing to claim
+    expect(runChunks(throwing, control, claims, 0, 7, (error) => errors.push(error))).toBe(4);
+    expect(calls).toEqual([0, 16, 32, 48]);
+    expect([control[STATUS], control[FINISHED]]).toEqual([1, 4]);
+    expect(errors).toHaveLength(1);
+    expect(runChunks(throwing, control, claims, 0, 7)).toBe(0); // all taken
+  });
+
+  it("numbers jobs up to 2^31 - 1, then wraps to 1 and goes on", () => {
+    // No worker ever starts, so the caller takes every chunk; the counter is private: set it as
+    // if 2^31 - 3 jobs had run.
+    const never: SpawnWorker = () => ({ terminate: () => undefined });
+    const workers = new GemmWorkers(1, {}, { buffer: new ArrayBuffer(0), grow: () => 0 }, never, 10);
+    (workers as unknown as { job: number }).job = 0x7fffffff - 3;
+    const args: JobArgs = [2, 48, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 16, 48, 3, 0, 0, 0];
+    let chunks = 0;
+    for (let i = 0; i < 5; i++) expect(workers.run(() => void chunks++, { args, chunks: 3 }, 1000, "a test job")).toBe(0);
+    expect(chunks).toBe(15);
+    expect((workers as unknown as { job: number }).job).toBe(2);
+    workers.stop();
   });
 
   it("after close, runs on the caller alone with the same bits", () => {
@@ -144,41 +207,62 @@ describe("a worker that cannot answer", () => {
   // so a stand-in worker spinning on JOB claims some of them first.
   const large = { m: 128, n: 8192, k: 512, transposeA: false, transposeB: false, offset: 0, withBias: false, seed: 2 };
 
-  /** A stand-in worker: spins until a job is posted, claims every chunk left, then runs `then`. */
-  const standIn = (then: string): SpawnWorker => (_, data) => {
-    const source = `
-      const { control: buffer } = require("node:worker_threads").workerData;
-      const control = new Int32Array(buffer), claims = new BigInt64Array(buffer);
-      while (Atomics.load(control, ${JOB}) === 0);
-      const job = BigInt(Atomics.load(control, ${JOB})) << 32n;
-      const chunks = BigInt(control[${ARGS + 14}]); // JobArgs' chunks
-      const claimed = Number(job + chunks - Atomics.exchange(claims, ${CLAIM}, job + chunks));
-      ${then}`;
-    const worker = new Worker(source, { eval: true, workerData: data });
-    worker.unref();
-    return worker;
+  /**
+   * A stand-in worker: says READY, spins until a job is posted, claims every chunk left, then
+   * runs `then`. `started` waits (up to 10 s) until it has said READY.
+   */
+  const standIn = (then: string): { spawn: SpawnWorker; started: () => void } => {
+    let control: Int32Array | null = null;
+    const spawn: SpawnWorker = (_, data) => {
+      control = new Int32Array(data.control);
+      const source = `
+        const { control: buffer } = require("node:worker_threads").workerData;
+        const control = new Int32Array(buffer), claims = new BigInt64Array(buffer);
+        Atomics.store(control, ${READY}, 1);
+        while (Atomics.load(control, ${JOB}) === 0);
+        const job = BigInt(Atomics.load(control, ${JOB})) << 32n;
+        const chunks = BigInt(control[${ARGS + 14}]); // JobArgs' chunks
+        const claimed = Number(job + chunks - Atomics.exchange(claims, ${CLAIM}, job + chunks));
+        ${then}`;
+      const worker = new Worker(source, { eval: true, workerData: data });
+      worker.unref();
+      return worker;
+    };
+    const started = (): void => {
+      const start = performance.now();
+      while (control !== null && Atomics.load(control, READY) !== 1 && performance.now() - start < 10_000) Atomics.wait(control, READY, 0, 1);
+    };
+    return { spawn, started };
   };
 
   it("that never started: the caller does every chunk, with the same bits", () => {
     const never: SpawnWorker = () => ({ terminate: () => undefined });
     const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: never, chunkWork: 1 });
     expectSameBits(product(kernels, small), product(single, small));
+    expect(kernels.workerChunks).toBe(0);
     kernels.close();
   });
 
-  it("that claimed chunks and died: the caller throws, naming the product, instead of hanging", () => {
-    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: standIn(""), timeoutMs: 200 });
-    const start = Date.now();
+  it("that claimed chunks and died: the caller throws, naming the product, then runs on one thread", () => {
+    const dies = standIn("");
+    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: dies.spawn, timeoutMs: 200 });
+    dies.started();
+    const start = performance.now();
     expect(() => product(kernels, large)).toThrow(/a worker did not finish its part of \[128,512\]·\[512,8192\] within \d+ ms/);
-    expect(Date.now() - start).toBeLessThan(10_000);
+    expect(performance.now() - start).toBeLessThan(10_000);
+    // The worker may still hold chunks of that job: no job is posted again.
+    expect(kernels.threads).toBe(1);
+    expectSameBits(product(kernels, small), product(single, small));
     kernels.close();
   });
 
   it("whose gemm threw: the caller throws, naming the product", () => {
     // As runChunks does when a chunk's gemm throws: STATUS 1, and the chunks counted as finished.
     const failing = standIn(`control[${STATUS}] = 1; Atomics.add(control, ${FINISHED}, claimed); Atomics.notify(control, ${FINISHED});`);
-    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: failing });
-    expect(() => product(kernels, large)).toThrow(/a worker failed on \[128,512\]·\[512,8192\]/);
+    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: failing.spawn });
+    failing.started();
+    expect(() => product(kernels, large)).toThrow(/a chunk of \[128,512\]·\[512,8192\] failed on a worker/);
+    expect(kernels.threads).toBe(1);
     kernels.close();
   });
 });

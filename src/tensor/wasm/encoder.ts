@@ -3,10 +3,11 @@
  * our kernels from TypeScript, with no toolchain. Reference: https://webassembly.github.io/spec/
  * (chapter "Binary Format"); every opcode below is written as in the spec's index of instructions.
  *
- * A module is one memory (its own, or imported so that instances can share it) plus functions. `ModuleBuilder.func` declares a function with named
- * parameters and builds its body through a `FunctionBody`, whose methods are the instructions
- * (camelCase of the text format: `local.get` is `localGet`). Branches take a `Label` handed out by
- * `block` / `loop`, so relative depths are computed, never written by hand.
+ * A module is one memory (its own, or imported so that instances can share it) plus functions.
+ * `ModuleBuilder.func` declares a function with named parameters and builds its body through a
+ * `FunctionBody`, whose methods are the instructions (camelCase of the text format: `local.get` is
+ * `localGet`). Branches take a `Label` handed out by `block` / `loop`, so relative depths are
+ * computed, never written by hand.
  */
 
 /** Value types. */
@@ -295,8 +296,8 @@ export class ModuleBuilder {
 
   /**
    * The memory comes from the instantiator as `imports[module][field]`: at least `minPages`;
-   * `shared` (threads proposal, standard since 2.0 in engines) needs `maxPages` and lets several
-   * instances, on several threads, work in one memory.
+   * `shared` (the threads proposal, which engines ship beside core 2.0) needs `maxPages` and lets
+   * several instances, on several threads, work in one memory.
    */
   importMemory(module: string, field: string, limits: { minPages: number; maxPages?: number; shared?: boolean }): this {
     const { minPages, maxPages, shared = false } = limits;

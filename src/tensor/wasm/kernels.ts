@@ -7,7 +7,11 @@
  * by every call and grown when a call needs more. A call copies A and B in with `set` (a memcpy),
  * runs, and copies C out. Layout, in bytes, each start 64-byte aligned:
  *
- *   [ 64 unused | bias | A | B | C | C from Cᵀ | per thread: scratch tile MR×NR, packed op(A), packed op(B) ]
+ *   [ 64 unused | bias | A | B | C | C from Cᵀ | packed op(A) | packed op(B)
+ *     | per thread: scratch tile MR×NR, its packed chunk of op(A) or op(B) ]
+ *
+ * On one thread both operands are packed whole and there is one scratch tile; with threads only
+ * the operand the chunks share is packed whole (the other's region is empty).
  *
  * The typed-array view is re-created after `memory.grow`, which detaches the old buffer (or, for
  * a shared memory, leaves it at its old length).
@@ -15,7 +19,7 @@
 import { buildGemmModule, GEMM_SHAPE, KC_MAX, MAX_PAGES, type GemmExports, type GemmShape } from "./gemm.js";
 import { ModuleBuilder, ValType } from "./encoder.js";
 import { reserve, roundUp, type WasmMemory } from "./memory.js";
-import { GemmWorkers, type SpawnWorker } from "./threads.js";
+import { GemmWorkers, type JobArgs, type SpawnWorker } from "./threads.js";
 
 export type { WasmMemory } from "./memory.js";
 
@@ -90,8 +94,6 @@ export interface GemmThreadOptions {
    * a product of one chunk runs on the caller alone. Small values split small products (tests).
    */
   chunkWork?: number;
-  /** Atomics.load polls before a waiting thread sleeps. */
-  spins?: number;
   /**
    * How long the caller waits for a worker's last chunks before throwing, in ms, plus the
    * product's time at 1 GFLOP/s: a worker that died would otherwise hang the caller. Default 10,000.
@@ -100,10 +102,10 @@ export interface GemmThreadOptions {
 }
 
 /**
- * Defaults measured with bench/vae-step.ts on 2 cores. Chunks of 2^20 multiply-adds (~40 µs) keep
- * the VAE step's 20-wide products (1M) on one thread, where waking a worker costs more than it
- * saves, and cut its 40M ones into 25-40 chunks. Spinning 20,000 polls (tens of µs) before
- * sleeping: 2,000 and 200,000 measured the same within noise.
+ * Measured with bench/vae-step.ts on 2 cores. Chunks of 2^20 multiply-adds (~40 µs) keep the VAE
+ * step's 20-wide products (1M) on one thread, where waking a worker costs more than it saves, and
+ * cut its 40M ones into 25-40 chunks. Threads spin 20,000 polls (tens of µs) before sleeping:
+ * 2,000 and 200,000 measured the same within noise.
  */
 export const CHUNK_WORK = 2 ** 20;
 export const WORKER_SPINS = 20000;
@@ -135,7 +137,7 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
     const module = compileModule(buildGemmModule(shape, "shared"));
     memory = new api.Memory({ initial: 1, maximum: MAX_PAGES, shared: true });
     exports = instantiateModule(module, { env: { memory } });
-    workers = new GemmWorkers(threads.workers, module, memory, threads.spawn, threads.spins ?? WORKER_SPINS);
+    workers = new GemmWorkers(threads.workers, module, memory, threads.spawn, WORKER_SPINS);
   }
   const { gemm: run, transposeOut } = exports as Partial<GemmExports>;
   if (memory === undefined || typeof run !== "function" || typeof transposeOut !== "function") throw new Error("gemm module: missing exports");
@@ -189,11 +191,12 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
       const cOut = cPtr + align64(m * n * 4); // C from Cᵀ
       // Then the packed operands: on one thread, both; with chunks, the shared one, then per
       // participant an MR×NR scratch tile (for overhanging tiles) and its chunk of the other.
+      const threaded = participants > 1;
       const packedA = cOut + (swap ? align64(m * n * 4) : 0);
-      const packedB = packedA + align64(roundUp(rows, mr) * kPad * 4);
+      const packedB = packedA + (threaded && byRows ? 0 : align64(roundUp(rows, mr) * kPad * 4));
       const scratchBytes = align64(mr * nr * 4);
-      const privateBase = packedB + align64(roundUp(cols, nr) * kPad * 4);
-      const privateStride = scratchBytes + align64((participants > 1 ? unit : 0) * kPad * 4);
+      const privateBase = packedB + (threaded && !byRows ? 0 : align64(roundUp(cols, nr) * kPad * 4));
+      const privateStride = scratchBytes + (threaded ? align64(unit * kPad * 4) : 0);
       const end = privateBase + participants * privateStride;
       if (end > MAX_BYTES) throw new RangeError(`gemm (wasm): [${m},${k}]·[${k},${n}] needs ${end} bytes, over the 4 GiB of wasm32`);
       const view = (heap = reserve(memory, end, heap));
@@ -203,18 +206,25 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
       // op(B)ᵀ is B read with the other transpose flag; likewise op(A)ᵀ. The bias of a Cᵀ is added
       // by transposeOut.
       const operands = swap
-        ? [n, m, k, kc, bPtr, transposeB ? 0 : 1, aPtr, transposeA ? 0 : 1, cPtr]
-        : [m, n, k, kc, aPtr, transposeA ? 1 : 0, bPtr, transposeB ? 1 : 0, cPtr];
+        ? ([n, m, k, kc, bPtr, transposeB ? 0 : 1, aPtr, transposeA ? 0 : 1, cPtr] as const)
+        : ([m, n, k, kc, aPtr, transposeA ? 1 : 0, bPtr, transposeB ? 1 : 0, cPtr] as const);
       const biasArg = bias && !swap ? biasPtr : 0;
-      if (participants === 1 || workers === null) {
+      if (!threaded || workers === null) {
         run(...operands, packedA, packedB, privateBase, biasArg, 0, rows, 0, cols, 3);
       } else {
         // Pack the shared operand (a gemm over an empty block of the other side), then share out the chunks.
         const shared = byRows ? packedB : packedA;
         run(...operands, packedA, packedB, privateBase, biasArg, 0, byRows ? 0 : rows, 0, byRows ? cols : 0, byRows ? 2 : 1);
         const extent = byRows ? rows : cols;
-        const args = [...operands, biasArg, shared, byRows ? 1 : 0, unit, extent, chunks, privateBase, privateStride, scratchBytes];
-        workerChunks += workers.run(run, { args, chunks }, Math.ceil(timeoutMs + (2 * m * n * k) / 1e6), `[${m},${k}]·[${k},${n}]`);
+        const args: JobArgs = [...operands, biasArg, shared, byRows ? 1 : 0, unit, extent, chunks, privateBase, privateStride, scratchBytes];
+        try {
+          workerChunks += workers.run(run, { args, chunks }, Math.ceil(timeoutMs + (2 * m * n * k) / 1e6), `[${m},${k}]·[${k},${n}]`);
+        } catch (error) {
+          // A worker may still hold a chunk of this job: never post another; one thread from now on.
+          workers.stop();
+          workers = null;
+          throw error;
+        }
       }
       if (!swap) {
         out.set(view.subarray(cPtr / 4, cPtr / 4 + m * n), outOffset);

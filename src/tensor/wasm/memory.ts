@@ -1,7 +1,8 @@
 /**
  * The linear-memory helpers every wasm kernel shares: page size, rounding to alignment, and
  * growing a memory while keeping a Float32Array view of it current (`memory.grow` detaches the
- * old buffer, so a view made before growth reads nothing after it).
+ * old buffer, or for a shared memory leaves it at its old length, so a view made before growth
+ * does not reach the new pages).
  */
 
 /**

@@ -6,18 +6,19 @@
  * A product is cut into chunks along the longer side of C: column blocks, each packing its own
  * columns of op(B) against one op(A) packed beforehand, or row blocks the other way round. The
  * caller posts the job, then it and the workers claim chunks one at a time until none is left, so
- * a worker that wakes late, or is descheduled, simply does fewer chunks: never slower than the
- * caller alone by more than a claim per chunk. Every entry of C is one chunk's, computed exactly
- * as on one thread, so the bits are the same on any number of threads.
+ * a worker that wakes late simply does fewer chunks (one descheduled while it holds a chunk still
+ * delays the caller until it runs again). Every entry of C is one chunk's, computed exactly as on
+ * one thread, so the bits are the same on any number of threads.
  *
  * The control block, a SharedArrayBuffer:
  *
  *   int32 [JOB]       the number of the job posted (-1: stop); workers sleep on it (Atomics.wait)
  *   int32 [FINISHED]  chunks of the job finished, on any thread
  *   int32 [STATUS]    0, or 1 once a chunk's gemm threw
+ *   int32 [READY]     1 once a worker has started (tests wait on it); int32s 4-7 hold CLAIM
  *   int64 [CLAIM]     (job << 32) + the next chunk to take: a thread takes chunk i of job j by
- *                     compareExchange((j, i) → (j, i + 1))
- *   int32 [ARGS ...]  the job (see `runChunks`)
+ *                     compareExchange((j, i) → (j, i + 1)); jobs count 1 … 2^31 - 1, then wrap
+ *   int32 [ARGS ...]  the job (JobArgs, see `runChunks`)
  *
  * Tagging a claim with its job is what makes a late worker safe: it reads the job's arguments,
  * then claims; the claim succeeds only while that job still has chunks, and the caller writes the
@@ -29,11 +30,14 @@ import type { WasmMemory } from "./memory.js";
 export const JOB = 0;
 export const FINISHED = 1;
 export const STATUS = 2;
-/** Index of CLAIM in a BigInt64Array over the control block (bytes 16-23). */
+export const READY = 3;
+/** Index of CLAIM in a BigInt64Array over the control block (bytes 16-23: int32s 4 and 5; 6, 7 unused). */
 export const CLAIM = 2;
 export const ARGS = 8;
 /** Int32s of the control block. */
 export const CONTROL_INTS = ARGS + 18;
+/** The largest job number: JOB is an int32, and -1 means stop. */
+const LAST_JOB = 0x7fffffff;
 
 /** What a worker is started with. */
 export interface GemmWorkerData {
@@ -63,7 +67,7 @@ export type SpawnWorker = (source: string, data: GemmWorkerData) => WorkerHandle
 type GemmFunction = (...args: number[]) => void;
 
 /** The ARGS of the control block. */
-type JobArgs = [
+export type JobArgs = [
   m: number, n: number, k: number, kc: number, a: number, transposeA: number, b: number, transposeB: number, c: number, bias: number,
   shared: number, byRows: number, unit: number, extent: number, chunks: number, privateBase: number, privateStride: number, scratchBytes: number,
 ];
@@ -71,7 +75,10 @@ type JobArgs = [
 /**
  * Claims and computes chunks of job `job` until none is left; returns how many it did. Run by the
  * caller and by every worker, so it is written self-contained (no imports, no closure: the worker
- * gets its source text) with its constants inline: ARGS = 8, FINISHED = 1, STATUS = 2, CLAIM = 2.
+ * gets its source text, `runChunks.toString()`) with its constants inline: ARGS = 8, FINISHED = 1,
+ * STATUS = 2, CLAIM = 2. That text must run as written: ES2020 or later (BigInt literals), no
+ * coverage counters injected; a minifier may rename it (the worker binds the text to a name).
+ * A chunk whose gemm throws sets STATUS and counts as finished; `onError` gets the error.
  *
  * ARGS (JobArgs): m, n, k, kc, a, transposeA, b, transposeB, c, bias (the gemm's, of C or of Cᵀ),
  * shared (the operand packed beforehand), byRows (1: chunks are row blocks), unit (rows or
@@ -79,7 +86,10 @@ type JobArgs = [
  * scratchBytes: participant p's scratch tile is at privateBase + p·privateStride, its packed
  * part of the other operand right after the tile.
  */
-export function runChunks(gemm: GemmFunction, control: Int32Array, claims: BigInt64Array, participant: number, job: number): number {
+export function runChunks(
+  gemm: GemmFunction, control: Int32Array, claims: BigInt64Array, participant: number, job: number,
+  onError?: (error: unknown) => void,
+): number {
   const [m, n, k, kc, a, transposeA, b, transposeB, c, bias, shared, byRows, unit, extent, chunks, privateBase, privateStride, scratchBytes] =
     control.slice(8, 26) as unknown as JobArgs;
   const scratch = privateBase + participant * privateStride;
@@ -96,8 +106,9 @@ export function runChunks(gemm: GemmFunction, control: Int32Array, claims: BigIn
     try {
       if (byRows) gemm(m, n, k, kc, a, transposeA, b, transposeB, c, own, shared, scratch, bias, begin, end, 0, n, 1);
       else gemm(m, n, k, kc, a, transposeA, b, transposeB, c, shared, own, scratch, bias, 0, m, begin, end, 2);
-    } catch {
+    } catch (error) {
       Atomics.store(control, 2, 1);
+      onError?.(error);
     }
     done++;
     Atomics.add(control, 1, 1);
@@ -110,11 +121,12 @@ export function runChunks(gemm: GemmFunction, control: Int32Array, claims: BigIn
  * (Node: `new Worker(source, { eval: true })`). It sleeps until a job is posted, takes its share
  * of the chunks, and never returns until told to stop.
  */
-export const GEMM_WORKER_SOURCE = `${runChunks.toString()}
+export const GEMM_WORKER_SOURCE = `const runChunks = (${runChunks.toString()});
 function serveGemm({ module, memory, control: buffer, participant, spins }) {
   const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
   const control = new Int32Array(buffer);
   const claims = new BigInt64Array(buffer);
+  Atomics.store(control, ${READY}, 1);
   let seen = 0;
   for (;;) {
     for (let i = 0; i < spins && Atomics.load(control, ${JOB}) === seen; i++);
@@ -128,7 +140,7 @@ function serveGemm({ module, memory, control: buffer, participant, spins }) {
 
 /** A job: the gemm arguments and how C is cut (see `runChunks`). */
 export interface GemmJob {
-  args: readonly number[];
+  args: JobArgs;
   chunks: number;
 }
 
@@ -154,12 +166,12 @@ export class GemmWorkers {
 
   /**
    * Runs `job` on the caller and the workers: returns, once every chunk is finished, how many the
-   * workers did; or throws
-   * when a chunk's gemm threw or a claimed chunk is not finished within `timeoutMs` (a worker
-   * that died would otherwise hang the caller).
+   * workers did; or throws when a chunk's gemm threw or a claimed chunk is not finished within
+   * `timeoutMs` (a worker that died holding one would otherwise hang the caller). After a throw
+   * a worker may still hold a chunk of this job: stop these workers, do not post another job.
    */
   run(gemm: GemmFunction, job: GemmJob, timeoutMs: number, what: string): number {
-    const number = ++this.job;
+    const number = (this.job = this.job === LAST_JOB ? 1 : this.job + 1);
     const { control } = this;
     control.set(job.args, ARGS);
     control[FINISHED] = 0;
@@ -167,15 +179,16 @@ export class GemmWorkers {
     Atomics.store(this.claims, CLAIM, BigInt(number) << 32n);
     Atomics.store(control, JOB, number);
     Atomics.notify(control, JOB);
-    const mine = runChunks(gemm, control, this.claims, 0, number);
-    const deadline = Date.now() + timeoutMs;
+    let failure: unknown;
+    const mine = runChunks(gemm, control, this.claims, 0, number, (error) => (failure ??= error));
+    const deadline = performance.now() + timeoutMs;
     for (let i = 0; i < this.spins && Atomics.load(control, FINISHED) !== job.chunks; i++);
     for (let finished = Atomics.load(control, FINISHED); finished !== job.chunks; finished = Atomics.load(control, FINISHED)) {
-      const left = deadline - Date.now();
+      const left = deadline - performance.now();
       if (left <= 0) throw new Error(`gemm (wasm): a worker did not finish its part of ${what} within ${timeoutMs} ms`);
       Atomics.wait(control, FINISHED, finished, left);
     }
-    if (control[STATUS] !== 0) throw new Error(`gemm (wasm): a worker failed on ${what}`);
+    if (control[STATUS] !== 0) throw new Error(`gemm (wasm): a chunk of ${what} failed${failure === undefined ? " on a worker" : ""}`, { cause: failure });
     return job.chunks - mine;
   }
 
