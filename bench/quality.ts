@@ -360,8 +360,9 @@ async function main(): Promise<void> {
   const lastOurs = ours[ours.length - 1];
   const lastTorch = torch.epochs[torch.epochs.length - 1];
   const seconds = (rs: EpochResult[]): string => `median ${fmt(median(rs.map((r) => r.trainSeconds)))} s/epoch, min ${fmt(Math.min(...rs.map((r) => r.trainSeconds)))}`;
-  if (lastOurs !== undefined) console.log(`ours:  ${seconds(ours)} (${options.threads} threads)`);
-  if (lastTorch !== undefined) console.log(`torch: ${seconds(torch.epochs)} (${options.threads} threads)`);
+  const threads = `${options.threads} thread${options.threads === 1 ? "" : "s"}`;
+  if (lastOurs !== undefined) console.log(`ours:  ${seconds(ours)} (${threads})`);
+  if (lastTorch !== undefined) console.log(`torch: ${seconds(torch.epochs)} (${threads})`);
   if (lastOurs !== undefined && lastTorch !== undefined && lastOurs.epoch === lastTorch.epoch) {
     const gap = lastOurs.test - lastTorch.test;
     console.log(`final test loss, ours - torch: ${gap >= 0 ? "+" : ""}${fmt(gap, 3)} nats (${Math.abs(gap) <= 1 ? "within" : "NOT within"} 1 nat); train: ${fmt(lastOurs.train - lastTorch.train, 3)} nats`);
