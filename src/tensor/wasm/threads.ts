@@ -15,7 +15,7 @@
  *   int32 [JOB]       the number of the job posted (-1: stop); workers sleep on it (Atomics.wait)
  *   int32 [FINISHED]  chunks of the job finished, on any thread
  *   int32 [STATUS]    0, or 1 once a chunk's gemm threw
- *   int32 [READY]     1 once a worker has started (tests wait on it); int32s 4-7 hold CLAIM
+ *   int32 [READY]     1 once a worker has started (tests wait on it); int32s 4-5 hold CLAIM, 6-7 unused
  *   int64 [CLAIM]     (job << 32) + the next chunk to take: a thread takes chunk i of job j by
  *                     compareExchange((j, i) → (j, i + 1)); jobs count 1 … 2^31 - 1, then wrap
  *   int32 [ARGS ...]  the job (JobArgs, see `runChunks`)
@@ -31,7 +31,7 @@ export const JOB = 0;
 export const FINISHED = 1;
 export const STATUS = 2;
 export const READY = 3;
-/** Index of CLAIM in a BigInt64Array over the control block (bytes 16-23: int32s 4 and 5; 6, 7 unused). */
+/** Index of CLAIM in a BigInt64Array over the control block (bytes 16-23). */
 export const CLAIM = 2;
 export const ARGS = 8;
 /** Int32s of the control block. */
