@@ -4,9 +4,10 @@
  * One training step of the canonical MNIST VAE (784-400-20-400-784, ReLU, Bernoulli likelihood
  * as BCE-with-logits + closed-form KL, Adam 1e-3, batch 128) in our engine, on both kernel paths
  * (wasm on one thread and on two), and in the same run in the peers: TensorFlow.js (cpu and wasm
- * backends), jax-js (jit-compiled to WebAssembly) and PyTorch (2 threads and 1 thread). Ours,
- * jax-js and TensorFlow.js each run in a Node process of their own (peers/isolated.ts), PyTorch
- * in a python one, so that no system's heap burdens another's garbage collector.
+ * backends), jax-js (jit-compiled to WebAssembly) and PyTorch (2 threads and 1 thread). Each of
+ * our three, jax-js and TensorFlow.js run in a Node process of their own (peers/isolated.ts),
+ * PyTorch in a python one, so that no system's heap burdens another's garbage collector and our
+ * 2-thread system keeps its workers from block to block.
  * A peer that is not installed or fails to load is reported as skipped, with the reason.
  *
  * Method: every system trains on the same fixed [128,784] batch in [0,1) from our seeded
@@ -67,7 +68,9 @@ console.log(`load average at start: ${load()}`);
 
 // Each group in a process of its own (isolated.ts; PyTorch's is a python process).
 const loaded: Loaded[] = [
-  ...(await loadIsolated("ours")),
+  ...(await loadIsolated("ours-wasm")),
+  ...(await loadIsolated("ours-wasm-2")),
+  ...(await loadIsolated("ours-js")),
   ...(await loadPytorch(syntheticBatch(), [2, 1])),
   ...(await loadIsolated("jax")),
   ...(await loadIsolated("tfjs")),

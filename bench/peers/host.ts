@@ -1,6 +1,6 @@
 /**
- * The child side of `isolated.ts`: loads one group of JS systems ("ours", "jax" or "tfjs") in a
- * process of its own and serves the parent's requests over the IPC channel of `fork`, one at a
+ * The child side of `isolated.ts`: loads one group of JS systems in a process of its own (ours on
+ * the wasm path with 1 or 2 threads, ours on the JS path, jax-js, or TensorFlow.js's two backends) and serves the parent's requests over the IPC channel of `fork`, one at a
  * time: { id, op: "run" | "matmul", index, count } → { id, seconds }, { id, op: "loss", index } →
  * { id, loss }, { id, op: "close" } → { id } (then exits). After loading it sends
  * { loaded: [{ name, threads } | { skipped }] }.
@@ -10,7 +10,7 @@ import { loadJax } from "./jax.js";
 import { loadOurs } from "./ours.js";
 import { loadTfjs } from "./tfjs.js";
 
-export type Group = "ours" | "jax" | "tfjs";
+export type Group = "ours-wasm" | "ours-wasm-2" | "ours-js" | "jax" | "tfjs";
 
 export interface Request {
   id: number;
@@ -24,7 +24,9 @@ export type LoadedMessage = { loaded: ({ name: string; threads: string } | { ski
 
 async function load(group: Group): Promise<Loaded[]> {
   const batch = syntheticBatch();
-  if (group === "ours") return [loadOurs("wasm", batch), loadOurs("wasm", batch, 2), loadOurs("js", batch)];
+  if (group === "ours-wasm") return [loadOurs("wasm", batch)];
+  if (group === "ours-wasm-2") return [loadOurs("wasm", batch, 2)];
+  if (group === "ours-js") return [loadOurs("js", batch)];
   if (group === "jax") return [await loadJax(batch)];
   return loadTfjs(batch);
 }
