@@ -1,5 +1,5 @@
 /**
- * Memory benchmark: `npx tsx bench/memory.ts [epochs] [kernel path] [--gc-every-step]`.
+ * Memory benchmark: `npx tsx bench/memory.ts [epochs] [kernel path] [--gc-every-step] [--threads N]`.
  *
  * Trains the canonical VAE (784-400-20-400-784, ReLU, Bernoulli likelihood, Adam 1e-3, batch 128)
  * on the bundled MNIST sample (90% train, 10% held out) for `epochs` epochs (default 5; 20 shows
@@ -18,23 +18,28 @@
  *
  * Reading the peak. A step allocates about 9 MB of typed arrays (110 of them, up to 1.2 MB) and
  * drops them, so RSS is the live set plus the garbage V8 has not collected yet plus what the C
- * allocator keeps after `free`: glibc's malloc serves arrays below its (self-raising) mmap
- * threshold from a heap it cannot shrink past a live chunk. The last two depend on when V8
- * collects, so the peak rises by 0-30 MB over 20-40 epochs, in jumps at epochs that differ from
- * run to run (most by epoch 10), while heap and live array buffers stay flat. It is collection
- * timing, not growth: a GC after every step (`--gc-every-step`, with --expose-gc) keeps the peak
- * flat (0.0 MB over 20 epochs), and `MALLOC_MMAP_THRESHOLD_=131072` (every array of 128 KiB or
- * more gets its own mapping, returned on free) shows the current RSS tracking the live set.
+ * allocator keeps after `free`. In a plain run (no forced GC) the peak is set in epoch 1 and
+ * stays: +0.0 MB from epoch 1 to 5, 10 and 20 in every run of 2026-11-21 (wasm and JS kernels,
+ * 1 and 2 threads, about 210-230 MB). With --expose-gc the forced GCs between epochs lower
+ * epoch 1's high-water mark (to about 175-190 MB), and a later epoch's pile-up of garbage exceeds
+ * it by 5-10 MB over 10 epochs: collection timing, not growth, since heap and live array buffers
+ * stay flat. A GC after every step (`--gc-every-step`) keeps even that peak flat, and
+ * `MALLOC_MMAP_THRESHOLD_=131072` (every array of 128 KiB or more gets its own mapping, returned
+ * on free) shows the current RSS tracking the live set.
  */
 import { setTimeout as delay } from "node:timers/promises";
 import { loadBundledMnist, splitDataset } from "../src/data/index.js";
 import { Adam } from "../src/nn/index.js";
 import { Generator, setKernelPath, kernelPath, type KernelPath } from "../src/tensor/index.js";
+import { setNumThreads } from "../src/threads/node.js";
 import { trainEpoch, VAE } from "../src/vae/index.js";
 
-const args = process.argv.slice(2).filter((arg) => arg !== "--gc-every-step");
+const threadsAt = process.argv.indexOf("--threads");
+const threads = threadsAt > 0 ? Number(process.argv[threadsAt + 1]) : 1;
+const args = process.argv.slice(2).filter((arg, i, all) => arg !== "--gc-every-step" && arg !== "--threads" && all[i - 1] !== "--threads");
 const epochs = Math.max(1, Number(args[0] ?? 5));
 setKernelPath((args[1] ?? "auto") as KernelPath | "auto");
+setNumThreads(threads);
 
 /** One row of the table, all in bytes. */
 interface Sample {
@@ -81,7 +86,7 @@ const model = new VAE({ inputSize: 784, hiddenSizes: [400], latentSize: 20, gene
 const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
 const generator = new Generator(2);
 
-console.log(`VAE memory over ${epochs} epochs of ${train.count} examples (batch 128, ${kernelPath()} kernels, node ${process.version}, ${gc ? `after a forced GC${gcEveryStep ? ", and one after every step" : ""}` : "without forced GC; run with NODE_OPTIONS=--expose-gc to count live objects only"}); MB = 2^20 bytes`);
+console.log(`VAE memory over ${epochs} epochs of ${train.count} examples (batch 128, ${kernelPath()} kernels, ${threads} thread${threads === 1 ? "" : "s"}, node ${process.version}, ${gc ? `after a forced GC${gcEveryStep ? ", and one after every step" : ""}` : "without forced GC; run with NODE_OPTIONS=--expose-gc to count live objects only"}); MB = 2^20 bytes`);
 console.log();
 console.log(`| after    | ${columns.map((c) => c.padEnd(width(c))).join(" | ")} | train ELBO |`);
 console.log(`|----------|${columns.map((c) => "-".repeat(width(c) + 2)).join("|")}|------------|`);
