@@ -20,8 +20,9 @@
  * drops them, so RSS is the live set plus the garbage V8 has not collected yet plus what the C
  * allocator keeps after `free`. In a plain run (no forced GC) the peak is set in epoch 1 and
  * stayed there, +0.0 MB to epoch 5, 10 and 20, in all 9 runs of 2026-11-21 on this code (wasm and
- * JS kernels, 1 and 2 threads, about 210-230 MB); earlier that day, on the code before the
- * single-thread work, 20 epochs rose by 2-3 MB and one 40-epoch run by 29 MB. With --expose-gc the forced GCs between epochs lower
+ * JS kernels, 1 and 2 threads, about 210-230 MB), while a 40-epoch run rose 4.0 MB (2%, last in
+ * epoch 12); earlier that day, on the code before the single-thread work, 20 epochs rose by
+ * 2-3 MB and one 40-epoch run by 29 MB. With --expose-gc the forced GCs between epochs lower
  * epoch 1's high-water mark (to about 175-190 MB), and a later epoch's pile-up of garbage exceeds
  * it by 5-10 MB over 10 epochs: collection timing, not growth, since heap and live array buffers
  * stay flat. A GC after every step (`--gc-every-step`) keeps even that peak flat, and
