@@ -185,7 +185,7 @@ describe("threads and the rest of the engine", () => {
     (workers as unknown as { job: number }).job = 0x7fffffff - 3;
     const args: JobArgs = [2, 48, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 16, 48, 3, 0, 0, 0];
     let chunks = 0;
-    for (let i = 0; i < 5; i++) expect(workers.run(() => void chunks++, { args, chunks: 3 }, 1000, "a test job")).toBe(0);
+    for (let i = 0; i < 5; i++) expect(workers.run(() => void chunks++, args, 1000, "a test job")).toBe(0);
     expect(chunks).toBe(15);
     expect((workers as unknown as { job: number }).job).toBe(2);
     workers.stop();

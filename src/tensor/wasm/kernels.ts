@@ -182,7 +182,8 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
       const byRows = rows >= cols;
       const unit = roundUp(Math.ceil(chunkWork / ((byRows ? cols : rows) * k)), byRows ? mr : nr);
       const chunks = Math.ceil((byRows ? rows : cols) / unit);
-      const participants = workers !== null && chunks > 1 ? 1 + workers.count : 1;
+      const pool = chunks > 1 ? workers : null; // a product of one chunk stays on the caller
+      const participants = pool === null ? 1 : 1 + pool.count;
       // The bias row is padded to whole NR panels; the padding's columns of C are dropped.
       const biasPtr = 64; // not 0, which the module reads as "no bias"
       const aPtr = biasPtr + (bias ? align64(roundUp(n, nr) * 4) : 0);
@@ -191,7 +192,7 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
       const cOut = cPtr + align64(m * n * 4); // C from Cᵀ
       // Then the packed operands: on one thread, both; with chunks, the shared one, then per
       // participant an MR×NR scratch tile (for overhanging tiles) and its chunk of the other.
-      const threaded = participants > 1;
+      const threaded = pool !== null;
       const packedA = cOut + (swap ? align64(m * n * 4) : 0);
       const packedB = packedA + (threaded && byRows ? 0 : align64(roundUp(rows, mr) * kPad * 4));
       const scratchBytes = align64(mr * nr * 4);
@@ -209,7 +210,7 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
         ? ([n, m, k, kc, bPtr, transposeB ? 0 : 1, aPtr, transposeA ? 0 : 1, cPtr] as const)
         : ([m, n, k, kc, aPtr, transposeA ? 1 : 0, bPtr, transposeB ? 1 : 0, cPtr] as const);
       const biasArg = bias && !swap ? biasPtr : 0;
-      if (!threaded || workers === null) {
+      if (pool === null) {
         run(...operands, packedA, packedB, privateBase, biasArg, 0, rows, 0, cols, 3);
       } else {
         // Pack the shared operand (a gemm over an empty block of the other side), then share out the chunks.
@@ -218,10 +219,10 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
         const extent = byRows ? rows : cols;
         const args: JobArgs = [...operands, biasArg, shared, byRows ? 1 : 0, unit, extent, chunks, privateBase, privateStride, scratchBytes];
         try {
-          workerChunks += workers.run(run, { args, chunks }, Math.ceil(timeoutMs + (2 * m * n * k) / 1e6), `[${m},${k}]·[${k},${n}]`);
+          workerChunks += pool.run(run, args, Math.ceil(timeoutMs + (2 * m * n * k) / 1e6), `[${m},${k}]·[${k},${n}]`);
         } catch (error) {
           // A worker may still hold a chunk of this job: never post another; one thread from now on.
-          workers.stop();
+          pool.stop();
           workers = null;
           throw error;
         }

@@ -138,12 +138,6 @@ function serveGemm({ module, memory, control: buffer, participant, spins }) {
 }
 `;
 
-/** A job: the gemm arguments and how C is cut (see `runChunks`). */
-export interface GemmJob {
-  args: JobArgs;
-  chunks: number;
-}
-
 /** The caller's side: posts jobs, takes chunks itself, waits for the workers' last chunks. */
 export class GemmWorkers {
   private readonly control: Int32Array<SharedArrayBuffer>;
@@ -165,15 +159,16 @@ export class GemmWorkers {
   }
 
   /**
-   * Runs `job` on the caller and the workers: returns, once every chunk is finished, how many the
+   * Runs the job `args` on the caller and the workers: returns, once every chunk is finished, how many the
    * workers did; or throws when a chunk's gemm threw or a claimed chunk is not finished within
    * `timeoutMs` (a worker that died holding one would otherwise hang the caller). After a throw
    * a worker may still hold a chunk of this job: stop these workers, do not post another job.
    */
-  run(gemm: GemmFunction, job: GemmJob, timeoutMs: number, what: string): number {
+  run(gemm: GemmFunction, args: JobArgs, timeoutMs: number, what: string): number {
     const number = (this.job = this.job === LAST_JOB ? 1 : this.job + 1);
+    const chunks = args[14]; // JobArgs' chunks
     const { control } = this;
-    control.set(job.args, ARGS);
+    control.set(args, ARGS);
     control[FINISHED] = 0;
     control[STATUS] = 0;
     Atomics.store(this.claims, CLAIM, BigInt(number) << 32n);
@@ -182,14 +177,14 @@ export class GemmWorkers {
     let failure: unknown;
     const mine = runChunks(gemm, control, this.claims, 0, number, (error) => (failure ??= error));
     const deadline = performance.now() + timeoutMs;
-    for (let i = 0; i < this.spins && Atomics.load(control, FINISHED) !== job.chunks; i++);
-    for (let finished = Atomics.load(control, FINISHED); finished !== job.chunks; finished = Atomics.load(control, FINISHED)) {
+    for (let i = 0; i < this.spins && Atomics.load(control, FINISHED) !== chunks; i++);
+    for (let finished = Atomics.load(control, FINISHED); finished !== chunks; finished = Atomics.load(control, FINISHED)) {
       const left = deadline - performance.now();
       if (left <= 0) throw new Error(`gemm (wasm): a worker did not finish its part of ${what} within ${timeoutMs} ms`);
       Atomics.wait(control, FINISHED, finished, left);
     }
     if (control[STATUS] !== 0) throw new Error(`gemm (wasm): a chunk of ${what} failed${failure === undefined ? " on a worker" : ""}`, { cause: failure });
-    return job.chunks - mine;
+    return chunks - mine;
   }
 
   /** Tells every worker to return, then terminates it. */
