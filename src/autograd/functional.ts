@@ -7,6 +7,8 @@ import {
   argmax as argmaxKernel,
   binary,
   checkPermutation,
+  conv2dGeometry,
+  convTranspose2dGeometry,
   formatShape,
   NDArray,
   normalizeAxes,
@@ -17,6 +19,8 @@ import {
   ShapeError,
   sizeOf,
   type BinaryOp,
+  type Conv2dOptions,
+  type ConvTranspose2dOptions,
   type DType,
   type MatmulOptions,
   type Shape,
@@ -121,6 +125,32 @@ export interface MatmulArgs extends MatmulOptions {
 export function matmul(a: Tensor, b: Tensor, options: MatmulArgs = {}): Tensor {
   const { bias, ...flags } = options;
   return apply(ops.matmul, bias ? [a, b, bias] : [a, b], flags);
+}
+
+/**
+ * 2-D convolution (cross-correlation, as torch.nn.functional.conv2d) of x [N, C, H, W] with
+ * weight [O, C, kH, kW] and an optional bias [O]: output [N, O, ⌊(H + 2p - kH)/s⌋ + 1, ...].
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  const geometry = conv2dGeometry(x.shape, weight.shape, options);
+  checkBias("conv2d", bias, geometry.outChannels, weight);
+  return apply(ops.conv2d, bias ? [x, weight, bias] : [x, weight], geometry);
+}
+
+/**
+ * The transposed convolution (torch.nn.functional.conv_transpose2d): x [N, Cin, H, W], weight
+ * [Cin, Cout, kH, kW], optional bias [Cout]; output [N, Cout, (H - 1)s - 2p + kH + outputPadding, ...].
+ */
+export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: ConvTranspose2dOptions = {}): Tensor {
+  const geometry = convTranspose2dGeometry(x.shape, weight.shape, options);
+  checkBias("convTranspose2d", bias, geometry.inChannels, weight);
+  return apply(ops.convTranspose2d, bias ? [x, weight, bias] : [x, weight], geometry);
+}
+
+function checkBias(op: string, bias: Tensor | null, channels: number, weight: Tensor): void {
+  if (bias && (bias.rank !== 1 || bias.shape[0] !== channels)) {
+    throw new ShapeError(`${op}: bias must have shape [${channels}] (one per output channel of weight ${formatShape(weight.shape)}), got ${formatShape(bias.shape)}`);
+  }
 }
 
 /** A copy in another dtype; the gradient is cast back to the input's dtype. */

@@ -12,6 +12,9 @@ import {
   binary,
   broadcastTo,
   concat,
+  conv2dForward,
+  conv2dInputGrad,
+  conv2dWeightGrad,
   gather,
   inversePermutation,
   matmul,
@@ -28,6 +31,7 @@ import {
   unary,
   where,
   NDArray,
+  type ConvGeometry,
   type DType,
   type MatmulOptions,
   type Shape,
@@ -315,6 +319,39 @@ const matmulOp: OpDef<MatmulInputs, MatmulOptions> = {
   },
 };
 
+// ---- convolutions (NCHW; geometry and names in tensor/conv-shape.ts) ----
+
+/** x, weight, and optionally a bias with one value per output channel. */
+export type ConvInputs = Binary | [NDArray, NDArray, NDArray];
+
+/** The gradient of a per-channel bias: g summed over batch and pixels. */
+const channelSums = (g: NDArray): NDArray => sum(g, [0, 2, 3], false);
+
+const conv2dOp: OpDef<ConvInputs, ConvGeometry> = {
+  name: "conv2d",
+  broadcasts: false,
+  forward: ([x, w, bias], geometry) => conv2dForward(x, w, bias, geometry),
+  // y = x ⋆ w + b: dx = g ⋆ᵀ w (the transposed convolution of g), dw[o,c,i,j] = Σ g[n,o,·,·]·x[n,c,·+i,·+j], db = Σ g
+  backward: (g, { inputs: [x, w, bias], params: geometry, needsGrad }) => {
+    const gradX = needsGrad[0] ? conv2dInputGrad(g, w, geometry) : null;
+    const gradW = needsGrad[1] ? conv2dWeightGrad(x, g, geometry) : null;
+    return bias === undefined ? [gradX, gradW] : [gradX, gradW, needsGrad[2] ? channelSums(g) : null];
+  },
+};
+
+const convTranspose2dOp: OpDef<ConvInputs, ConvGeometry> = {
+  name: "convTranspose2d",
+  broadcasts: false,
+  // The adjoint of conv2d with the same weight: y = x ⋆ᵀ w + b.
+  forward: ([x, w, bias], geometry) => conv2dInputGrad(x, w, geometry, bias),
+  // The adjoint's adjoint is the convolution: dx = g ⋆ w; the weight pairs g (the large image) with x.
+  backward: (g, { inputs: [x, w, bias], params: geometry, needsGrad }) => {
+    const gradX = needsGrad[0] ? conv2dForward(g, w, undefined, geometry) : null;
+    const gradW = needsGrad[1] ? conv2dWeightGrad(g, x, geometry) : null;
+    return bias === undefined ? [gradX, gradW] : [gradX, gradW, needsGrad[2] ? channelSums(g) : null];
+  },
+};
+
 /** The table. Adding a primitive means adding it here, to its public function, and to the test spec. */
 export const ops = {
   add,
@@ -345,6 +382,8 @@ export const ops = {
   concat: concatOp,
   gather: gatherOp,
   matmul: matmulOp,
+  conv2d: conv2dOp,
+  convTranspose2d: convTranspose2dOp,
 } as const;
 
 export type OpName = keyof typeof ops;

@@ -128,6 +128,36 @@ function withParams<P>(
   return A.arrayOf(shapeArb, domain).chain((x) => params(x.shape).map((p) => ({ x: R.ref(x.shape, x.data), p })));
 }
 
+/** conv2d or convTranspose2d on a small case of `A.convCase`; the bias, when drawn, rides along as a third input. */
+function convRow(name: "conv2d" | "convTranspose2d", transpose: boolean): OpSpec {
+  const cases = A.convCase(transpose)
+    .chain((c) => {
+      const biasSize = c.bias ? (c.weight[transpose ? 1 : 0] as number) : 0;
+      return fc
+        .tuple(A.values(R.count(c.x), A.real(2)), A.values(R.count(c.weight), A.real(2)), A.values(biasSize, A.real(2)))
+        .map(([x, w, b]) => ({ c, inputs: [R.ref(c.x, x), R.ref(c.weight, w), ...(c.bias ? [R.ref([biasSize], b)] : [])] }));
+    })
+    .map(({ c, inputs }) =>
+      opCase(name, {
+        inputs,
+        params: { stride: c.stride, padding: c.padding, outputPadding: c.outputPadding },
+        run: (xs) => {
+          const options = { stride: c.stride, padding: c.padding };
+          return transpose
+            ? F.convTranspose2d(at(xs, 0), at(xs, 1), xs[2] ?? null, { ...options, outputPadding: c.outputPadding })
+            : F.conv2d(at(xs, 0), at(xs, 1), xs[2] ?? null, options);
+        },
+        reference: (xs) => {
+          const options = { stride: c.stride, padding: c.padding };
+          return transpose
+            ? R.convTranspose2d(refAt(xs, 0), refAt(xs, 1), xs[2] ?? null, { ...options, outputPadding: c.outputPadding })
+            : R.conv2d(refAt(xs, 0), refAt(xs, 1), xs[2] ?? null, options);
+        },
+      }),
+    );
+  return { name, kind: "primitive", cases };
+}
+
 const otherDType = (d: DType): DType => (d === "float32" ? "float64" : "float32");
 
 // ---- primitives ----
@@ -306,6 +336,8 @@ const primitives: OpSpec[] = [
         }),
       ),
   },
+  convRow("conv2d", false),
+  convRow("convTranspose2d", true),
 ];
 
 // ---- composites ----

@@ -190,3 +190,53 @@ export function reshapeTarget(size: number): fc.Arbitrary<Dims> {
       }),
   );
 }
+
+/** A small 2-D convolution (or its transpose): the shapes of x and the weight, stride, padding, output padding, bias. */
+export interface ConvCase {
+  x: Dims;
+  weight: Dims;
+  stride: [number, number];
+  padding: [number, number];
+  outputPadding: [number, number];
+  bias: boolean;
+}
+
+const small = (min: number, max: number): fc.Arbitrary<number> => fc.noBias(fc.integer({ min, max }));
+const pairOf = (min: number, max: number): fc.Arbitrary<[number, number]> => fc.tuple(small(min, max), small(min, max));
+
+/**
+ * conv2d cases (weight [O, C, kH, kW]) or, with `transpose`, convTranspose2d cases (weight
+ * [Cin, Cout, kH, kW], output padding below the stride); every case has an output of at least 1x1.
+ */
+export function convCase(transpose: boolean): fc.Arbitrary<ConvCase> {
+  return fc
+    .record({
+      batch: small(1, 2),
+      inChannels: small(1, 3),
+      outChannels: small(1, 3),
+      size: pairOf(1, 6),
+      kernel: pairOf(1, 3),
+      stride: pairOf(1, 3),
+      padding: pairOf(0, 2),
+      extra: pairOf(0, 2),
+      bias: fc.boolean(),
+    })
+    .map((r) => ({
+      x: [r.batch, r.inChannels, ...r.size],
+      weight: transpose ? [r.inChannels, r.outChannels, ...r.kernel] : [r.outChannels, r.inChannels, ...r.kernel],
+      stride: r.stride,
+      padding: r.padding,
+      outputPadding: transpose ? ([r.extra[0] % r.stride[0], r.extra[1] % r.stride[1]] as [number, number]) : ([0, 0] as [number, number]),
+      bias: r.bias,
+    }))
+    .filter((c) =>
+      [0, 1].every((axis) => {
+        const size = c.x[2 + axis] as number;
+        const k = c.weight[2 + axis] as number;
+        const out = transpose
+          ? (size - 1) * (c.stride[axis] as number) - 2 * (c.padding[axis] as number) + k + (c.outputPadding[axis] as number)
+          : size + 2 * (c.padding[axis] as number) - k;
+        return transpose ? out >= 1 : out >= 0;
+      }),
+    );
+}

@@ -222,3 +222,65 @@ export function logSumExp(x: Ref, axes: readonly number[], keepDims: boolean): R
     return m + Math.log(sumOf(values.map((v) => Math.exp(v - m))));
   });
 }
+
+export interface ConvRefOptions {
+  stride: [number, number];
+  padding: [number, number];
+}
+
+/** conv2d from its definition: y[n,o,p,q] = b[o] + Σ_{c,i,j} w[o,c,i,j]·x[n,c,p·sH-pH+i,q·sW-pW+j], outside x is 0. */
+export function conv2d(x: Ref, w: Ref, bias: Ref | null, { stride: [sH, sW], padding: [pH, pW] }: ConvRefOptions): Ref {
+  const [n, c, h, wd] = x.shape as [number, number, number, number];
+  const [o, , kH, kW] = w.shape as [number, number, number, number];
+  const outShape = [n, o, Math.floor((h + 2 * pH - kH) / sH) + 1, Math.floor((wd + 2 * pW - kW) / sW) + 1];
+  return generate(outShape, ([b, oc, p, q]) => {
+    let total = bias ? (bias.data[oc as number] as number) : 0;
+    for (let ic = 0; ic < c; ic++) {
+      for (let i = 0; i < kH; i++) {
+        for (let j = 0; j < kW; j++) {
+          const row = (p as number) * sH - pH + i;
+          const col = (q as number) * sW - pW + j;
+          if (row < 0 || row >= h || col < 0 || col >= wd) continue;
+          total += (w.data[ravel([oc as number, ic, i, j], w.shape)] as number) * (x.data[ravel([b as number, ic, row, col], x.shape)] as number);
+        }
+      }
+    }
+    return total;
+  });
+}
+
+/**
+ * conv_transpose2d in its scatter form: every x[n,ci,h,w] adds x·w[ci,co,i,j] to
+ * y[n, co, h·sH - pH + i, w·sW - pW + j] when that lies inside y, whose size is
+ * (H - 1)·s - 2p + k + outputPadding.
+ */
+export function convTranspose2d(x: Ref, w: Ref, bias: Ref | null, options: ConvRefOptions & { outputPadding: [number, number] }): Ref {
+  const [n, ci, h, wd] = x.shape as [number, number, number, number];
+  const [, co, kH, kW] = w.shape as [number, number, number, number];
+  const [sH, sW] = options.stride;
+  const [pH, pW] = options.padding;
+  const outH = (h - 1) * sH - 2 * pH + kH + options.outputPadding[0];
+  const outW = (wd - 1) * sW - 2 * pW + kW + options.outputPadding[1];
+  const shape = [n, co, outH, outW];
+  const data = new Array<number>(count(shape)).fill(0);
+  for (let b = 0; b < n; b++) {
+    for (let oc = 0; oc < co; oc++) {
+      for (let r = 0; r < outH * outW; r++) data[ravel([b, oc, Math.floor(r / outW), r % outW], shape)] = bias ? (bias.data[oc] as number) : 0;
+    }
+  }
+  for (let flat = 0; flat < x.data.length; flat++) {
+    const [b, ic, row, col] = unravel(flat, x.shape) as [number, number, number, number];
+    for (let oc = 0; oc < co; oc++) {
+      for (let i = 0; i < kH; i++) {
+        for (let j = 0; j < kW; j++) {
+          const y = row * sH - pH + i;
+          const z = col * sW - pW + j;
+          if (y < 0 || y >= outH || z < 0 || z >= outW) continue;
+          const at = ravel([b, oc, y, z], shape);
+          data[at] = (data[at] as number) + (x.data[flat] as number) * (w.data[ravel([ic, oc, i, j], w.shape)] as number);
+        }
+      }
+    }
+  }
+  return { shape, data };
+}
