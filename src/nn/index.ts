@@ -1,5 +1,5 @@
 /**
- * `nn`: what a training loop needs. Modules and layers (`Module`, `Layer`, `Linear`,
+ * `nn`: what a training loop needs. Modules and layers (`Module`, `Layer`, `Linear`, `Conv2d`, `ConvTranspose2d`,
  * `Sequential`, activations), initializers (the `init` namespace), optimizers (`SGD`, `Adam`,
  * `AdamW` on the `Optimizer` base), gradient clipping, and checkpoints as tensors + metadata.
  *
@@ -9,7 +9,9 @@
  */
 export { Module, Layer } from "./module.js";
 export { Linear, type LinearOptions } from "./linear.js";
+export { Conv2d, ConvTranspose2d, type Conv2dLayerOptions, type ConvTranspose2dLayerOptions } from "./conv.js";
 export { Sequential } from "./sequential.js";
+export { Flatten, Unflatten } from "./reshape.js";
 export { ReLU, LeakyReLU, Sigmoid, Tanh, Softplus } from "./activations.js";
 export * as init from "./init.js";
 export type { InitOptions } from "./init.js";
