@@ -19,6 +19,7 @@ export {
 export * as kernels from "./tensor/index.js";
 export * as nn from "./nn/index.js";
 export * as vae from "./vae/index.js";
+export * as models from "./models/index.js";
 // The checkpoint format works on bytes, so a browser can read a checkpoint too.
 // The pure data helpers (no files): splits, batches, binarization of a Dataset held in memory.
 export {

@@ -214,6 +214,29 @@ export function bceWithLogits(logits: Tensor, targets: Tensor): Tensor {
   return apply(ops.bceWithLogits, [logits, targets], undefined);
 }
 
+/**
+ * Softmax cross-entropy per example, −log softmax(logits)_label (nats), [batch]: logits
+ * [batch, classes] and one integer label in [0, classes) per example. A primitive, so its
+ * gradient is the familiar softmax(l) − onehot(y) in one pass; `.mean()` it for a loss.
+ */
+export function softmaxCrossEntropy(logits: Tensor, labels: Tensor | ArrayLike<number>): Tensor {
+  if (logits.rank !== 2) throw new ShapeError(`softmaxCrossEntropy: logits must be [batch, classes], got ${formatShape(logits.shape)}`);
+  const [batch, classes] = logits.shape as [number, number];
+  const values = labels instanceof Tensor ? labels.data : labels;
+  if (values.length !== batch) {
+    throw new ShapeError(`softmaxCrossEntropy: ${values.length} labels for logits ${formatShape(logits.shape)} (one per example expected)`);
+  }
+  const positions = new Float64Array(batch);
+  for (let i = 0; i < batch; i++) {
+    const label = values[i] as number;
+    if (!Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new RangeError(`softmaxCrossEntropy: label ${label} of example ${i} is not an integer in [0, ${classes}) (logits ${formatShape(logits.shape)})`);
+    }
+    positions[i] = i * classes + label;
+  }
+  return apply(ops.softmaxCrossEntropy, [logits], new NDArray(positions, [batch]));
+}
+
 /** Limit to [min, max] (either may be null). Gradient 1 inside and on the bounds, 0 outside. */
 export function clamp(x: Tensor, min: number | null, max: number | null): Tensor {
   if (min !== null && max !== null && min > max) {

@@ -205,6 +205,31 @@ const bceWithLogitsOp: OpDef<Binary, undefined> = {
   backward: (g, { inputs: [l, t], needsGrad }) => [needsGrad[0] ? bceWithLogitsGrad(g, l, t) : null, needsGrad[1] ? neg(mul(g, l)) : null],
 };
 
+/**
+ * Softmax cross-entropy over the last axis of logits [batch, classes]: −log softmax(l)_y =
+ * logSumExp(l) − l_y per example, [batch]. The labels are a constant parameter, given as the
+ * flat positions i·classes + y_i of each example's label in the logits (so l_y is one gather).
+ * The maximum is taken out before exp, so large logits do not overflow.
+ */
+const softmaxCrossEntropyOp: OpDef<Unary, NDArray> = {
+  name: "softmaxCrossEntropy",
+  broadcasts: false,
+  forward: ([logits], labelPositions) => {
+    const [batch] = logits.shape as [number, number];
+    const m = max(logits, [1], true);
+    const logSumExp = binary("add", unary("log", sum(unary("exp", binary("sub", logits, m)), [1], true)), m);
+    return binary("sub", reshape(logSumExp, [batch]), gather(reshape(logits, [logits.size]), labelPositions, 0));
+  },
+  // d/dl_k = g · (softmax(l)_k − [k = y]); logSumExp is recovered as output + l_y.
+  backward: (g, { inputs: [logits], output, params: labelPositions }) => {
+    const [batch, classes] = logits.shape as [number, number];
+    const logSumExp = binary("add", output, gather(reshape(logits, [logits.size]), labelPositions, 0));
+    const softmax = unary("exp", binary("sub", logits, reshape(logSumExp, [batch, 1])));
+    const oneHot = scatterAdd(g, labelPositions, 0, [logits.size]); // g at each label, 0 elsewhere
+    return [binary("sub", mul(reshape(g, [batch, 1]), softmax), reshape(oneHot, [batch, classes]))];
+  },
+};
+
 // ---- reductions ----
 
 export interface ReduceParams {
@@ -373,6 +398,7 @@ export const ops = {
   pow,
   cast,
   bceWithLogits: bceWithLogitsOp,
+  softmaxCrossEntropy: softmaxCrossEntropyOp,
   sum: sumOp,
   max: maxOp,
   reshape: reshapeOp,

@@ -128,3 +128,13 @@ export function saveSafetensorsSync(path: string, tensors: ReadonlyMap<string, N
 export function loadSafetensors(path: string, maxBytes = DEFAULT_MAX_CHECKPOINT_BYTES): DecodedSafetensors {
   return decodeSafetensors(readFileChecked(path, maxBytes), path);
 }
+
+/** `loadSafetensors`, or null when there is no file at `path` (any other problem still throws). */
+export function loadSafetensorsIfPresent(path: string, maxBytes = DEFAULT_MAX_CHECKPOINT_BYTES): DecodedSafetensors | null {
+  return fs.existsSync(path) ? loadSafetensors(path, maxBytes) : null;
+}
+
+/** Create the directory that will hold `path` (and its parents), if missing. */
+export function ensureParentDir(path: string): void {
+  fs.mkdirSync(dirname(path), { recursive: true });
+}

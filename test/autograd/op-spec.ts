@@ -338,6 +338,34 @@ const primitives: OpSpec[] = [
   },
   convRow("conv2d", false),
   convRow("convTranspose2d", true),
+  {
+    name: "softmaxCrossEntropy",
+    kind: "primitive",
+    cases: fc
+      .tuple(A.dim(), fc.noBias(fc.integer({ min: 1, max: 5 })))
+      .chain(([batch, classes]) =>
+        fc.tuple(A.values(batch * classes, A.real(4)), fc.array(fc.integer({ min: 0, max: classes - 1 }), { minLength: batch, maxLength: batch })).map(
+          ([l, labels]) => ({ logits: R.ref([batch, classes], l), labels }),
+        ),
+      )
+      .map(({ logits, labels }) =>
+        opCase("softmaxCrossEntropy", {
+          inputs: [logits],
+          params: { labels },
+          run: (xs) => F.softmaxCrossEntropy(at(xs, 0), labels),
+          // −log(e^{l_y} / Σ_k e^{l_k}), straight from the definition (the logits are small)
+          reference: (xs) => {
+            const [batch, classes] = logits.shape as [number, number];
+            const l = refAt(xs, 0).data;
+            return R.generate([batch], ([i]) => {
+              let total = 0;
+              for (let k = 0; k < classes; k++) total += Math.exp(l[(i as number) * classes + k] as number);
+              return -Math.log(Math.exp(l[(i as number) * classes + (labels[i as number] as number)] as number) / total);
+            });
+          },
+        }),
+      ),
+  },
 ];
 
 // ---- composites ----

@@ -34,7 +34,9 @@ const allowed: Record<string, readonly string[]> = {
   io: ["tensor"],
   threads: ["tensor"],
   vae: ["tensor", "autograd", "nn", "data"],
-  cli: ["tensor", "autograd", "nn", "data", "io", "threads", "vae", "index.ts"],
+  models: ["tensor", "autograd", "nn", "data"],
+  experiments: ["tensor", "autograd", "nn", "data", "io", "vae", "models"],
+  cli: ["tensor", "autograd", "nn", "data", "io", "threads", "vae", "models", "experiments", "index.ts"],
 };
 
 describe("layers", () => {
