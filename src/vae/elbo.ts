@@ -14,6 +14,11 @@ import type { Posterior, VAE } from "./model.js";
 export interface ElboOptions {
   /** Weight of the KL term in the loss (β-VAE). Default 1. */
   beta?: number;
+  /**
+   * Weight of the reconstruction term in the loss. Default 1; 0 trains on the KL alone (note
+   * 002's "pure KL loss" panel). Neither weight enters the reported ELBO.
+   */
+  reconstructionWeight?: number;
   /** Draws ε. Default: the shared `defaultGenerator` (reseed it with `manualSeed`). */
   generator?: Generator;
   /** A fixed ε ([batch, latent]) instead of a draw: for gradient checks. */
@@ -21,7 +26,7 @@ export interface ElboOptions {
 }
 
 export interface ElboTerms {
-  /** −(reconstruction − β·KL), a scalar to call backward() on (eq. 13). */
+  /** −(w·reconstruction − β·KL), a scalar to call backward() on (eq. 13; w = 1 unless reweighted). */
   loss: Tensor;
   /** reconstruction − KL, the bound itself (β does not enter it). */
   elbo: Tensor;
@@ -45,6 +50,8 @@ export interface ElboTerms {
 export function elbo(model: VAE, x: Tensor, options: ElboOptions = {}): ElboTerms {
   const beta = options.beta ?? 1;
   if (!Number.isFinite(beta) || beta < 0) throw new RangeError(`elbo: beta must be a finite number ≥ 0, got ${beta}`);
+  const weight = options.reconstructionWeight ?? 1;
+  if (!Number.isFinite(weight) || weight < 0) throw new RangeError(`elbo: reconstructionWeight must be a finite number ≥ 0, got ${weight}`);
   const { mu, logVar } = model.encode(x);
   const eps = options.eps ?? sampleEpsilon(mu.shape, options.generator ?? defaultGenerator, mu.dtype);
   checkEpsilon("elbo", eps, mu.shape);
@@ -53,7 +60,7 @@ export function elbo(model: VAE, x: Tensor, options: ElboOptions = {}): ElboTerm
   const klPerDimension = gaussianKLPerDimension(mu, logVar).mean(0);
   const kl = klPerDimension.sum();
   return {
-    loss: reconstruction.sub(kl.mul(beta)).neg(),
+    loss: (weight === 1 ? reconstruction : reconstruction.mul(weight)).sub(kl.mul(beta)).neg(),
     elbo: reconstruction.sub(kl),
     reconstruction,
     kl,

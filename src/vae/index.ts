@@ -11,5 +11,19 @@ export {
   boundLogVar,
 } from "./gaussian.js";
 export { bernoulliLogLikelihood, gaussianLogLikelihood } from "./likelihood.js";
-export { interpolateLatents, activeUnits, projectTo2D, type InterpolationMode, type ActiveUnits } from "./latent.js";
+export { interpolateLatents, activeUnits, projectTo2D, principalPlane, type InterpolationMode, type ActiveUnits, type PrincipalPlane } from "./latent.js";
+export { Autoencoder, type AutoencoderConfig } from "./autoencoder.js";
+export { fitCodeGaussian, sampleCodeGaussian, type CodeGaussian } from "./code-gaussian.js";
+export {
+  inverseNormalCdf,
+  normalQuantileGrid,
+  linspace,
+  latentMap,
+  traversalCodes,
+  classMean,
+  attributeCodes,
+  type LatentDecoder,
+  type LatentMap,
+  type LatentMapOptions,
+} from "./latent-map.js";
 export { trainEpoch, evaluate, type ElboAverages, type EpochOptions, type Evaluation, type StepInfo } from "./trainer.js";

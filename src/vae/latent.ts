@@ -70,18 +70,24 @@ export function activeUnits(mu: Tensor, threshold = 0.01): ActiveUnits {
   });
 }
 
+export interface PrincipalPlane {
+  /** The points' mean, [latent]. */
+  mean: Float64Array;
+  /** The first two principal directions (unit vectors) and the variances along them. */
+  first: Float64Array;
+  second: Float64Array;
+  variances: [number, number];
+}
+
 /**
- * Project points ([examples, latent]) onto their first two principal components, for a 2-D
- * picture of a latent space with more than two dimensions. A 2-D latent is returned as is.
- * The components come from power iteration on the covariance matrix, with deflation.
+ * The plane of the first two principal components of points ([examples, latent], latent ≥ 2):
+ * power iteration on the covariance matrix, with deflation.
  */
-export function projectTo2D(points: Tensor): [number, number][] {
-  checkMatrix("projectTo2D", points);
+export function principalPlane(points: Tensor): PrincipalPlane {
+  checkMatrix("principalPlane", points);
   const [examples, latent] = points.shape as [number, number];
+  if (latent < 2) throw new ShapeError(`principalPlane: needs at least 2 dimensions, got shape ${formatShape(points.shape)}`);
   const data = points.data;
-  if (latent === 2 || latent === 1) {
-    return Array.from({ length: examples }, (_, i) => [data[i * latent] as number, latent === 2 ? (data[i * latent + 1] as number) : 0]);
-  }
   const mean = new Float64Array(latent);
   for (let i = 0; i < examples; i++) for (let d = 0; d < latent; d++) mean[d] = (mean[d] as number) + (data[i * latent + d] as number) / examples;
   const covariance = new Float64Array(latent * latent);
@@ -91,20 +97,34 @@ export function projectTo2D(points: Tensor): [number, number][] {
       for (let b = 0; b < latent; b++) covariance[a * latent + b] = (covariance[a * latent + b] as number) + (da * ((data[i * latent + b] as number) - (mean[b] as number))) / examples;
     }
   }
-  const components = [powerIteration(covariance, latent)];
-  const first = components[0] as { vector: Float64Array; value: number };
+  const first = powerIteration(covariance, latent);
   // Deflate: C - λ v vᵀ, then the leading eigenvector of what remains is the second component.
   for (let a = 0; a < latent; a++) {
     for (let b = 0; b < latent; b++) covariance[a * latent + b] = (covariance[a * latent + b] as number) - first.value * (first.vector[a] as number) * (first.vector[b] as number);
   }
-  components.push(powerIteration(covariance, latent));
+  const second = powerIteration(covariance, latent);
+  return { mean, first: first.vector, second: second.vector, variances: [first.value, second.value] };
+}
+
+/**
+ * Project points ([examples, latent]) onto their first two principal components, for a 2-D
+ * picture of a latent space with more than two dimensions. A 2-D latent is returned as is.
+ */
+export function projectTo2D(points: Tensor): [number, number][] {
+  checkMatrix("projectTo2D", points);
+  const [examples, latent] = points.shape as [number, number];
+  const data = points.data;
+  if (latent === 2 || latent === 1) {
+    return Array.from({ length: examples }, (_, i) => [data[i * latent] as number, latent === 2 ? (data[i * latent + 1] as number) : 0]);
+  }
+  const { mean, first, second } = principalPlane(points);
   return Array.from({ length: examples }, (_, i) => {
     const project = (v: Float64Array): number => {
       let total = 0;
       for (let d = 0; d < latent; d++) total += ((data[i * latent + d] as number) - (mean[d] as number)) * (v[d] as number);
       return total;
     };
-    return [project(first.vector), project((components[1] as { vector: Float64Array }).vector)];
+    return [project(first), project(second)];
   });
 }
 

@@ -37,7 +37,7 @@ export interface Posterior {
 }
 
 /** An MLP of Linear + ReLU layers through `sizes`, ending with a ReLU. */
-function hiddenStack(sizes: number[], options: { dtype: DType; generator: Generator }): Sequential {
+export function hiddenStack(sizes: number[], options: { dtype: DType; generator: Generator }): Sequential {
   const layers: Layer[] = [];
   for (let i = 0; i + 1 < sizes.length; i++) {
     layers.push(new Linear(sizes[i] as number, sizes[i + 1] as number, options), new ReLU());
@@ -52,6 +52,7 @@ function hiddenStack(sizes: number[], options: { dtype: DType; generator: Genera
  * parameters, `decode` the parameters of p(x|z), `sample` draws from p(x, z).
  */
 export class VAE extends Module {
+  readonly kind = "vae";
   readonly inputSize: number;
   readonly hiddenSizes: number[];
   readonly latentSize: number;
@@ -101,6 +102,11 @@ export class VAE extends Module {
   encode(x: Tensor): Posterior {
     const hidden = this.encoder.forward(x);
     return { mu: this.meanHead.forward(hidden), logVar: boundLogVar(this.logVarHead.forward(hidden)) };
+  }
+
+  /** The posterior means μ(x), [batch, latent]: the code the latent tools use (as `Autoencoder.codes`). */
+  codes(x: Tensor): Tensor {
+    return this.encode(x).mu;
   }
 
   /** The decoder's output for z: logits (Bernoulli) or means (Gaussian), [..., inputSize]. */

@@ -38,6 +38,24 @@ describe("elbo", () => {
     }
   });
 
+  it("weights each term of the loss (reconstructionWeight, beta) and never the reported ELBO", () => {
+    const model = smallVae(3);
+    const x = pixels(5, 6, 4);
+    const eps = randn([5, 3], { dtype: "float64", generator: new Generator(5) });
+    const plain = elbo(model, x, { eps });
+    const rec = plain.reconstruction.item();
+    const kl = plain.kl.item();
+    for (const [w, beta] of [[0, 1], [1, 0], [0.25, 4]] as const) {
+      const terms = elbo(model, x, { eps, beta, reconstructionWeight: w });
+      expect(terms.loss.item()).toBeCloseTo(-(w * rec - beta * kl), 10);
+      expect(terms.elbo.item()).toBeCloseTo(rec - kl, 10);
+    }
+    // KL only: the decoder gets no gradient at all.
+    elbo(model, x, { eps, reconstructionWeight: 0 }).loss.backward();
+    expect(model.outputLayer.weight.grad === null || Array.from(model.outputLayer.weight.grad.data).every((g) => g === 0)).toBe(true);
+    expect(() => elbo(model, x, { eps, reconstructionWeight: -1 })).toThrow("elbo: reconstructionWeight must be a finite number ≥ 0, got -1");
+  });
+
   it("returns its terms separately: elbo = reconstruction - KL, loss = -(reconstruction - beta KL)", () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 1000 }), fc.double({ min: 0, max: 4, noNaN: true }), (seed, beta) => {
