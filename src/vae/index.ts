@@ -1,6 +1,26 @@
 export { VAE, type VAEConfig, type Likelihood, type Posterior } from "./model.js";
 export { elbo, klWarmup, type ElboOptions, type ElboTerms } from "./elbo.js";
 export { iwaeBound, type IwaeOptions } from "./iwae.js";
+export { linearElbo, linearExpectedLogLikelihood, momentMatchedPoints } from "./linear.js";
+export {
+  fitFactorAnalysis,
+  emStep,
+  factorAnalysisLogLikelihood,
+  factorAnalysisPosterior,
+  type FactorAnalysis,
+  type FactorPosterior,
+  type EmFit,
+  type EmOptions,
+} from "./factor-analysis.js";
+export {
+  scoreFunctionSurrogate,
+  gradientStatistics,
+  encoderParameters,
+  type GradientEstimator,
+  type GradientStatistics,
+  type EstimatorOptions,
+} from "./estimators.js";
+export { logMarginal, evidenceDecomposition, type EvidenceDecomposition, type QuadratureOptions } from "./marginal.js";
 export {
   reparameterize,
   sampleEpsilon,

@@ -22,10 +22,11 @@ export interface VAEConfig {
   /** Default "bernoulli". */
   likelihood?: Likelihood;
   /**
-   * Gaussian likelihood only: a fixed log-variance, or "learned" (one isotropic log σ² parameter,
-   * as in probabilistic PCA). Default 0 (σ² = 1).
+   * Gaussian likelihood only: a fixed log-variance, "learned" (one isotropic log σ² parameter,
+   * as in probabilistic PCA) or "learned-diagonal" (one log σ²_i per input dimension, as in
+   * factor analysis). Default 0 (σ² = 1).
    */
-  outputLogVar?: number | "learned";
+  outputLogVar?: number | "learned" | "learned-diagonal";
   dtype?: DType;
   /** Initializes the weights. Default: the shared `defaultGenerator` (reseed it with `manualSeed`). */
   generator?: Generator;
@@ -47,9 +48,10 @@ export function hiddenStack(sizes: number[], options: { dtype: DType; generator:
 
 /**
  * The generative model p(x, z) = p(x|z) p(z) with p(z) = N(0, I) (eq. 1), whose evidence
- * p(x) = ∫ p(x|z) p(z) dz has no closed form (eq. 2), and the variational family
- * q(z|x) = N(μ(x), diag σ²(x)) that stands in for the posterior (eq. 3): `encode` gives q's
- * parameters, `decode` the parameters of p(x|z), `sample` draws from p(x, z).
+ * p(x) = ∫ p(x|z) p(z) dz has no closed form (eq. 2; `logMarginal` integrates it for a 1-D or
+ * 2-D latent), and the variational family q(z|x) = N(μ(x), diag σ²(x)) that stands in for the
+ * posterior (eq. 3): `encode` gives q's parameters, `decode` the parameters of p(x|z), `sample`
+ * draws z ~ p(z) and returns the mean of p(x|z).
  */
 export class VAE extends Module {
   readonly kind = "vae";
@@ -84,16 +86,16 @@ export class VAE extends Module {
     const firstHidden = this.hiddenSizes[0] ?? this.latentSize;
     this.outputLayer = this.registerModule("outputLayer", new Linear(firstHidden, this.inputSize, options));
     const outputLogVar = config.outputLogVar ?? 0;
-    if (outputLogVar === "learned") {
-      if (this.likelihood !== "gaussian") throw new Error('VAE: outputLogVar "learned" needs the gaussian likelihood');
-      this.registerParameter("outputLogVar", full([], 0, { dtype: this.dtype }));
+    if (outputLogVar === "learned" || outputLogVar === "learned-diagonal") {
+      if (this.likelihood !== "gaussian") throw new Error(`VAE: outputLogVar "${outputLogVar}" needs the gaussian likelihood`);
+      this.registerParameter("outputLogVar", full(outputLogVar === "learned" ? [] : [this.inputSize], 0, { dtype: this.dtype }));
       this.fixedOutputLogVar = null;
     } else {
       this.fixedOutputLogVar = full([], outputLogVar, { dtype: this.dtype });
     }
   }
 
-  /** The Gaussian decoder's log σ²: a scalar, fixed or learned. */
+  /** The Gaussian decoder's log σ²: a scalar (fixed or learned) or, "learned-diagonal", one per input dimension. */
   get outputLogVar(): Tensor {
     return this.fixedOutputLogVar ?? this.parameter("outputLogVar");
   }

@@ -10,7 +10,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Generator, randn, tensor } from "../../src/index.js";
-import { elbo, gaussianKL, iwaeBound, VAE, type Likelihood } from "../../src/vae/index.js";
+import { elbo, evidenceDecomposition, gaussianKL, iwaeBound, logMarginal, VAE, type Likelihood } from "../../src/vae/index.js";
 import { quadrature } from "../support/quadrature.js";
 
 interface ModelSpec {
@@ -194,5 +194,29 @@ describe("the quadrature itself", () => {
     const logDet = 3 * Math.log(s2) + Math.log(1 + ww / s2);
     const exact = -0.5 * (3 * Math.log(2 * Math.PI) + logDet + quadForm);
     expect(quadrature(model, x, { maxSpacing: 0.004 }).logEvidence).toBeCloseTo(exact, 11);
+    // logMarginal, the library's eq. 2, on a batch: this row and a shifted copy, each exact.
+    const shifted = x.map((v) => v + 0.5);
+    const exactOf = (point: number[]): number => {
+      const res = point.map((v, i) => v - (b[i] as number));
+      const resW = res.reduce((a, v, i) => a + v * (w[i] as number), 0);
+      return -0.5 * (3 * Math.log(2 * Math.PI) + logDet + (res.reduce((a, v) => a + v * v, 0) - (resW * resW) / (s2 + ww)) / s2);
+    };
+    const batch = tensor([x, shifted], { dtype: "float64" });
+    const library = Array.from(logMarginal(model, batch).data);
+    expect(library[0]).toBeCloseTo(exactOf(x), 11);
+    expect(library[1]).toBeCloseTo(exactOf(shifted), 11);
+    // ... and eq. 5 term by term: log p(x) = ELBO + KL(q ‖ p(z|x)), with a KL ≥ 0.
+    for (const terms of evidenceDecomposition(model, batch)) {
+      expect(Math.abs(terms.logEvidence - (terms.elbo + terms.posteriorKL))).toBeLessThan(1e-9);
+      expect(terms.posteriorKL).toBeGreaterThan(0);
+      expect(terms.evidenceError).toBeLessThan(1e-9);
+    }
+  });
+
+  it("names what it cannot integrate: a 3-D latent or a batch of the wrong width", () => {
+    const model = new VAE({ inputSize: 3, hiddenSizes: [], latentSize: 3, likelihood: "gaussian", dtype: "float64", generator: new Generator(1) });
+    expect(() => logMarginal(model, tensor([[0, 0, 0]], { dtype: "float64" }))).toThrow(/latent of 1 or 2 dimensions, got 3/);
+    const flat = new VAE({ inputSize: 3, hiddenSizes: [], latentSize: 1, likelihood: "gaussian", dtype: "float64", generator: new Generator(1) });
+    expect(() => logMarginal(flat, tensor([[0, 0]], { dtype: "float64" }))).toThrow(/x must be \[batch, 3\], got \[1,2\]/);
   });
 });

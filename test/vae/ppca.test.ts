@@ -5,7 +5,8 @@
  * p(x) = N(m, C), C = W Wᵀ + σ² I (eq. 2 in closed form), and the true posterior is Gaussian with
  * covariance σ² (WᵀW + σ² I)⁻¹, input-independent.
  *
- * Trained by Adam on the ELBO with its expectation in closed form (no sampling noise), the VAE
+ * Trained by Adam on the ELBO with its expectation in closed form (`linearElbo`, eq. 20 of
+ * docs/elbo.md: no sampling noise), the VAE
  * must reach the pPCA maximum-likelihood solution computed from the sample covariance S by an
  * eigendecomposition: σ² = mean of the discarded eigenvalues, W Wᵀ = U_q (Λ_q − σ² I) U_qᵀ, and
  * (Lucas et al.) W's columns orthogonal, where the diagonal q(z|x) is the exact posterior, so the
@@ -14,24 +15,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Generator, randn, tensor, type Tensor } from "../../src/index.js";
 import { Adam } from "../../src/nn/index.js";
-import { elbo, gaussianKL, gaussianLogLikelihood, VAE } from "../../src/vae/index.js";
+import { elbo, linearElbo, VAE } from "../../src/vae/index.js";
 import { matmul, maxAbsDiff, spdLogDetInverse, symmetricEigen, transpose } from "../support/linalg.js";
 
 const LOG_2PI = Math.log(2 * Math.PI);
-
-/**
- * The ELBO of each example with E_q[log p(x|z)] in closed form. For p(x|z) = N(W z + m, σ² I)
- * and q = N(μ, diag s²):
- *   E_q[log p(x|z)] = log N(x; W μ + m, σ² I) − ½ Σ_j |w_j|² s_j² / σ²
- * (the expected squared error is the error at the mean plus the variance W diag(s²) Wᵀ's trace).
- */
-function closedFormElbo(model: VAE, x: Tensor): Tensor {
-  const { mu, logVar } = model.encode(x);
-  const atMean = gaussianLogLikelihood(model.decode(mu), x, model.outputLogVar);
-  const columnNorms = model.outputLayer.weight.square().sum(0); // |w_j|², [latent]
-  const spread = logVar.exp().mul(columnNorms).sum(-1).div(model.outputLogVar.exp()).mul(0.5);
-  return atMean.sub(spread).sub(gaussianKL(mu, logVar));
-}
 
 /** The exact pPCA log-likelihood per example, −½ [d log 2π + log|C| + tr(C⁻¹ S)], mean m = x̄. */
 function ppcaLogLikelihood(c: Float64Array, s: Float64Array, d: number): number {
@@ -104,7 +91,7 @@ function fit(problem: Problem) {
   const optimizer = new Adam(model.parameters(), { lr: (t) => 0.05 * 0.01 ** (t / steps) });
   for (let step = 0; step < steps; step++) {
     optimizer.zeroGrad();
-    closedFormElbo(model, trainX).mean().neg().backward();
+    linearElbo(model, trainX).mean().neg().backward();
     optimizer.step();
   }
   return { problem, data: tensor(data, { shape: [n, d] }), s, sigma2, wwMle, cMle, model };
@@ -193,7 +180,7 @@ describe.each(problems)("linear VAE = probabilistic PCA (d = $d, q = $q, n = $n)
 
   it("has an ELBO per example equal to the exact pPCA log-likelihood −½[d log 2π + log|C| + tr(C⁻¹S)]: the bound is tight", () => {
     const { model, s, cMle, data } = fitted;
-    const bound = closedFormElbo(model, data).mean().item();
+    const bound = linearElbo(model, data).mean().item();
     const maximum = ppcaLogLikelihood(cMle, s, d);
     // The log-likelihood at the trained model's own parameters: C = W Wᵀ + σ² I.
     const own = ppcaLogLikelihood(Float64Array.from(ww, (v, i) => v + (i % (d + 1) === 0 ? learnedSigma2 : 0)), s, d);
@@ -205,7 +192,7 @@ describe.each(problems)("linear VAE = probabilistic PCA (d = $d, q = $q, n = $n)
 
   it("has elbo()'s one-sample estimate averaging to the closed form (20 draws × n examples, within 5 standard errors)", () => {
     const { model, data } = fitted;
-    const bound = closedFormElbo(model, data).mean().item();
+    const bound = linearElbo(model, data).mean().item();
     const generator = new Generator(99);
     const draws = Array.from({ length: 20 }, () => elbo(model, data, { generator }).elbo.item());
     const mean = draws.reduce((a, b) => a + b, 0) / draws.length;
