@@ -108,7 +108,7 @@ export interface EmFit {
 
 /**
  * Fit factor analysis with `factors` latent dimensions to `x` ([n, d], float64) by EM: m is the
- * data mean, Λ starts small and random, ψ at the data's variances, then `emStep` until ψ stops
+ * data mean, Λ starts small and random, ψ at the data's variances, then `emStep` (eqs. 18-19) until ψ stops
  * moving; the average log-likelihood (eq. 17) after each step is recorded.
  */
 export function fitFactorAnalysis(x: Tensor, factors: number, options: EmOptions = {}): EmFit {

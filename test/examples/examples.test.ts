@@ -32,7 +32,7 @@ function number(text: string, pattern: RegExp): number {
 }
 
 describe.concurrent("examples/", () => {
-  it("has the six examples, numbered", () => {
+  it("has the examples, numbered", () => {
     expect(readdirSync(join(root, "examples")).filter((f) => f.endsWith(".ts")).sort()).toEqual([
       "01-tensors-and-broadcasting.ts",
       "02-autograd-by-hand.ts",
@@ -40,6 +40,8 @@ describe.concurrent("examples/", () => {
       "04-reparameterization.ts",
       "05-elbo-terms.ts",
       "06-train-a-vae.ts",
+      "07-gradient-estimators.ts",
+      "08-factor-analysis.ts",
     ]);
   });
 
@@ -85,5 +87,21 @@ describe.concurrent("examples/", () => {
     expect(heldOut.length).toBeGreaterThanOrEqual(2);
     expect(heldOut[heldOut.length - 1] as number).toBeGreaterThan(heldOut[0] as number);
     expect([...readFileSync(png).subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  });
+
+  it("07: both gradient estimators are unbiased on the closed-form case, and the score function's variance is far larger", async () => {
+    const out = await run("07-gradient-estimators.ts");
+    for (const match of out.matchAll(/mean of 2000 draws within (\S+) standard errors of exact/g)) expect(Number(match[1])).toBeLessThan(5);
+    expect(out.match(/standard errors of exact/g)).toHaveLength(2);
+    expect(number(out, /variance ratio \(score function \/ reparameterized\): (\S+)/)).toBeGreaterThan(10);
+    expect(number(out, /variance ratio \(score function \/ reparameterized\), MNIST: (\S+)/)).toBeGreaterThan(100);
+  });
+
+  it("08: EM and the linear VAE with a diagonal output variance agree on ψ, Λ Λᵀ and the log-likelihood", async () => {
+    const out = await run("08-factor-analysis.ts");
+    expect(number(out, /noise variances, VAE vs EM: max relative difference (\S+)/)).toBeLessThan(1e-5);
+    expect(number(out, /W Wᵀ vs Λ Λᵀ: max relative difference (\S+)/)).toBeLessThan(1e-5);
+    expect(Math.abs(number(out, /ELBO − EM log-likelihood: (\S+) nats/))).toBeLessThan(1e-8);
+    expect(number(out, /ELBO \S+ nats per example, (\S+) below factor analysis/)).toBeGreaterThan(0.05);
   });
 });
