@@ -20,6 +20,7 @@ export {
   type GradientStatistics,
   type EstimatorOptions,
 } from "./estimators.js";
+export { fitPosterior, elboAt, type PosteriorFitOptions } from "./inference.js";
 export { logMarginal, evidenceDecomposition, type EvidenceDecomposition, type QuadratureOptions } from "./marginal.js";
 export {
   reparameterize,

@@ -42,6 +42,7 @@ describe.concurrent("examples/", () => {
       "06-train-a-vae.ts",
       "07-gradient-estimators.ts",
       "08-factor-analysis.ts",
+      "09-amortization-gap.ts",
     ]);
   });
 
@@ -103,5 +104,15 @@ describe.concurrent("examples/", () => {
     expect(number(out, /W Wᵀ vs Λ Λᵀ: max relative difference (\S+)/)).toBeLessThan(1e-5);
     expect(Math.abs(number(out, /ELBO − EM log-likelihood: (\S+) nats/))).toBeLessThan(1e-8);
     expect(number(out, /ELBO \S+ nats per example, (\S+) below factor analysis/)).toBeGreaterThan(0.05);
+  });
+
+  it("09: per-datapoint inference beats the encoder's q on trained-VAE digits: a positive amortization gap, below the IWAE bound", async () => {
+    const out = await run("09-amortization-gap.ts");
+    const amortized = number(out, /amortized ELBO \(the encoder's q\):\s+(\S+) nats/);
+    const optimized = number(out, /optimized ELBO \(per-datapoint q\):\s+(\S+) nats/);
+    const gap = number(out, /amortization gap: (\S+) nats per digit/);
+    expect(gap).toBeCloseTo(optimized - amortized, 1);
+    expect(gap).toBeGreaterThan(0.5);
+    expect(number(out, /IWAE bound L_1000 \(encoder's q\):\s+(\S+) nats/)).toBeGreaterThan(amortized);
   });
 });
