@@ -11,7 +11,7 @@ import { boundLogVar, gaussianKL, gaussianLogDensity } from "./gaussian.js";
 import type { VAE } from "./model.js";
 
 /** Throw unless `model` is a linear VAE with a Gaussian decoder, naming what it is instead. */
-export function checkLinearGaussian(op: string, model: VAE): void {
+function checkLinearGaussian(op: string, model: VAE): void {
   if (model.hiddenSizes.length !== 0 || model.likelihood !== "gaussian") {
     throw new RangeError(`${op}: needs a linear VAE (hiddenSizes: [], likelihood "gaussian"), got hiddenSizes [${model.hiddenSizes.join(",")}] and likelihood "${model.likelihood}"`);
   }

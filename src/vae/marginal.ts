@@ -72,7 +72,7 @@ const logAxisWeight = (i: number, n: number, h: number): number => Math.log((i =
  * The quadrature grid for an example whose posterior under the encoder has means `mu` and
  * log-variances `logVar` (each [latent], latent 1 or 2).
  */
-export function latentGrid(mu: readonly number[], logVar: readonly number[], options: QuadratureOptions = {}): LatentGrid {
+function latentGrid(mu: readonly number[], logVar: readonly number[], options: QuadratureOptions = {}): LatentGrid {
   const latent = mu.length;
   if (latent !== 1 && latent !== 2) throw new RangeError(`latentGrid: quadrature needs a latent of 1 or 2 dimensions, got ${latent}`);
   const halfWidth = options.halfWidth ?? 12;
