@@ -7,7 +7,7 @@ import { binary, formatShape, NDArray, shapesEqual, type Shape } from "../tensor
 import { sumToShape } from "./broadcast.js";
 import type { Node } from "./graph.js";
 import { noGrad } from "./graph.js";
-import { Tensor } from "./tensor.js";
+import type { Tensor } from "./tensor.js";
 
 /** The nodes that `root` depends on through tensors that require a gradient, by decreasing id. */
 function reachableNodes(root: Tensor): Node<Tensor>[] {
@@ -40,7 +40,11 @@ function upstreamGradient(root: Tensor, grad: Tensor | undefined): NDArray {
   return grad.value;
 }
 
-export function runBackward(root: Tensor, grad?: Tensor): void {
+/**
+ * Accumulate dL/d(leaf) into every leaf that `root` depends on. `wrap` makes a gradient array a
+ * Tensor (the caller passes its constructor, so this file needs Tensor as a type only).
+ */
+export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value: NDArray) => Tensor): void {
   if (!root.requiresGrad) {
     throw new Error("backward: the tensor does not require grad (no input had requiresGrad, or it was computed under noGrad)");
   }
@@ -90,12 +94,12 @@ export function runBackward(root: Tensor, grad?: Tensor): void {
         const fresh = !handedOut.has(buffer) && buffer !== upstream.data.buffer && buffer !== context.output.data.buffer
           && context.inputs.every((x) => x.data.buffer !== buffer);
         handedOut.add(buffer);
-        if (input.isLeaf) accumulateLeaf(input, inputGrad, fresh);
+        if (input.isLeaf) accumulateLeaf(input, inputGrad, fresh, wrap);
         else accumulate(grads, input, inputGrad);
       });
     }
   });
-  if (root.isLeaf) accumulateLeaf(root, grads.get(root) as NDArray, false);
+  if (root.isLeaf) accumulateLeaf(root, grads.get(root) as NDArray, false, wrap);
 }
 
 /** Whether an array of `shape` broadcasts to `target` (so a gradient of `target` sums back to it). */
@@ -108,6 +112,6 @@ function broadcastsTo(shape: Shape, target: Shape): boolean {
  * `leaf.grad += grad`, in an array no one else holds, so that gradients never alias op outputs
  * or each other: `grad` itself when `owned` (fresh from the op), else a copy.
  */
-function accumulateLeaf(leaf: Tensor, grad: NDArray, owned: boolean): void {
-  leaf.grad = new Tensor(leaf.grad ? binary("add", leaf.grad.value, grad) : owned ? grad : grad.clone());
+function accumulateLeaf(leaf: Tensor, grad: NDArray, owned: boolean, wrap: (value: NDArray) => Tensor): void {
+  leaf.grad = wrap(leaf.grad ? binary("add", leaf.grad.value, grad) : owned ? grad : grad.clone());
 }

@@ -1,6 +1,6 @@
-export { Tensor, tensor, apply, type NestedArray, type TensorLike, type TensorOptions } from "./tensor.js";
+export { Tensor, apply, type NestedArray, type TensorLike, type TensorOptions } from "./tensor.js";
 export * from "./functional.js";
-export { full, zeros, ones, randn, rand, arange, manualSeed, defaultGenerator, type RandomOptions } from "./factories.js";
+export { tensor, full, zeros, ones, randn, rand, arange, manualSeed, defaultGenerator, type RandomOptions } from "./factories.js";
 export { noGrad, isGradEnabled } from "./graph.js";
 export { ops, type OpName } from "./ops.js";
 export type { OpDef, OpContext } from "./op.js";

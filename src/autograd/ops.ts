@@ -88,9 +88,9 @@ function extremum(name: "maximum" | "minimum", wins: "gt" | "lt"): OpDef<Binary,
     name,
     broadcasts: true,
     forward: ([a, b]) => binary(name, a, b),
-    backward: (g, { inputs: [a, b] }) => {
+    backward: (g, { inputs: [a, b], needsGrad }) => {
       const shareA = binary("add", binary(wins, a, b), affine(binary("eq", a, b), 0.5, 0));
-      return [mul(g, shareA), mul(g, affine(shareA, -1, 1))];
+      return [needsGrad[0] ? mul(g, shareA) : null, needsGrad[1] ? mul(g, affine(shareA, -1, 1)) : null];
     },
   };
 }

@@ -1,24 +1,49 @@
 /**
  * `Tensor`: what users hold. A value (an `NDArray`), whether it requires a gradient, its
  * accumulated `grad`, and, when it came out of an op, the graph node that made it.
- * Chainable methods delegate to the functions in `functional.ts`.
+ *
+ * The methods are the ops: a primitive runs its entry of the op table through `apply`; a
+ * composite is a function of methods (`composites.ts`). The free functions of `functional.ts`
+ * (`add(a, b)`, `mean(x)`) call these methods, so each op is written once.
  */
 import {
-  DEFAULT_DTYPE,
+  argmax,
+  binary,
+  checkPermutation,
   formatShape,
   NDArray,
+  normalizeAxes,
+  normalizeAxis,
+  resolveReshape,
+  resolveSlice,
+  type BinaryOp,
   type DType,
+  type MatmulOptions,
   type Shape,
   type TypedArray,
 } from "../tensor/index.js";
-import * as F from "./functional.js";
+import { runBackward } from "./backward.js";
+import * as C from "./composites.js";
 import { isGradEnabled, nextId, type Node } from "./graph.js";
 import type { OpDef } from "./op.js";
-import { runBackward } from "./backward.js";
+import { ops } from "./ops.js";
 
 export type NestedArray = number | NestedArray[];
 export type Scalar = number;
 export type TensorLike = Tensor | Scalar;
+export type Axes = number | readonly number[];
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+export interface MatmulArgs extends MatmulOptions {
+  /** A vector over the product's columns, added to every row: `x.matmul(W, { transposeB: true, bias })`. */
+  bias?: Tensor | null;
+}
+
+export type Comparison = Extract<BinaryOp, "eq" | "ne" | "lt" | "le" | "gt" | "ge">;
 
 export class Tensor {
   /** The values. Optimizers update `value.data` in place; everything else treats it as immutable. */
@@ -86,56 +111,115 @@ export class Tensor {
 
   /** A copy in another dtype (recorded: gradients flow back in this tensor's dtype). */
   to(dtype: DType): Tensor {
-    return F.cast(this, dtype);
+    return dtype === this.dtype ? this : apply(ops.cast, [this], dtype);
   }
 
   /** Reverse-mode differentiation from this tensor; `grad` defaults to 1 for a scalar. */
   backward(grad?: Tensor): void {
-    runBackward(this, grad);
+    runBackward(this, grad, (value) => new Tensor(value));
   }
 
   toString(): string {
     return `Tensor(${formatShape(this.shape)}, ${this.dtype}${this.requiresGrad ? ", requiresGrad" : ""})`;
   }
 
-  add(other: TensorLike): Tensor { return F.add(this, other); }
-  sub(other: TensorLike): Tensor { return F.sub(this, other); }
-  mul(other: TensorLike): Tensor { return F.mul(this, other); }
-  div(other: TensorLike): Tensor { return F.div(this, other); }
-  maximum(other: TensorLike): Tensor { return F.maximum(this, other); }
-  minimum(other: TensorLike): Tensor { return F.minimum(this, other); }
-  pow(exponent: number): Tensor { return F.pow(this, exponent); }
-  neg(): Tensor { return F.neg(this); }
-  exp(): Tensor { return F.exp(this); }
-  log(): Tensor { return F.log(this); }
-  sqrt(): Tensor { return F.sqrt(this); }
-  abs(): Tensor { return F.abs(this); }
-  square(): Tensor { return F.square(this); }
-  relu(): Tensor { return F.relu(this); }
-  sigmoid(): Tensor { return F.sigmoid(this); }
-  tanh(): Tensor { return F.tanh(this); }
-  softplus(): Tensor { return F.softplus(this); }
-  logSigmoid(): Tensor { return F.logSigmoid(this); }
-  clamp(min: number | null, max: number | null): Tensor { return F.clamp(this, min, max); }
-  matmul(other: Tensor, options?: F.MatmulArgs): Tensor { return F.matmul(this, other, options); }
-  sum(axes?: number | readonly number[], keepDims = false): Tensor { return F.sum(this, axes, keepDims); }
-  mean(axes?: number | readonly number[], keepDims = false): Tensor { return F.mean(this, axes, keepDims); }
-  max(axes?: number | readonly number[], keepDims = false): Tensor { return F.max(this, axes, keepDims); }
-  logSumExp(axes?: number | readonly number[], keepDims = false): Tensor { return F.logSumExp(this, axes, keepDims); }
-  argmax(axis: number, keepDims = false): Tensor { return F.argmax(this, axis, keepDims); }
-  reshape(shape: Shape): Tensor { return F.reshape(this, shape); }
-  flatten(startAxis = 0): Tensor { return F.flatten(this, startAxis); }
-  permute(axes: readonly number[]): Tensor { return F.permute(this, axes); }
-  transpose(axis0 = -2, axis1 = -1): Tensor { return F.transpose(this, axis0, axis1); }
-  expand(shape: Shape): Tensor { return F.expand(this, shape); }
-  slice(starts: readonly number[], ends: readonly number[]): Tensor { return F.slice(this, starts, ends); }
-  gather(indices: Tensor | readonly number[], axis = 0): Tensor { return F.gather(this, indices, axis); }
-  eq(other: TensorLike): Tensor { return F.compare("eq", this, other); }
-  ne(other: TensorLike): Tensor { return F.compare("ne", this, other); }
-  lt(other: TensorLike): Tensor { return F.compare("lt", this, other); }
-  le(other: TensorLike): Tensor { return F.compare("le", this, other); }
-  gt(other: TensorLike): Tensor { return F.compare("gt", this, other); }
-  ge(other: TensorLike): Tensor { return F.compare("ge", this, other); }
+  // ---- primitives: each runs its entry of the op table ----
+
+  add(other: TensorLike): Tensor { return apply(ops.add, [this, lift("add", other, this)], undefined); }
+  sub(other: TensorLike): Tensor { return apply(ops.sub, [this, lift("sub", other, this)], undefined); }
+  mul(other: TensorLike): Tensor { return apply(ops.mul, [this, lift("mul", other, this)], undefined); }
+  div(other: TensorLike): Tensor { return apply(ops.div, [this, lift("div", other, this)], undefined); }
+  maximum(other: TensorLike): Tensor { return apply(ops.maximum, [this, lift("maximum", other, this)], undefined); }
+  minimum(other: TensorLike): Tensor { return apply(ops.minimum, [this, lift("minimum", other, this)], undefined); }
+  neg(): Tensor { return apply(ops.neg, [this], undefined); }
+  exp(): Tensor { return apply(ops.exp, [this], undefined); }
+  log(): Tensor { return apply(ops.log, [this], undefined); }
+  sqrt(): Tensor { return apply(ops.sqrt, [this], undefined); }
+  abs(): Tensor { return apply(ops.abs, [this], undefined); }
+  relu(): Tensor { return apply(ops.relu, [this], undefined); }
+  sigmoid(): Tensor { return apply(ops.sigmoid, [this], undefined); }
+  /**
+   * softplus(x) = log(1 + eˣ), a stable special (like sigmoid): computed as max(x, 0) + log1p(e^-|x|),
+   * so exp never overflows and tiny values keep their precision; its derivative is σ(x).
+   */
+  softplus(): Tensor { return apply(ops.softplus, [this], undefined); }
+  /** A primitive rather than 2σ(2x) − 1, which loses all relative precision near 0 in float32. */
+  tanh(): Tensor { return apply(ops.tanh, [this], undefined); }
+
+  pow(exponent: number): Tensor {
+    if (!Number.isFinite(exponent)) throw new TypeError(`pow: exponent must be a finite number, got ${exponent} (tensor of shape ${formatShape(this.shape)})`);
+    return apply(ops.pow, [this], exponent);
+  }
+
+  sum(axes?: Axes, keepDims = false): Tensor {
+    return apply(ops.sum, [this], { axes: normalizeAxes("sum", axes, this.shape), keepDims });
+  }
+  /** Maximum over axes; the gradient is shared evenly among tied maxima. */
+  max(axes?: Axes, keepDims = false): Tensor {
+    return apply(ops.max, [this], { axes: normalizeAxes("max", axes, this.shape), keepDims });
+  }
+
+  reshape(shape: Shape): Tensor { return apply(ops.reshape, [this], resolveReshape(this.shape, shape)); }
+  permute(axes: readonly number[]): Tensor { return apply(ops.permute, [this], checkPermutation("permute", axes, this.shape)); }
+  /** Broadcast to `shape` (NumPy rules); the gradient is summed back. */
+  expand(shape: Shape): Tensor { return apply(ops.expand, [this], [...shape]); }
+  /** `x[starts[0]:ends[0], ...]`, with Python's negative indices and clamping; trailing axes whole. */
+  slice(starts: readonly number[], ends: readonly number[]): Tensor { return apply(ops.slice, [this], resolveSlice(this.shape, starts, ends)); }
+  /** Select slices along `axis` by integer indices (as `torch.index_select` / `tf.gather`). */
+  gather(indices: Tensor | readonly number[], axis = 0): Tensor {
+    const index = indices instanceof Tensor ? indices.value : new NDArray(Float64Array.from(indices), [indices.length]);
+    return apply(ops.gather, [this], { indices: index, axis: normalizeAxis("gather", axis, this.rank, this.shape) });
+  }
+
+  /** `op(this)·op(other)` (+ bias): one primitive, so a Linear layer is one pass and one graph node. */
+  matmul(other: Tensor, options: MatmulArgs = {}): Tensor {
+    const { bias, ...flags } = options;
+    return apply(ops.matmul, bias ? [this, other, bias] : [this, other], flags);
+  }
+
+  /** Limit to [min, max] (either may be null). Gradient 1 inside and on the bounds, 0 outside. */
+  clamp(min: number | null, max: number | null): Tensor {
+    if (min !== null && max !== null && min > max) {
+      throw new RangeError(`clamp: min ${min} is greater than max ${max} (tensor of shape ${formatShape(this.shape)})`);
+    }
+    let out: Tensor = this;
+    if (min !== null) out = apply(ops.where, [lift("where", min, out), out], this.lt(min).value);
+    if (max !== null) out = apply(ops.where, [lift("where", max, out), out], this.gt(max).value);
+    return out;
+  }
+
+  // ---- composites: functions of the methods above (composites.ts) ----
+
+  mean(axes?: Axes, keepDims = false): Tensor { return C.mean(this, axes, keepDims); }
+  square(): Tensor { return C.square(this); }
+  logSigmoid(): Tensor { return C.logSigmoid(this); }
+  logSumExp(axes?: Axes, keepDims = false): Tensor { return C.logSumExp(this, axes, keepDims); }
+  logSoftmax(axis = -1): Tensor { return C.logSoftmax(this, axis); }
+  flatten(startAxis = 0): Tensor { return C.flatten(this, startAxis); }
+  transpose(axis0 = -2, axis1 = -1): Tensor { return C.transpose(this, axis0, axis1); }
+
+  // ---- not differentiable: comparisons (1 where true, 0 where false) and argmax ----
+
+  eq(other: TensorLike): Tensor { return this.compare("eq", other); }
+  ne(other: TensorLike): Tensor { return this.compare("ne", other); }
+  lt(other: TensorLike): Tensor { return this.compare("lt", other); }
+  le(other: TensorLike): Tensor { return this.compare("le", other); }
+  gt(other: TensorLike): Tensor { return this.compare("gt", other); }
+  ge(other: TensorLike): Tensor { return this.compare("ge", other); }
+  argmax(axis: number, keepDims = false): Tensor { return new Tensor(argmax(this.value, axis, keepDims)); }
+
+  private compare(op: Comparison, other: TensorLike): Tensor {
+    return new Tensor(binary(op, this.value, lift(op, other, this).value));
+  }
+}
+
+/** Turn a number operand into a scalar tensor of `like`'s dtype; non-finite numbers are refused. */
+export function lift(op: string, value: TensorLike, like: Tensor): Tensor {
+  if (value instanceof Tensor) return value;
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new TypeError(`${op}: scalar operand must be a finite number, got ${String(value)} (with tensor of shape ${formatShape(like.shape)})`);
+  }
+  return new Tensor(NDArray.full([], value, like.dtype));
 }
 
 /**
@@ -160,49 +244,4 @@ export function apply<Inputs extends readonly NDArray[], Params>(
     context: { inputs: values as unknown as NDArray[], output, params, needsGrad },
   };
   return new Tensor(output, { node });
-}
-
-export interface TensorOptions {
-  dtype?: DType;
-  requiresGrad?: boolean;
-}
-
-/** Infer the shape of a nested array, checking that it is rectangular and numeric. */
-function nestedShape(data: NestedArray, path = "data"): number[] {
-  if (typeof data === "number") return [];
-  if (!Array.isArray(data)) throw new TypeError(`tensor: ${path} is neither a number nor an array`);
-  if (data.length === 0) return [0];
-  const inner = nestedShape(data[0] as NestedArray, `${path}[0]`);
-  data.forEach((item, i) => {
-    const shape = nestedShape(item, `${path}[${i}]`);
-    if (formatShape(shape) !== formatShape(inner)) {
-      throw new TypeError(`tensor: ragged nested array, ${path}[0] has shape ${formatShape(inner)} but ${path}[${i}] has ${formatShape(shape)}`);
-    }
-  });
-  return [data.length, ...inner];
-}
-
-/**
- * Build a tensor from a number, a nested array, or a typed array with a shape.
- * `tensor([[1, 2], [3, 4]], { requiresGrad: true })`.
- */
-export function tensor(data: NestedArray | TypedArray | NDArray, options: TensorOptions & { shape?: Shape } = {}): Tensor {
-  if (data instanceof NDArray) {
-    const value = options.dtype && options.dtype !== data.dtype ? data.astype(options.dtype) : data;
-    return new Tensor(value, { requiresGrad: options.requiresGrad ?? false });
-  }
-  if (data instanceof Float32Array || data instanceof Float64Array) {
-    const dtype = options.dtype ?? (data instanceof Float64Array ? "float64" : "float32");
-    const array = new NDArray(data, options.shape ?? [data.length]);
-    return tensor(array, { dtype, requiresGrad: options.requiresGrad ?? false });
-  }
-  const shape = nestedShape(data);
-  const array = NDArray.zeros(shape, options.dtype ?? DEFAULT_DTYPE);
-  let offset = 0;
-  const fill = (item: NestedArray): void => {
-    if (typeof item === "number") array.data[offset++] = item;
-    else item.forEach(fill);
-  };
-  fill(data);
-  return new Tensor(array, { requiresGrad: options.requiresGrad ?? false });
 }

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { apply, noGrad, isGradEnabled, tensor, Tensor, zeros, type OpDef } from "../../src/autograd/index.js";
+import { ops } from "../../src/autograd/ops.js";
 import { binary, NDArray, unary } from "../../src/tensor/index.js";
 
 const f64 = { dtype: "float64" as const };
@@ -287,5 +288,30 @@ describe("the engine checks every gradient an op returns", () => {
     };
     const x = zeros([2], { ...f64, requiresGrad: true });
     expect(() => apply(wrongDType, [x], undefined).sum().backward()).toThrow(/op "wrongDType" returned a float32 gradient for input 0 of dtype float64/);
+  });
+});
+
+describe("backward computes only the gradients that are needed", () => {
+  const a = new NDArray(Float64Array.of(1, 5, 3), [3]);
+  const b = new NDArray(Float64Array.of(2, 4, 3), [3]);
+  const g = new NDArray(Float64Array.of(1, 1, 1), [3]);
+  for (const name of ["maximum", "minimum", "mul", "div"] as const) {
+    it(`${name} returns null for an input that needs none, and the gradient for the other`, () => {
+      const op = ops[name];
+      const output = op.forward([a, b], undefined);
+      const onlyA = op.backward(g, { inputs: [a, b], output, params: undefined, needsGrad: [true, false] });
+      const onlyB = op.backward(g, { inputs: [a, b], output, params: undefined, needsGrad: [false, true] });
+      expect(onlyA[1]).toBeNull();
+      expect(onlyB[0]).toBeNull();
+      expect(onlyA[0]).toBeInstanceOf(NDArray);
+      expect(onlyB[1]).toBeInstanceOf(NDArray);
+    });
+  }
+
+  it("maximum's gradients are unchanged by needsGrad: 1 to the winner, 1/2 each on a tie", () => {
+    const output = ops.maximum.forward([a, b], undefined);
+    const both = ops.maximum.backward(g, { inputs: [a, b], output, params: undefined, needsGrad: [true, true] });
+    expect(Array.from(both[0]?.data ?? [])).toEqual([0, 1, 0.5]);
+    expect(Array.from(both[1]?.data ?? [])).toEqual([1, 0, 0.5]);
   });
 });
