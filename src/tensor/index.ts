@@ -8,6 +8,6 @@ export * from "./matmul.js";
 export { Generator, type GeneratorState } from "./random.js";
 export { setKernelPath, kernelPath, setGemmThreads, gemmThreads, gemmWorkerChunks, type KernelPath } from "./backend.js";
 export type { GemmWorkerData, SpawnWorker, WorkerHandle } from "./wasm/threads.js";
-export { createAdamArena, type AdamArena, type AdamScalars } from "./wasm/adam.js";
+export { AdamKernel, adamUpdate, type AdamScalars } from "./adam.js";
 export { conv2dGeometry, convTranspose2dGeometry, type Conv2dOptions, type ConvTranspose2dOptions, type ConvGeometry, type Pair } from "./conv-shape.js";
 export { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from "./conv.js";

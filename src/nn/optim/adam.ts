@@ -15,7 +15,7 @@
  * `max_exp_avg_sq` (v̂, amsgrad only).
  */
 import type { Tensor } from "../../autograd/index.js";
-import { createAdamArena, kernelPath, NDArray, type AdamArena, type AdamScalars, type TypedArray } from "../../tensor/index.js";
+import { AdamKernel, NDArray, type AdamScalars, type TypedArray } from "../../tensor/index.js";
 import { Optimizer, type LearningRate, type ParameterState } from "./optimizer.js";
 
 export type AdamHyperParameters = {
@@ -51,8 +51,8 @@ const MAX_EXP_AVG_SQ = "max_exp_avg_sq";
 /** The update shared by Adam and AdamW; they differ only in how the weight decay enters. */
 abstract class AdamBase extends Optimizer<AdamHyperParameters> {
   protected abstract readonly decoupled: boolean;
-  /** The wasm path's moment buffers (float32 parameters): slots 3i, 3i+1, 3i+2 are m, v, v̂ of parameter i. */
-  private arena: { amsgrad: boolean; slots: AdamArena } | null = null;
+  /** The update kernel (tensor/ chooses its path), made at the first step. */
+  private kernel: AdamKernel | null = null;
   private indexOf: Map<Tensor, number> | null = null;
 
   protected constructor(kind: string, params: Iterable<Tensor>, options: AdamOptions, defaultWeightDecay: number) {
@@ -95,66 +95,15 @@ abstract class AdamBase extends Optimizer<AdamHyperParameters> {
   }
 
   protected update(param: Tensor, grad: TypedArray, state: ParameterState, lr: number): void {
-    const s = this.scalars(state, lr);
-    if (param.data instanceof Float32Array && grad instanceof Float32Array && kernelPath() === "wasm") {
-      this.updateWasm(param, param.data, grad, state, s);
-      return;
-    }
-    const { beta2, eps, amsgrad } = this.hyper;
-    const { stepSize, bc2Sqrt, decay, l2, w } = s;
-    const theta = param.data;
-    const m = this.buffer(state, EXP_AVG, param);
-    const v = this.buffer(state, EXP_AVG_SQ, param);
-    const vMax = amsgrad ? this.buffer(state, MAX_EXP_AVG_SQ, param) : null;
-    // Weight decay first, in its own pass (rarely on, and kept out of the hot loop):
-    // AdamW shrinks θ_{t-1} by (1 - γ·λ); Adam adds λ·θ_{t-1} to the gradient.
-    if (decay !== 1) for (let i = 0; i < theta.length; i++) theta[i] = (theta[i] as number) * decay;
-    const gradient = l2 === 0 ? grad : Float64Array.from(grad, (g, i) => g + l2 * (theta[i] as number)); // g_t = ∇θ + λ·θ_{t-1}
-    for (let i = 0; i < theta.length; i++) {
-      const p = theta[i] as number;
-      const g = gradient[i] as number;
-      // m_t = β1·m_{t-1} + (1 - β1)·g_t
-      // NOTE: computed as torch's lerp(m, g, 1 - β1), which rounds slightly differently.
-      const mPrev = m[i] as number;
-      m[i] = w < 0.5 ? mPrev + w * (g - mPrev) : g - (g - mPrev) * (1 - w);
-      // v_t = β2·v_{t-1} + (1 - β2)·g_t²
-      v[i] = beta2 * (v[i] as number) + (1 - beta2) * g * g;
-      let second = v[i] as number;
-      if (vMax !== null) {
-        // v̂_t = max(v̂_{t-1}, v_t)
-        vMax[i] = Math.max(vMax[i] as number, second);
-        second = vMax[i] as number;
-      }
-      // θ_t = θ_{t-1} - (γ / (1 - β1^t))·m_t / (√v̂_t / √(1 - β2^t) + ε)
-      const denom = Math.sqrt(second) / bc2Sqrt + eps;
-      theta[i] = p - stepSize * ((m[i] as number) / denom);
-    }
-  }
-
-  /**
-   * The same update in float32 WebAssembly SIMD, over moment buffers resident in the arena. A
-   * buffer that is not its arena slot yet (first step, a loaded state dict) is copied in and
-   * replaced by the slot, so the state always shows the live values.
-   */
-  private updateWasm(param: Tensor, theta: Float32Array, grad: Float32Array, state: ParameterState, s: AdamScalars): void {
-    const { amsgrad } = this.hyper;
-    if (this.arena === null || this.arena.amsgrad !== amsgrad) {
-      const sizes = this.params.flatMap((p) => (p.dtype === "float32" ? [p.size, p.size, amsgrad ? p.size : 0] : [0, 0, 0]));
-      this.arena = { amsgrad, slots: createAdamArena(sizes) };
-    }
+    const names = this.expectedBuffers(this.hyper);
+    const moments = names.map((name) => this.buffer(state, name, param));
     this.indexOf ??= new Map(this.params.map((p, i) => [p, i]));
-    const slots = this.arena.slots;
-    const base = 3 * (this.indexOf.get(param) as number);
-    const names = amsgrad ? [EXP_AVG, EXP_AVG_SQ, MAX_EXP_AVG_SQ] : [EXP_AVG, EXP_AVG_SQ];
-    names.forEach((name, k) => {
-      const slot = slots.slot(base + k);
-      const current = state.buffers.get(name);
-      if (current?.data === slot) return;
-      if (current) slot.set(current.data);
-      else slot.fill(0);
-      state.buffers.set(name, new NDArray(slot, param.shape));
+    this.kernel ??= new AdamKernel(this.params);
+    const live = this.kernel.step(this.indexOf.get(param) as number, param.data, grad, moments, this.scalars(state, lr));
+    // The kernel may hold the moments elsewhere (wasm memory): the state keeps the live arrays.
+    live.forEach((data, k) => {
+      if (data !== moments[k]) state.buffers.set(names[k] as string, new NDArray(data, param.shape));
     });
-    slots.update(theta, grad, base, base + 1, amsgrad ? base + 2 : null, s);
   }
 }
 
