@@ -7,7 +7,7 @@
 import { activeWasmElementwise } from "./backend.js";
 import { allocate } from "./dtype.js";
 import type { TypedArray } from "./dtype.js";
-import type { WasmElementwise } from "./wasm/elementwise.js";
+import { hasWasmBinary, hasWasmUnary, type WasmElementwise } from "./wasm/elementwise.js";
 import { checkSameDType, NDArray } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, shapesEqual, ShapeError, sizeOf } from "./shape.js";
 
@@ -21,9 +21,9 @@ export function unary(op: UnaryOp, x: NDArray): NDArray {
   const n = x.size;
   const src = x.data;
   const out = allocate(x.dtype, n);
-  const wasm = n >= WASM_MIN_SIZE && src instanceof Float32Array && out instanceof Float32Array ? activeWasmElementwise() : null;
   // exp, sigmoid and softplus in wasm are within 2 float32 ulps of these loops (wasm/mathf.ts).
-  if (wasm !== null && (op === "relu" || op === "step" || op === "neg" || op === "exp" || op === "sigmoid" || op === "softplus")) {
+  const wasm = wasmMap(out, src);
+  if (wasm !== null && hasWasmUnary(op)) {
     wasm.unary(op, src as Float32Array, out as Float32Array);
     return new NDArray(out, x.shape);
   }
@@ -176,10 +176,10 @@ export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "
 /** `out = op(a, b)` with NumPy broadcasting. Comparisons give 1 where true and 0 where false. */
 export function binary(op: BinaryOp, a: NDArray, b: NDArray): NDArray {
   const dtype = checkSameDType(op, a, b);
-  const wasm = op === "add" || op === "sub" || op === "mul" ? wasmBinary(a, b) : null;
-  if (wasm !== null) {
+  const wasm = wasmBinary(a, b);
+  if (wasm !== null && hasWasmBinary(op)) {
     const out = new Float32Array(a.size);
-    wasm.binary(op as "add" | "sub" | "mul", a.data as Float32Array, b.data as Float32Array, out);
+    wasm.binary(op, a.data as Float32Array, b.data as Float32Array, out);
     return new NDArray(out, a.shape);
   }
   if (shapesEqual(a.shape, b.shape)) {

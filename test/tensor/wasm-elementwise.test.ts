@@ -9,8 +9,8 @@
 import { describe, expect, it } from "vitest";
 import { bceWithLogits, bceWithLogitsGrad, binary, reluGrad, unary, NDArray, setKernelPath, kernelPath } from "../../src/tensor/index.js";
 import { Generator } from "../../src/tensor/random.js";
-import { buildElementwiseModule, buildLossModule, createWasmElementwise } from "../../src/tensor/wasm/elementwise.js";
-import { wasmKernels } from "../../src/tensor/wasm/kernels.js";
+import { buildElementwiseModule, buildLossModule, createWasmElementwise, hasWasmBinary, hasWasmUnary } from "../../src/tensor/wasm/elementwise.js";
+import { instantiate, wasmKernels } from "../../src/tensor/wasm/kernels.js";
 
 const gen = new Generator(3);
 const SPECIAL = [NaN, 0, -0, Infinity, -Infinity, 1e-40];
@@ -244,6 +244,34 @@ describe.runIf(wasmKernels() !== null)("wasm elementwise kernels", () => {
       expect(maxUlps(op, big.data as Float32Array, ours), op).toBeLessThanOrEqual(2);
       expect(maxUlps(op, big.data as Float32Array, js), op).toBeLessThanOrEqual(1);
       expect(bits(unary(op, small).data as Float32Array), op).toEqual(bits(onJs(() => unary(op, small).data as Float32Array)));
+    }
+  });
+});
+
+describe("the one list of wasm-backed elementwise ops", () => {
+  const unaryOps = ["neg", "exp", "log", "sqrt", "abs", "sign", "relu", "step", "sigmoid", "softplus", "tanh", "reciprocal", "square"] as const;
+  const binaryOps = ["add", "sub", "mul", "div", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge"] as const;
+
+  it.runIf(wasmKernels() !== null)("names exactly the functions the wasm module exports (besides reluGrad and memory)", () => {
+    const exported = Object.keys(instantiate(buildElementwiseModule()) as object);
+    const listed = [...unaryOps.filter(hasWasmUnary), ...binaryOps.filter(hasWasmBinary)];
+    expect(listed.sort()).toEqual(exported.filter((name) => name !== "reluGrad" && name !== "memory").sort());
+    expect(listed.sort()).toEqual(["add", "exp", "mul", "neg", "relu", "sigmoid", "softplus", "step", "sub"]);
+  });
+
+  it.runIf(wasmKernels() !== null)("is what unary() and binary() route through the wasm kernels (a listed op gives the wasm bits)", () => {
+    const before = kernelPath();
+    const x = new NDArray(Float32Array.from({ length: 300 }, (_, i) => (i - 150) / 7), [300]);
+    const kernels = createWasmElementwise();
+    try {
+      setKernelPath("auto");
+      for (const op of unaryOps.filter(hasWasmUnary)) {
+        const out = new Float32Array(300);
+        kernels.unary(op, x.data as Float32Array, out);
+        expect(bits(unary(op, x).data as Float32Array)).toEqual(bits(out));
+      }
+    } finally {
+      setKernelPath(before === "wasm" ? "auto" : "js");
     }
   });
 });

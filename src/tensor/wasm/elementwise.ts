@@ -15,11 +15,44 @@ import { add, int, local, ModuleBuilder, mul, ValType, type FunctionBody } from 
 import { instantiate } from "./kernels.js";
 import { constant, emitExp, emitLog1p, mathConstants, mathLocals, type MathFunction, type MathLocals } from "./mathf.js";
 import { reserve, roundUp, type WasmMemory } from "./memory.js";
+import type { BinaryOp, UnaryOp } from "../elementwise.js";
 
 const { i32, v128 } = ValType;
 
-export type WasmBinaryOp = "add" | "sub" | "mul";
-export type WasmUnaryOp = "relu" | "step" | "neg" | "exp" | "sigmoid" | "softplus";
+/**
+ * The ops with a wasm kernel, and each one's loop body: the one list of them. `elementwise.ts`
+ * asks it (`hasWasmBinary`, `hasWasmUnary`) before taking the wasm path, so a new entry here is
+ * all it takes to put an existing JS op on wasm.
+ */
+const BINARY_BODIES = {
+  add: (fn: FunctionBody) => void fn.f32x4Add(),
+  sub: (fn: FunctionBody) => void fn.f32x4Sub(),
+  mul: (fn: FunctionBody) => void fn.f32x4Mul(),
+} satisfies Partial<Record<BinaryOp, (fn: FunctionBody) => void>>;
+
+const UNARY_BODIES = {
+  // relu(x) = x where x > 0, else 0 (NaN and -0 give 0, as the JS loop): x & (x > 0)
+  relu: [[], (fn, [x]) => void fn.localGet(x).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And()],
+  // step(x) = 1 where x > 0, else 0: 1.0 & (x > 0)
+  step: [[], (fn, [x]) => void fn.v128ConstF32([1, 1, 1, 1]).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And()],
+  neg: [[], (fn, [x]) => void fn.localGet(x).f32x4Neg()],
+  exp: [["exp"], (fn, [x], _, t) => emitExp(fn, x, t)],
+  sigmoid: [["exp"], (fn, [x], w, t) => emitSigmoid(fn, x, w, t)],
+  // softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(exp(-|x|)), as the JS kernel
+  softplus: [["exp", "log1p"], (fn, [x], w, t) => {
+    emitExpNegAbs(fn, x, w, t);
+    emitLog1p(fn, w, t);
+    fn.localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Max().f32x4Add();
+  }],
+} satisfies Partial<Record<UnaryOp, readonly [MathFunction[], MapBody]>>;
+
+export type WasmBinaryOp = keyof typeof BINARY_BODIES;
+export type WasmUnaryOp = keyof typeof UNARY_BODIES;
+
+/** Whether `op` has a wasm kernel (add, sub, mul). */
+export const hasWasmBinary = (op: BinaryOp): op is WasmBinaryOp => Object.hasOwn(BINARY_BODIES, op);
+/** Whether `op` has a wasm kernel (relu, step, neg, exp, sigmoid, softplus). */
+export const hasWasmUnary = (op: UnaryOp): op is WasmUnaryOp => Object.hasOwn(UNARY_BODIES, op);
 
 /**
  * `add|sub|mul(a, b, out, rows, rowBytes, bStep)`: row r of out (rowBytes, a multiple of 16) is
@@ -28,12 +61,7 @@ export type WasmUnaryOp = "relu" | "step" | "neg" | "exp" | "sigmoid" | "softplu
  */
 export function buildElementwiseModule(): Uint8Array {
   const mod = new ModuleBuilder().memory(1, "memory");
-  const binaryOps: [WasmBinaryOp, (fn: FunctionBody) => void][] = [
-    ["add", (fn) => void fn.f32x4Add()],
-    ["sub", (fn) => void fn.f32x4Sub()],
-    ["mul", (fn) => void fn.f32x4Mul()],
-  ];
-  for (const [name, op] of binaryOps) {
+  for (const [name, op] of Object.entries(BINARY_BODIES)) {
     mod.func(name, { a: i32, b: i32, out: i32, rows: i32, rowBytes: i32, bStep: i32 }, [], (fn, p) => {
       const r = fn.local(i32), off = fn.local(i32), bRow = fn.local(i32), rowStart = fn.local(i32);
       fn.forRange(r, int(0), local(p.rows), int(1), () => {
@@ -49,22 +77,7 @@ export function buildElementwiseModule(): Uint8Array {
       });
     });
   }
-  const unaryOps: [WasmUnaryOp, MathFunction[], MapBody][] = [
-    // relu(x) = x where x > 0, else 0 (NaN and -0 give 0, as the JS loop): x & (x > 0)
-    ["relu", [], (fn, [x]) => void fn.localGet(x).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And()],
-    // step(x) = 1 where x > 0, else 0: 1.0 & (x > 0)
-    ["step", [], (fn, [x]) => void fn.v128ConstF32([1, 1, 1, 1]).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And()],
-    ["neg", [], (fn, [x]) => void fn.localGet(x).f32x4Neg()],
-    ["exp", ["exp"], (fn, [x], _, t) => emitExp(fn, x, t)],
-    ["sigmoid", ["exp"], (fn, [x], w, t) => emitSigmoid(fn, x, w, t)],
-    // softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(exp(-|x|)), as the JS kernel
-    ["softplus", ["exp", "log1p"], (fn, [x], w, t) => {
-      emitExpNegAbs(fn, x, w, t);
-      emitLog1p(fn, w, t);
-      fn.localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Max().f32x4Add();
-    }],
-  ];
-  for (const [name, uses, op] of unaryOps) mapFunction(mod, name, 1, uses, op);
+  for (const [name, [uses, op]] of Object.entries(UNARY_BODIES)) mapFunction(mod, name, 1, uses, op);
   // reluGrad(g, y) = g where y > 0, else 0: g & (y > 0)
   mapFunction(mod, "reluGrad", 2, [], (fn, [g, y]) => void fn.localGet(g).localGet(y).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And());
   return mod.bytes();
