@@ -105,35 +105,91 @@ class InputTally {
   }
 }
 
+/** What every check of one `gradcheck` call shares: the function, the float64 inputs, the settings. */
+interface Problem {
+  fn: Fn;
+  values: NDArray[];
+  requires: boolean[];
+  outputShape: Shape;
+  outputSize: number;
+  eps: number;
+}
+
+/** f(x) with input `index` replaced by `value`, flat. */
+function outputAt(problem: Problem, index: number, value: NDArray): Float64Array {
+  const shifted = problem.values.map((v, i) => (i === index ? value : v));
+  return Float64Array.from(evaluate(problem.fn, shifted, problem.requires).output.data);
+}
+
+/**
+ * Full Jacobian of input `index`: column k by central differences (f(x + ε·e_k) - f(x - ε·e_k)) / 2ε
+ * against entry k of each analytic row (`rows[j]` is the VJP of the one-hot upstream e_j).
+ */
+function checkJacobian(problem: Problem, index: number, rows: NDArray[][], tally: InputTally): void {
+  const value = problem.values[index] as NDArray;
+  const { eps, outputSize } = problem;
+  for (let k = 0; k < value.size; k++) {
+    const plus = value.clone();
+    const minus = value.clone();
+    plus.data[k] = (plus.data[k] as number) + eps;
+    minus.data[k] = (minus.data[k] as number) - eps;
+    const fPlus = outputAt(problem, index, plus);
+    const fMinus = outputAt(problem, index, minus);
+    for (let j = 0; j < outputSize; j++) {
+      const numerical = ((fPlus[j] as number) - (fMinus[j] as number)) / (2 * eps);
+      const analytic = rows[j]?.[index]?.data[k] as number;
+      tally.record({ outputIndex: j, inputIndex: k, numerical, analytic });
+    }
+  }
+}
+
+/** Random directions for input `index`: <v, Jᵀu> against <u, (f(x + εv) - f(x - εv)) / 2ε>. */
+function checkDirections(problem: Problem, index: number, directions: number, generator: Generator, tally: InputTally): void {
+  const value = problem.values[index] as NDArray;
+  const { eps, outputSize } = problem;
+  for (let d = 0; d < directions; d++) {
+    const u = generator.fillNormal(new Float64Array(outputSize));
+    const v = generator.fillNormal(new Float64Array(value.size));
+    const grads = vjp(problem.fn, problem.values, problem.requires, new NDArray(u, problem.outputShape));
+    const analytic = dot(v, (grads[index] as NDArray).data);
+    const plus = value.clone();
+    const minus = value.clone();
+    for (let k = 0; k < value.size; k++) {
+      plus.data[k] = (plus.data[k] as number) + eps * (v[k] as number);
+      minus.data[k] = (minus.data[k] as number) - eps * (v[k] as number);
+    }
+    const numerical = (dot(u, outputAt(problem, index, plus)) - dot(u, outputAt(problem, index, minus))) / (2 * eps);
+    tally.record({ outputIndex: -1, inputIndex: d, numerical, analytic });
+  }
+}
+
+/** Backward twice gives bit-identical gradients; a zero upstream gradient gives zero gradients. */
+function checkConsistency(problem: Problem): { deterministic: boolean; zeroUpstreamGivesZero: boolean } {
+  const { fn, values, requires, outputShape, outputSize } = problem;
+  const upstream = new NDArray(new Generator(1).fillNormal(new Float64Array(outputSize)), outputShape);
+  const first = vjp(fn, values, requires, upstream);
+  const second = vjp(fn, values, requires, upstream);
+  const deterministic = first.every((g, i) => g.data.every((v, k) => Object.is(v, second[i]?.data[k])));
+  const zeros = vjp(fn, values, requires, NDArray.zeros(outputShape, "float64"));
+  return { deterministic, zeroUpstreamGivesZero: zeros.every((g) => g.data.every((v) => v === 0)) };
+}
+
 export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): GradcheckReport {
-  const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
   const generator = options.generator ?? new Generator(0);
   const requires = inputs.map((t) => t.requiresGrad);
   if (!requires.some(Boolean)) throw new Error("gradcheck: no input has requiresGrad; mark the inputs to check");
   const values = inputs.map((t) => t.value.astype("float64"));
-
   const outputValue = evaluate(fn, values, requires).output.value;
-  const outputSize = outputValue.size;
-  /** f(x) with input `index` replaced by `value`. */
-  const outputAt = (index: number, value: NDArray): Float64Array => {
-    const shifted = values.map((v, i) => (i === index ? value : v));
-    return Float64Array.from(evaluate(fn, shifted, requires).output.data);
-  };
-
-  const upstream = new NDArray(new Generator(1).fillNormal(new Float64Array(outputSize)), outputValue.shape);
-  const first = vjp(fn, values, requires, upstream);
-  const second = vjp(fn, values, requires, upstream);
-  const deterministic = first.every((g, i) => g.data.every((v, k) => Object.is(v, second[i]?.data[k])));
-  const zeros = vjp(fn, values, requires, NDArray.zeros(outputValue.shape, "float64"));
-  const zeroUpstreamGivesZero = zeros.every((g) => g.data.every((v) => v === 0));
+  const problem: Problem = { fn, values, requires, outputShape: outputValue.shape, outputSize: outputValue.size, eps: options.eps ?? 1e-6 };
+  const { deterministic, zeroUpstreamGivesZero } = checkConsistency(problem);
 
   // Analytic Jacobian rows, one backward per output element, only when some input is small.
-  const jacobianMode = values.map((v, i) => requires[i] === true && v.size <= (options.maxJacobianInputs ?? 256) && outputSize <= (options.maxJacobianOutputs ?? 64));
+  const jacobianMode = values.map((v, i) => requires[i] === true && v.size <= (options.maxJacobianInputs ?? 256) && problem.outputSize <= (options.maxJacobianOutputs ?? 64));
   const rows: NDArray[][] = [];
   if (jacobianMode.some(Boolean)) {
-    for (let j = 0; j < outputSize; j++) {
+    for (let j = 0; j < problem.outputSize; j++) {
       const oneHot = NDArray.zeros(outputValue.shape, "float64");
       oneHot.data[j] = 1;
       rows.push(vjp(fn, values, requires, oneHot));
@@ -144,36 +200,8 @@ export function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckO
   values.forEach((value, index) => {
     if (!requires[index]) return;
     const tally = new InputTally(atol, rtol);
-    if (jacobianMode[index]) {
-      for (let k = 0; k < value.size; k++) {
-        const plus = value.clone();
-        const minus = value.clone();
-        plus.data[k] = (plus.data[k] as number) + eps;
-        minus.data[k] = (minus.data[k] as number) - eps;
-        const fPlus = outputAt(index, plus);
-        const fMinus = outputAt(index, minus);
-        for (let j = 0; j < outputSize; j++) {
-          const numerical = ((fPlus[j] as number) - (fMinus[j] as number)) / (2 * eps);
-          const analytic = rows[j]?.[index]?.data[k] as number;
-          tally.record({ outputIndex: j, inputIndex: k, numerical, analytic });
-        }
-      }
-    } else {
-      for (let d = 0; d < (options.directions ?? 8); d++) {
-        const u = generator.fillNormal(new Float64Array(outputSize));
-        const v = generator.fillNormal(new Float64Array(value.size));
-        const grads = vjp(fn, values, requires, new NDArray(u, outputValue.shape));
-        const analytic = dot(v, (grads[index] as NDArray).data);
-        const plus = value.clone();
-        const minus = value.clone();
-        for (let k = 0; k < value.size; k++) {
-          plus.data[k] = (plus.data[k] as number) + eps * (v[k] as number);
-          minus.data[k] = (minus.data[k] as number) - eps * (v[k] as number);
-        }
-        const numerical = (dot(u, outputAt(index, plus)) - dot(u, outputAt(index, minus))) / (2 * eps);
-        tally.record({ outputIndex: -1, inputIndex: d, numerical, analytic });
-      }
-    }
+    if (jacobianMode[index]) checkJacobian(problem, index, rows, tally);
+    else checkDirections(problem, index, options.directions ?? 8, generator, tally);
     reports.push({
       input: index,
       shape: value.shape,

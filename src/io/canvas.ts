@@ -48,9 +48,9 @@ const FONT: Readonly<Record<string, string>> = {
 const MISSING_GLYPH = "1F111111111F00";
 
 /** Font metrics at scale 1: glyph cell 5x7, advance 6 px per character. */
-export const GLYPH_WIDTH = 5;
+const GLYPH_WIDTH = 5;
 export const GLYPH_HEIGHT = 7;
-export const GLYPH_ADVANCE = 6;
+const GLYPH_ADVANCE = 6;
 
 function glyphRows(ch: string): number[] {
   const hex = FONT[ch] ?? MISSING_GLYPH;

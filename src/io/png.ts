@@ -14,7 +14,7 @@ export interface PngImage {
 }
 
 /** The 8-byte PNG signature: \x89 P N G \r \n \x1a \n. */
-export const PNG_SIGNATURE: Uint8Array = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
+const PNG_SIGNATURE: Uint8Array = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
 
 // CRC-32 (reflected polynomial 0xEDB88320), one table entry per byte value.
 const CRC_TABLE: Uint32Array = (() => {
@@ -40,7 +40,7 @@ export function crc32(bytes: Uint8Array, crc = 0): number {
 const MAX_DIMENSION = 0x7fffffff;
 
 /** Throws a RangeError naming the field when `image` is not a well-formed raster. */
-export function validatePngImage(image: PngImage): void {
+function validatePngImage(image: PngImage): void {
   const { width, height, channels, pixels } = image;
   for (const [name, value] of [["width", width], ["height", height]] as const) {
     if (!Number.isInteger(value) || value < 1 || value > MAX_DIMENSION) {
@@ -110,11 +110,4 @@ export function encodePng(image: PngImage): Uint8Array {
 /** An intensity in [0, 1] as an 8-bit sample: clamped and rounded; NaN becomes 0. */
 export function toByte(v: number): number {
   return v > 0 ? (v < 1 ? Math.round(v * 255) : 255) : 0;
-}
-
-/** `toByte` over an array of intensities. */
-export function toBytes(values: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = toByte(values[i] as number);
-  return out;
 }

@@ -50,7 +50,7 @@ export interface MatmulShape {
   out: number[];
 }
 
-export function matmulShape(a: Shape, b: Shape, options: MatmulOptions = {}): MatmulShape {
+function matmulShape(a: Shape, b: Shape, options: MatmulOptions = {}): MatmulShape {
   const describe = `${formatShape(a)}${options.transposeA ? "ᵀ" : ""} @ ${formatShape(b)}${options.transposeB ? "ᵀ" : ""}`;
   if (a.length < 2 || b.length < 2) {
     throw new ShapeError(`matmul: both operands need at least 2 dimensions, ${describe}`);

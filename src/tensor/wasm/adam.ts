@@ -33,14 +33,8 @@ export interface AdamScalars {
   l2: number;
 }
 
-/**
- * `adam(bytes, theta, grad, m, v, vMax, stepSize, 1 / bc2Sqrt, eps, w, 1 - w, β2, 1 - β2, amsgrad)` over `bytes`
- * (1 - w and 1 - β2 come from float64, not rounded twice; NOTE: √v̂ is multiplied by 1 / √(1 - β2^t)
- * where torch divides by √(1 - β2^t), a division fewer per element, 10% off the update)
- * of each region (a multiple of 16); `scale(ptr, bytes, c)`: x ← c·x; `axpy(y, x, bytes, a)`: y ← y + a·x.
- */
-export function buildAdamModule(): Uint8Array {
-  const mod = new ModuleBuilder().memory(1, "memory");
+/** `scale(ptr, bytes, c)`: x ← c·x (AdamW's decay); `axpy(y, x, bytes, a)`: y ← y + a·x (Adam's L2 term). */
+function addDecayFunctions(mod: ModuleBuilder): void {
   mod.func("scale", { ptr: i32, bytes: i32, c: f32 }, [], (fn, p) => {
     const at = fn.local(i32), c = fn.local(v128);
     fn.localGet(p.c).f32x4Splat().localSet(c);
@@ -57,6 +51,17 @@ export function buildAdamModule(): Uint8Array {
       fn.push(add(local(p.x), local(off))).v128Load().f32x4Mul().f32x4Add().v128Store();
     });
   });
+}
+
+/**
+ * `adam(bytes, theta, grad, m, v, vMax, stepSize, 1 / bc2Sqrt, eps, w, 1 - w, β2, 1 - β2, amsgrad)` over `bytes`
+ * (1 - w and 1 - β2 come from float64, not rounded twice; NOTE: √v̂ is multiplied by 1 / √(1 - β2^t)
+ * where torch divides by √(1 - β2^t), a division fewer per element, 10% off the update)
+ * of each region (a multiple of 16); `scale(ptr, bytes, c)`: x ← c·x; `axpy(y, x, bytes, a)`: y ← y + a·x.
+ */
+function buildAdamModule(): Uint8Array {
+  const mod = new ModuleBuilder().memory(1, "memory");
+  addDecayFunctions(mod);
   const params = {
     bytes: i32, theta: i32, grad: i32, m: i32, v: i32, vMax: i32,
     stepSize: f32, bc2SqrtInverse: f32, eps: f32, w: f32, oneMinusW: f32, beta2: f32, oneMinusBeta2: f32, amsgrad: i32,

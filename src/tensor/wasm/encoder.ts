@@ -382,8 +382,8 @@ const compare = (op: (fn: FunctionBody) => void) => (x: I32, y: I32): I32 => (fn
 };
 export const eq = compare((fn) => fn.i32Eq());
 export const ne = compare((fn) => fn.i32Ne());
-export const ltS = compare((fn) => fn.i32LtS());
-export const geS = compare((fn) => fn.i32GeS());
+const ltS = compare((fn) => fn.i32LtS());
+const geS = compare((fn) => fn.i32GeS());
 /** The byte size of `count` f32s: `count << 2`. */
 export const f32Bytes = (count: I32): I32 => (fn) => void fn.push(count).i32Const(2).i32Shl();
 /** `cond ? x : y` (both evaluated). */

@@ -19,7 +19,7 @@
  * (mul then add: no fused multiply-add, so results differ from the JS kernel only by float32
  * rounding and summation order). Tiles that overhang m or n go through an MR×NR scratch tile.
  */
-import { add, and, eq, f32Bytes, int, local, minS, ModuleBuilder, mul, ne, or, select, sub, ValType, type I32 } from "./encoder.js";
+import { add, and, eq, f32Bytes, int, local, minS, ModuleBuilder, mul, ne, or, select, sub, ValType, type FunctionBody, type I32 } from "./encoder.js";
 
 const { f32, i32, v128 } = ValType;
 
@@ -169,31 +169,7 @@ function emitPack(mod: ModuleBuilder, width: number): number {
             // s walks down the rows at depth k; d is the panel at depth k.
             fn.set(s, add(local(p.src), f32Bytes(add(mul(local(r0), local(p.rowStride)), local(k)))));
             fn.set(d, add(local(panel), f32Bytes(mul(local(k), int(width)))));
-            const shuffle = (out: number, x: number, y: number, lanes: number[]): void =>
-              void fn.localGet(vec(x)).localGet(vec(y)).i8x16Shuffle(f32Lanes(lanes)).localSet(vec(out));
-            for (let rb = 0; rb < width; rb += block) {
-              for (let i = 0; i < block; i++) {
-                fn.localGet(s).v128Load().localSet(vec(i));
-                step(s, local(p.rowStride));
-              }
-              // Interleave row pairs: v4 = (x0p0 x1p0 x0p1 x1p1), v5 = (x0p2 x1p2 x0p3 x1p3), v6/v7 for rows 2-3.
-              shuffle(4, 0, 1, [0, 4, 1, 5]);
-              shuffle(5, 0, 1, [2, 6, 3, 7]);
-              if (block === 2) {
-                // W = 2: v4 is exactly depths k, k+1 of the panel, v5 depths k+2, k+3.
-                fn.localGet(d).localGet(vec(4)).v128Store(0);
-                fn.localGet(d).localGet(vec(5)).v128Store(16);
-                continue;
-              }
-              shuffle(6, 2, 3, [0, 4, 1, 5]);
-              shuffle(7, 2, 3, [2, 6, 3, 7]);
-              // Then pair the halves: v_j = depth k + j of rows rb..rb+3.
-              shuffle(0, 4, 6, [0, 1, 4, 5]);
-              shuffle(1, 4, 6, [2, 3, 6, 7]);
-              shuffle(2, 5, 7, [0, 1, 4, 5]);
-              shuffle(3, 5, 7, [2, 3, 6, 7]);
-              for (let j = 0; j < 4; j++) fn.localGet(d).localGet(vec(j)).v128Store((j * width + rb) * 4);
-            }
+            emitRegisterTranspose(fn, vec, s, d, p.rowStride, width, block);
           });
         });
       }
@@ -209,6 +185,39 @@ function emitPack(mod: ModuleBuilder, width: number): number {
       });
     });
   });
+}
+
+/**
+ * Copy the rows of one full panel at depths k..k+3 (s at row r0, depth k; d the panel at depth k):
+ * blocks of `block` rows are loaded as f32x4s and transposed in registers with `i8x16.shuffle`.
+ */
+function emitRegisterTranspose(fn: FunctionBody, vec: (i: number) => number, s: number, d: number, rowStride: number, width: number, block: number): void {
+  const step = (ptr: number, elements: I32): void => void fn.set(ptr, add(local(ptr), f32Bytes(elements)));
+  const shuffle = (out: number, x: number, y: number, lanes: number[]): void =>
+    void fn.localGet(vec(x)).localGet(vec(y)).i8x16Shuffle(f32Lanes(lanes)).localSet(vec(out));
+  for (let rb = 0; rb < width; rb += block) {
+    for (let i = 0; i < block; i++) {
+      fn.localGet(s).v128Load().localSet(vec(i));
+      step(s, local(rowStride));
+    }
+    // Interleave row pairs: v4 = (x0p0 x1p0 x0p1 x1p1), v5 = (x0p2 x1p2 x0p3 x1p3), v6/v7 for rows 2-3.
+    shuffle(4, 0, 1, [0, 4, 1, 5]);
+    shuffle(5, 0, 1, [2, 6, 3, 7]);
+    if (block === 2) {
+      // W = 2: v4 is exactly depths k, k+1 of the panel, v5 depths k+2, k+3.
+      fn.localGet(d).localGet(vec(4)).v128Store(0);
+      fn.localGet(d).localGet(vec(5)).v128Store(16);
+      continue;
+    }
+    shuffle(6, 2, 3, [0, 4, 1, 5]);
+    shuffle(7, 2, 3, [2, 6, 3, 7]);
+    // Then pair the halves: v_j = depth k + j of rows rb..rb+3.
+    shuffle(0, 4, 6, [0, 1, 4, 5]);
+    shuffle(1, 4, 6, [2, 3, 6, 7]);
+    shuffle(2, 5, 7, [0, 1, 4, 5]);
+    shuffle(3, 5, 7, [2, 3, 6, 7]);
+    for (let j = 0; j < 4; j++) fn.localGet(d).localGet(vec(j)).v128Store((j * width + rb) * 4);
+  }
 }
 
 /** `copyTile(src, srcStrideBytes, dst, dstStrideBytes, rows, cols)`: a scalar copy of a sub-tile. */

@@ -108,7 +108,7 @@ export interface GemmThreadOptions {
  * 2,000 and 200,000 measured the same within noise.
  */
 export const CHUNK_WORK = 2 ** 20;
-export const WORKER_SPINS = 20000;
+const WORKER_SPINS = 20000;
 
 const MAX_BYTES = 2 ** 32;
 const align64 = (bytes: number): number => roundUp(bytes, 64);
@@ -119,12 +119,63 @@ function checkRange(name: string, array: Float32Array, offset: number, size: num
   }
 }
 
-/**
- * A fresh instance with its own memory; with `threads`, a shared memory and that many workers
- * computing blocks of each large product beside the caller. `wasmKernels()` is the single-thread
- * one to use; this one is for threads, tests and tuning (other micro-kernel shapes, k slices).
- */
-export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX, threads?: GemmThreadOptions): WasmKernels {
+/** Where a product's operands, result and packed panels sit in wasm memory, and how it is cut into chunks. */
+interface GemmLayout {
+  kc: number;
+  /** Compute Cᵀ = op(B)ᵀ·op(A)ᵀ (then transposed back) rather than C. */
+  swap: boolean;
+  rows: number;
+  cols: number;
+  /** Chunks are row blocks (else column blocks) of what is computed. */
+  byRows: boolean;
+  unit: number;
+  chunks: number;
+  /** More than one chunk and some worker to share them with. */
+  threaded: boolean;
+  biasPtr: number; aPtr: number; bPtr: number; cPtr: number; cOut: number;
+  packedA: number; packedB: number; privateBase: number; privateStride: number; scratchBytes: number;
+  /** Bytes of memory the product needs. */
+  end: number;
+}
+
+function layoutGemm(m: number, n: number, k: number, withBias: boolean, shape: GemmShape, kcMax: number, chunkWork: number, workers: number): GemmLayout {
+  const { mr, nr, unroll } = shape;
+  const kPad = roundUp(k, unroll);
+  // Equal k slices of at most kcMax (2100 → 3 × 700, not 1024 + 1024 + 52).
+  const kc = roundUp(Math.ceil(kPad / Math.ceil(kPad / kcMax)), unroll);
+  // Cᵀ = op(B)ᵀ·op(A)ᵀ when that pads less: n = 20 fills 2 B panels of NR = 16 (32 columns),
+  // while as the rows of Cᵀ it is 10 A panels of MR = 2 exactly. Cᵀ [n,m] is transposed
+  // back in wasm (`transposeOut`), which adds the bias. A tie keeps C.
+  const swap = roundUp(n, mr) * roundUp(m, nr) < roundUp(m, mr) * roundUp(n, nr);
+  const rows = swap ? n : m, cols = swap ? m : n;
+  // With threads, C is cut into chunks along its longer side (see threads.ts): column chunks
+  // share one packed op(A), row chunks one packed op(B).
+  const byRows = rows >= cols;
+  const unit = roundUp(Math.ceil(chunkWork / ((byRows ? cols : rows) * k)), byRows ? mr : nr);
+  const chunks = Math.ceil((byRows ? rows : cols) / unit);
+  const threaded = chunks > 1 && workers > 0;
+  const participants = threaded ? 1 + workers : 1;
+  // The bias row is padded to whole NR panels; the padding's columns of C are dropped.
+  const biasPtr = 64; // not 0, which the module reads as "no bias"
+  const aPtr = biasPtr + (withBias ? align64(roundUp(n, nr) * 4) : 0);
+  const bPtr = aPtr + align64(m * k * 4);
+  const cPtr = bPtr + align64(k * n * 4);
+  const cOut = cPtr + align64(m * n * 4); // C from Cᵀ
+  // Then the packed operands: on one thread, both; with chunks, the shared one, then per
+  // participant an MR×NR scratch tile (for overhanging tiles) and its chunk of the other.
+  const packedA = cOut + (swap ? align64(m * n * 4) : 0);
+  const packedB = packedA + (threaded && byRows ? 0 : align64(roundUp(rows, mr) * kPad * 4));
+  const scratchBytes = align64(mr * nr * 4);
+  const privateBase = packedB + (threaded && !byRows ? 0 : align64(roundUp(cols, nr) * kPad * 4));
+  const privateStride = scratchBytes + (threaded ? align64(unit * kPad * 4) : 0);
+  const end = privateBase + participants * privateStride;
+  return { kc, swap, rows, cols, byRows, unit, chunks, threaded, biasPtr, aPtr, bPtr, cPtr, cOut, packedA, packedB, privateBase, privateStride, scratchBytes, end };
+}
+
+/** The gemm module instantiated: over its own memory, or (threads) a shared one with workers started on it. */
+function instantiateGemm(shape: GemmShape, threads: GemmThreadOptions | undefined): {
+  memory: WasmMemory<ArrayBufferLike>; run: GemmExports["gemm"]; transposeOut: GemmExports["transposeOut"]; workers: GemmWorkers | null;
+} {
   const api = requireApi("createWasmKernels");
   let memory: WasmMemory<ArrayBufferLike>;
   let exports: Record<string, unknown>;
@@ -141,11 +192,22 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
   }
   const { gemm: run, transposeOut } = exports as Partial<GemmExports>;
   if (memory === undefined || typeof run !== "function" || typeof transposeOut !== "function") throw new Error("gemm module: missing exports");
+  return { memory, run, transposeOut, workers };
+}
+
+/**
+ * A fresh instance with its own memory; with `threads`, a shared memory and that many workers
+ * computing blocks of each large product beside the caller. `wasmKernels()` is the single-thread
+ * one to use; this one is for threads, tests and tuning (other micro-kernel shapes, k slices).
+ */
+export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX, threads?: GemmThreadOptions): WasmKernels {
+  const instance = instantiateGemm(shape, threads);
+  const { memory, run, transposeOut } = instance;
+  let workers = instance.workers;
   const chunkWork = threads?.chunkWork ?? CHUNK_WORK;
   const timeoutMs = threads?.timeoutMs ?? 10_000;
   let heap = new Float32Array(memory.buffer);
   let workerChunks = 0;
-  const { mr, nr, unroll } = shape;
 
   return {
     get threads() {
@@ -169,36 +231,9 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
         if (bias) for (let i = 0; i < m; i++) out.set(bias.subarray(biasOffset, biasOffset + n), outOffset + i * n);
         return;
       }
-      const kPad = roundUp(k, unroll);
-      // Equal k slices of at most kcMax (2100 → 3 × 700, not 1024 + 1024 + 52).
-      const kc = roundUp(Math.ceil(kPad / Math.ceil(kPad / kcMax)), unroll);
-      // Cᵀ = op(B)ᵀ·op(A)ᵀ when that pads less: n = 20 fills 2 B panels of NR = 16 (32 columns),
-      // while as the rows of Cᵀ it is 10 A panels of MR = 2 exactly. Cᵀ [n,m] is transposed
-      // back in wasm (`transposeOut`), which adds the bias. A tie keeps C.
-      const swap = roundUp(n, mr) * roundUp(m, nr) < roundUp(m, mr) * roundUp(n, nr);
-      const rows = swap ? n : m, cols = swap ? m : n;
-      // With threads, C is cut into chunks along its longer side (see threads.ts): column chunks
-      // share one packed op(A), row chunks one packed op(B).
-      const byRows = rows >= cols;
-      const unit = roundUp(Math.ceil(chunkWork / ((byRows ? cols : rows) * k)), byRows ? mr : nr);
-      const chunks = Math.ceil((byRows ? rows : cols) / unit);
-      const pool = chunks > 1 ? workers : null; // a product of one chunk stays on the caller
-      const participants = pool === null ? 1 : 1 + pool.count;
-      // The bias row is padded to whole NR panels; the padding's columns of C are dropped.
-      const biasPtr = 64; // not 0, which the module reads as "no bias"
-      const aPtr = biasPtr + (bias ? align64(roundUp(n, nr) * 4) : 0);
-      const bPtr = aPtr + align64(m * k * 4);
-      const cPtr = bPtr + align64(k * n * 4);
-      const cOut = cPtr + align64(m * n * 4); // C from Cᵀ
-      // Then the packed operands: on one thread, both; with chunks, the shared one, then per
-      // participant an MR×NR scratch tile (for overhanging tiles) and its chunk of the other.
-      const threaded = pool !== null;
-      const packedA = cOut + (swap ? align64(m * n * 4) : 0);
-      const packedB = packedA + (threaded && byRows ? 0 : align64(roundUp(rows, mr) * kPad * 4));
-      const scratchBytes = align64(mr * nr * 4);
-      const privateBase = packedB + (threaded && !byRows ? 0 : align64(roundUp(cols, nr) * kPad * 4));
-      const privateStride = scratchBytes + (threaded ? align64(unit * kPad * 4) : 0);
-      const end = privateBase + participants * privateStride;
+      const layout = layoutGemm(m, n, k, bias !== undefined && bias !== null, shape, kcMax, chunkWork, workers?.count ?? 0);
+      const { kc, swap, rows, cols, byRows, unit, chunks, biasPtr, aPtr, bPtr, cPtr, cOut, packedA, packedB, privateBase, privateStride, scratchBytes, end } = layout;
+      const pool = layout.threaded ? workers : null; // a product of one chunk stays on the caller
       if (end > MAX_BYTES) throw new RangeError(`gemm (wasm): [${m},${k}]·[${k},${n}] needs ${end} bytes, over the 4 GiB of wasm32`);
       const view = (heap = reserve(memory, end, heap));
       view.set(a.subarray(aOffset, aOffset + m * k), aPtr / 4);

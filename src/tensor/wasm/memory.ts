@@ -15,7 +15,7 @@ export interface WasmMemory<Buffer extends ArrayBufferLike = ArrayBuffer> {
 }
 
 /** A WebAssembly page, in bytes. */
-export const PAGE = 65536;
+const PAGE = 65536;
 
 /** The smallest multiple of `multiple` that is ≥ x. */
 export const roundUp = (x: number, multiple: number): number => Math.ceil(x / multiple) * multiple;
