@@ -7,6 +7,7 @@ import {
   conv2dGeometry,
   convTranspose2dGeometry,
   formatShape,
+  NDArray,
   normalizeAxis,
   shapesEqual,
   ShapeError,
@@ -110,6 +111,11 @@ export const gather = (x: Tensor, indices: Tensor | readonly number[], axis = 0)
 export const transpose = (x: Tensor, axis0 = -2, axis1 = -1): Tensor => x.transpose(axis0, axis1);
 export const flatten = (x: Tensor, startAxis = 0): Tensor => x.flatten(startAxis);
 export const matmul = (a: Tensor, b: Tensor, options: MatmulArgs = {}): Tensor => a.matmul(b, options);
+export const squeeze = (x: Tensor, axes?: Axes): Tensor => x.squeeze(axes);
+export const unsqueeze = (x: Tensor, axis: number): Tensor => x.unsqueeze(axis);
+export const select = (x: Tensor, axis: number, index: number): Tensor => x.select(axis, index);
+export const split = (x: Tensor, sizeOrSizes: number | readonly number[], axis = 0): Tensor[] => x.split(sizeOrSizes, axis);
+export const chunk = (x: Tensor, chunks: number, axis = 0): Tensor[] => x.chunk(chunks, axis);
 
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const first = tensors[0];
@@ -141,6 +147,16 @@ function checkBias(op: string, bias: Tensor | null, channels: number, weight: Te
   if (bias && (bias.rank !== 1 || bias.shape[0] !== channels)) {
     throw new ShapeError(`${op}: bias must have shape [${channels}] (one per output channel of weight ${formatShape(weight.shape)}), got ${formatShape(bias.shape)}`);
   }
+}
+
+/** Join tensors of one shape along a new axis `axis` (in [-rank - 1, rank]): `torch.stack`. */
+export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
+  const first = tensors[0];
+  if (!first) throw new ShapeError("stack: needs at least one tensor");
+  const other = tensors.find((t) => !shapesEqual(t.shape, first.shape));
+  if (other) throw new ShapeError(`stack: every tensor must have one shape, got ${formatShape(first.shape)} and ${formatShape(other.shape)}`);
+  const at = normalizeAxis("stack", axis, first.rank + 1);
+  return concat(tensors.map((t) => t.unsqueeze(at)), at);
 }
 
 // ---- not differentiable: comparisons, argmax ----

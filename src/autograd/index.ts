@@ -6,3 +6,4 @@ export { ops, type OpName } from "./ops.js";
 export type { OpDef, OpContext } from "./op.js";
 export { sumToShape } from "./broadcast.js";
 export { gradcheck, assertGradcheck, formatGradcheckReport, type GradcheckOptions, type GradcheckReport, type InputReport, type Mismatch } from "./gradcheck.js";
+export { grad, valueAndGrad, type GradOptions } from "./transforms.js";

@@ -24,6 +24,7 @@ import {
 } from "../tensor/index.js";
 import { runBackward } from "./backward.js";
 import * as C from "./composites.js";
+import { formatTensor } from "./format.js";
 import { isGradEnabled, nextId, type Node } from "./graph.js";
 import type { OpDef } from "./op.js";
 import { ops } from "./ops.js";
@@ -119,8 +120,14 @@ export class Tensor {
     runBackward(this, grad, (value) => new Tensor(value));
   }
 
+  /** The values as torch prints them: `tensor([[1.5000, 2.0000]], requiresGrad=true)`, summarized past 1000 elements. */
   toString(): string {
-    return `Tensor(${formatShape(this.shape)}, ${this.dtype}${this.requiresGrad ? ", requiresGrad" : ""})`;
+    return formatTensor(this.data, this.shape, { dtype: this.dtype, requiresGrad: this.requiresGrad, gradFn: this.node?.op.name ?? null });
+  }
+
+  /** Node's `util.inspect` (and so `console.log`) prints `toString()`; the symbol is global, so no `node:` import. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
   }
 
   // ---- primitives: each runs its entry of the op table ----
@@ -197,6 +204,13 @@ export class Tensor {
   logSoftmax(axis = -1): Tensor { return C.logSoftmax(this, axis); }
   flatten(startAxis = 0): Tensor { return C.flatten(this, startAxis); }
   transpose(axis0 = -2, axis1 = -1): Tensor { return C.transpose(this, axis0, axis1); }
+  squeeze(axes?: Axes): Tensor { return C.squeeze(this, axes); }
+  unsqueeze(axis: number): Tensor { return C.unsqueeze(this, axis); }
+  select(axis: number, index: number): Tensor { return C.select(this, axis, index); }
+  /** Entry `index` of the leading axis (negative counts from the end): `x.at(0)` is torch's `x[0]`. */
+  at(index: number): Tensor { return C.select(this, 0, index); }
+  split(sizeOrSizes: number | readonly number[], axis = 0): Tensor[] { return C.split(this, sizeOrSizes, axis); }
+  chunk(chunks: number, axis = 0): Tensor[] { return C.chunk(this, chunks, axis); }
 
   // ---- not differentiable: comparisons (1 where true, 0 where false) and argmax ----
 

@@ -48,3 +48,4 @@ export {
   type LatentMapOptions,
 } from "./latent-map.js";
 export { trainEpoch, evaluate, type ElboAverages, type EpochOptions, type Evaluation, type StepInfo } from "./trainer.js";
+export { Normal, Bernoulli, klDivergence, type Distribution, type SampleOptions } from "./distributions.js";

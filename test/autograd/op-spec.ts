@@ -447,6 +447,112 @@ const composites: OpSpec[] = [
       }),
     ),
   },
+  {
+    name: "squeeze",
+    kind: "composite",
+    cases: withParams(A.shape(), A.real(), (s) => (s.length === 0 ? fc.constant(undefined) : fc.option(A.axis(s.length), { nil: undefined }))).map(({ x, p }) =>
+      opCase("squeeze", {
+        inputs: [x],
+        params: { axis: p ?? "all" },
+        run: (xs) => at(xs, 0).squeeze(p),
+        reference: (xs) => {
+          const a = p === undefined ? null : p < 0 ? p + x.shape.length : p;
+          return R.reshape(refAt(xs, 0), x.shape.filter((d, i) => !(d === 1 && (a === null || a === i))));
+        },
+      }),
+    ),
+  },
+  {
+    name: "unsqueeze",
+    kind: "composite",
+    cases: withParams(A.shape(0, 3), A.real(), (s) => fc.integer({ min: -s.length - 1, max: s.length })).map(({ x, p }) =>
+      opCase("unsqueeze", {
+        inputs: [x],
+        params: { axis: p },
+        run: (xs) => at(xs, 0).unsqueeze(p),
+        reference: (xs) => {
+          const a = p < 0 ? p + x.shape.length + 1 : p;
+          return R.reshape(refAt(xs, 0), [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
+        },
+      }),
+    ),
+  },
+  {
+    // select(axis, index), and at(index) for the leading axis.
+    name: "select",
+    kind: "composite",
+    cases: withParams(A.shape(1, 4), A.real(), (s) =>
+      A.axis(s.length).chain((axis) => {
+        const dim = s[axis < 0 ? axis + s.length : axis] as number;
+        return fc.record({ axis: fc.constant(axis), index: fc.integer({ min: -dim, max: dim - 1 }), viaAt: fc.boolean() });
+      }),
+    ).map(({ x, p }) =>
+      opCase("select", {
+        inputs: [x],
+        params: p,
+        run: (xs) => (p.viaAt ? at(xs, 0).at(p.index) : at(xs, 0).select(p.axis, p.index)),
+        reference: (xs) => {
+          const rank = x.shape.length;
+          const axis = p.viaAt ? 0 : p.axis < 0 ? p.axis + rank : p.axis;
+          const dim = x.shape[axis] as number;
+          const index = p.index < 0 ? p.index + dim : p.index;
+          const starts = x.shape.map((_, k) => (k === axis ? index : 0));
+          const ends = x.shape.map((d, k) => (k === axis ? index + 1 : d));
+          return R.reshape(R.slice(refAt(xs, 0), starts, ends), x.shape.filter((_, k) => k !== axis));
+        },
+      }),
+    ),
+  },
+  {
+    // The pieces of split / chunk, each scaled by its number + 1 and joined again: every piece's
+    // gradient is checked, and a piece landing in the wrong place changes the value.
+    name: "split",
+    kind: "composite",
+    cases: withParams(A.shape(1, 3), A.real(), (s) =>
+      A.axis(s.length).chain((axis) =>
+        fc.record({ axis: fc.constant(axis), size: fc.integer({ min: 1, max: 4 }), how: fc.constantFrom("size", "sizes", "chunk") }),
+      ),
+    ).map(({ x, p }) => {
+      const axis = p.axis < 0 ? p.axis + x.shape.length : p.axis;
+      const dim = x.shape[axis] as number;
+      const size = p.how === "chunk" ? Math.ceil(dim / p.size) : p.size;
+      const sizes = Array.from({ length: Math.ceil(dim / size) }, (_, i) => Math.min(size, dim - i * size));
+      return opCase("split", {
+        inputs: [x],
+        params: { ...p, sizes },
+        run: (xs) => {
+          const pieces = p.how === "chunk" ? F.chunk(at(xs, 0), p.size, p.axis) : p.how === "sizes" ? F.split(at(xs, 0), sizes, p.axis) : at(xs, 0).split(p.size, p.axis);
+          return F.concat(pieces.map((piece, i) => piece.mul(i + 1)), p.axis);
+        },
+        reference: (xs) => {
+          const strides = x.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+          return R.ref(x.shape, refAt(xs, 0).data.map((v, flat) => v * (Math.floor(Math.floor(flat / strides) % dim / size) + 1)));
+        },
+      });
+    }),
+  },
+  {
+    name: "stack",
+    kind: "composite",
+    cases: A.shape(0, 3)
+      .chain((s) =>
+        fc.tuple(fc.integer({ min: -s.length - 1, max: s.length }), fc.array(A.values(R.count(s), A.real()), { minLength: 1, maxLength: 3 }))
+          .map(([axis, values]) => ({ axis, inputs: values.map((v) => R.ref(s, v)) })),
+      )
+      .map(({ axis, inputs }) =>
+        opCase("stack", {
+          inputs,
+          params: { axis },
+          run: (xs) => F.stack(xs, axis),
+          reference: (xs) => {
+            const shape = (xs[0] as Ref).shape;
+            const a = axis < 0 ? axis + shape.length + 1 : axis;
+            const expanded = xs.map((x) => R.reshape(x, [...shape.slice(0, a), 1, ...shape.slice(a)]));
+            return R.concat(expanded, a);
+          },
+        }),
+      ),
+  },
 ];
 
 export const opSpecs: readonly OpSpec[] = [...primitives, ...composites];
@@ -461,6 +567,11 @@ export const compositeNames = [
   "clamp",
   "transpose",
   "flatten",
+  "squeeze",
+  "unsqueeze",
+  "select",
+  "split",
+  "stack",
 ] as const;
 
 /** Tensors for a case's inputs in `dtype` (float32 values are rounded), with `requiresGrad` as given. */
