@@ -10,6 +10,7 @@
 import fc from "fast-check";
 import { apply, ops, tensor, type Tensor } from "../../src/autograd/index.js";
 import * as F from "../../src/autograd/functional.js";
+import * as vae from "../../src/vae/index.js";
 import type { DType } from "../../src/tensor/index.js";
 import * as A from "../support/arbitraries.js";
 import * as R from "../support/reference.js";
@@ -368,6 +369,26 @@ const primitives: OpSpec[] = [
   },
 ];
 
+/** An elementwise function of several inputs of one shape (a distribution's logProb or KL). */
+type Four<T> = [T, T, T, T];
+
+function distributionRow(name: string, domains: A.Domain[], run: (xs: Four<Tensor>) => Tensor, f: (values: Four<number>) => number): OpSpec {
+  return {
+    name,
+    kind: "composite",
+    cases: A.shape()
+      .chain((s) => fc.tuple(...domains.map((d) => A.values(R.count(s), d))).map((vs) => vs.map((v) => R.ref(s, v))))
+      .map((inputs) =>
+        opCase(name, {
+          inputs,
+          params: {},
+          run: (xs) => run(xs as Four<Tensor>),
+          reference: (xs) => R.ref((xs[0] as Ref).shape, (xs[0] as Ref).data.map((_, i) => f(xs.map((x) => x.data[i] as number) as Four<number>))),
+        }),
+      ),
+  };
+}
+
 // ---- composites ----
 
 const composites: OpSpec[] = [
@@ -553,6 +574,29 @@ const composites: OpSpec[] = [
         }),
       ),
   },
+  distributionRow("Normal.logProb", [A.real(), A.real(), A.positive()], ([x, loc, scale]) => new vae.Normal(loc, scale).logProb(x as Tensor), ([x, m, s]) =>
+    // log N(x; m, s²) = −(x − m)² / 2s² − log s − ½ log 2π
+    -((x - m) ** 2) / (2 * s * s) - Math.log(s) - 0.5 * Math.log(2 * Math.PI),
+  ),
+  distributionRow("Bernoulli.logProb", [A.real(4), A.positive(0, 1)], ([l, x]) => new vae.Bernoulli({ logits: l }).logProb(x), ([l, x]) =>
+    x * R.logSigmoid(l) + (1 - x) * R.logSigmoid(-l),
+  ),
+  distributionRow(
+    "klDivergence(Normal, Normal)",
+    [A.real(), A.real(2), A.real(), A.real(2)],
+    ([mq, lq, mp, lp]) => vae.klDivergence(new vae.Normal(mq, { logVar: lq }), new vae.Normal(mp, { logVar: lp })),
+    // log(σp/σq) + (σq² + (μq − μp)²) / 2σp² − ½
+    ([mq, lq, mp, lp]) => (lp - lq) / 2 + (Math.exp(lq) + (mq - mp) ** 2) / (2 * Math.exp(lp)) - 0.5,
+  ),
+  distributionRow(
+    "klDivergence(Bernoulli, Bernoulli)",
+    [A.real(4), A.real(4)],
+    ([lq, lp]) => vae.klDivergence(new vae.Bernoulli({ logits: lq }), new vae.Bernoulli({ logits: lp })),
+    ([lq, lp]) => {
+      const [q, p] = [1 / (1 + Math.exp(-lq)), 1 / (1 + Math.exp(-lp))];
+      return q * Math.log(q / p) + (1 - q) * Math.log((1 - q) / (1 - p));
+    },
+  ),
 ];
 
 export const opSpecs: readonly OpSpec[] = [...primitives, ...composites];
@@ -572,6 +616,10 @@ export const compositeNames = [
   "select",
   "split",
   "stack",
+  "Normal.logProb",
+  "Bernoulli.logProb",
+  "klDivergence(Normal, Normal)",
+  "klDivergence(Bernoulli, Bernoulli)",
 ] as const;
 
 /** Tensors for a case's inputs in `dtype` (float32 values are rounded), with `requiresGrad` as given. */
