@@ -39,6 +39,7 @@ describe("public API", () => {
     const entries: Record<string, Record<string, unknown>> = {
       elbo: await import("../../src/index.js"),
       "elbo/node": await import("../../src/node.js"),
+      "elbo/testing": await import("../../src/testing.js"),
     };
     for (const [entry, module] of Object.entries(entries)) {
       const values = current

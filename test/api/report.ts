@@ -17,6 +17,7 @@ const root = join(import.meta.dirname, "..", "..");
 export const ENTRY_POINTS: Readonly<Record<string, string>> = {
   elbo: "src/index.ts",
   "elbo/node": "src/node.ts",
+  "elbo/testing": "src/testing.ts",
 };
 
 export const REPORT_PATH = join(root, "test", "api", "public-api.txt");
@@ -50,7 +51,7 @@ export function apiReport(): string {
         const target = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
         const kind = kindOf(target);
         const name = prefix + exported.getName();
-        entryLines.push(`${entry.padEnd(10)} ${kind.padEnd(9)} ${name}`);
+        entryLines.push(`${entry.padEnd(12)} ${kind.padEnd(9)} ${name}`);
         if (kind === "namespace") list(target, `${name}.`);
       }
     };

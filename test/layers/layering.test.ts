@@ -29,6 +29,7 @@ const resolveImport = (file: string, specifier: string): string => resolve(dirna
 const allowed: Record<string, readonly string[]> = {
   tensor: [],
   autograd: ["tensor"],
+  testing: ["tensor", "autograd"],
   nn: ["tensor", "autograd"],
   data: ["tensor"],
   io: ["tensor"],
