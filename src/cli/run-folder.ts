@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { loadSafetensors, readFileChecked, saveSafetensorsSync, writeFileAtomicSync } from "../io/files.js";
 import { restoreCheckpoint, type Checkpoint } from "../nn/index.js";
 import { Generator } from "../tensor/index.js";
-import { VAE, type Likelihood } from "../vae/index.js";
+import { VAE, type Architecture, type Likelihood } from "../vae/index.js";
 
 export const CONFIG_FILE = "config.json";
 export const CHECKPOINT_FILE = "model.safetensors";
@@ -21,6 +21,8 @@ export const METRICS_FILE = "metrics.json";
 const MAX_JSON_BYTES = 16 << 20;
 
 export interface ModelConfig {
+  /** Absent in runs written before the conv architecture: "mlp". */
+  arch?: Architecture;
   inputSize: number;
   height: number;
   width: number;
@@ -98,6 +100,8 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
     if (!isPositiveInteger(model[key])) throw bad(`model.${key} must be a positive integer`);
   }
   if (model.height * model.width !== model.inputSize) throw bad("model.height × model.width must equal model.inputSize");
+  if (model.arch !== undefined && model.arch !== "mlp" && model.arch !== "conv") throw bad('model.arch must be "mlp" or "conv"');
+  if (model.arch === "conv" && (model.height % 4 !== 0 || model.width % 4 !== 0)) throw bad("model.height and model.width must be multiples of 4 for the conv architecture");
   if (!Array.isArray(model.hiddenSizes) || !model.hiddenSizes.every(isPositiveInteger)) throw bad("model.hiddenSizes must be a list of positive integers");
   if (model.likelihood !== "bernoulli" && model.likelihood !== "gaussian") throw bad('model.likelihood must be "bernoulli" or "gaussian"');
   const training = config.training;
@@ -150,7 +154,10 @@ export function readMetrics(dir: string, epoch: number): EpochMetrics[] {
 
 export function buildModel(config: ModelConfig, seed: number): VAE {
   return new VAE({
+    arch: config.arch ?? "mlp",
     inputSize: config.inputSize,
+    height: config.height,
+    width: config.width,
     hiddenSizes: config.hiddenSizes,
     latentSize: config.latentSize,
     likelihood: config.likelihood,

@@ -8,7 +8,7 @@ import { batchCount, binarizeDataset, FASHION_MNIST_CLASSES, type Dataset } from
 import { loadSplits } from "./splits.js";
 import { Adam, captureCheckpoint, restoreCheckpoint } from "../nn/index.js";
 import { Generator, kernelPath } from "../tensor/index.js";
-import { evaluate, klWarmup, trainEpoch, type VAE } from "../vae/index.js";
+import { evaluate, klWarmup, trainEpoch, type Architecture, type VAE } from "../vae/index.js";
 import type { FlagSpec, ParsedFlags } from "./args.js";
 import { flagBoolean, flagInts, flagNumber, flagString, UsageError } from "./args.js";
 import { curvesPng, interpolationPng, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
@@ -39,7 +39,8 @@ export const trainFlags: Record<string, FlagSpec> = {
   epochs: { type: "int", default: 10, min: 1, help: "epochs to train (in total, when resuming)" },
   "batch-size": { type: "int", default: 128, min: 1, help: "examples per step" },
   latent: { type: "int", default: 20, min: 1, help: "latent dimensions" },
-  hidden: { type: "ints", default: [400], min: 1, help: "hidden layer sizes, comma-separated" },
+  arch: { type: "string", default: "mlp", choices: ["mlp", "conv"], help: "networks: dense layers (mlp), or the Keras example's conv 32, conv 64 and mirrored transposed convs (conv)" },
+  hidden: { type: "ints", min: 1, help: "hidden (dense) layer sizes, comma-separated (default: 400; 16 with --arch conv)" },
   lr: { type: "number", default: 1e-3, min: 0, help: "Adam learning rate" },
   beta: { type: "number", default: 1, min: 0, help: "weight of the KL term (beta-VAE)" },
   warmup: { type: "int", default: 0, min: 0, help: "KL warm-up: steps over which beta rises from 0" },
@@ -55,13 +56,15 @@ export const trainFlags: Record<string, FlagSpec> = {
 };
 
 function configFromFlags(flags: ParsedFlags, dataset: Dataset): RunConfig {
+  const arch = flagString(flags, "arch") as Architecture;
   return {
     format: "elbo-run/1",
     model: {
+      arch,
       inputSize: dataset.height * dataset.width,
       height: dataset.height,
       width: dataset.width,
-      hiddenSizes: flagInts(flags, "hidden"),
+      hiddenSizes: flags.hidden === undefined ? (arch === "conv" ? [16] : [400]) : flagInts(flags, "hidden"),
       latentSize: flagNumber(flags, "latent"),
       likelihood: flagString(flags, "likelihood") as RunConfig["model"]["likelihood"],
     },
@@ -143,7 +146,8 @@ function trainRun(flags: ParsedFlags, log: (line: string) => void, stream: { wri
   }
   ensureDir(dir);
   writeJson(join(dir, CONFIG_FILE), config);
-  log(`Training a ${config.model.inputSize}-${config.model.hiddenSizes.join("-")}-${config.model.latentSize} VAE (${model.parameterCount().toLocaleString("en-US")} parameters) on ${train.count} ${dataSpec} examples, testing on ${test.count}, ${getNumThreads()} thread${getNumThreads() === 1 ? "" : "s"}`);
+  const layers = config.model.arch === "conv" ? ["conv32", "conv64", ...config.model.hiddenSizes] : config.model.hiddenSizes;
+  log(`Training a ${[config.model.inputSize, ...layers, config.model.latentSize].join("-")} VAE (${model.parameterCount().toLocaleString("en-US")} parameters) on ${train.count} ${dataSpec} examples, testing on ${test.count}, ${getNumThreads()} thread${getNumThreads() === 1 ? "" : "s"}`);
 
   const beta = (s: number): number => klWarmup(s, training.warmupSteps, training.beta);
   const stepsPerEpoch = batchCount(train.count, training.batchSize);

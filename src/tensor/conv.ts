@@ -4,12 +4,14 @@
  * gemm, so it runs on the wasm SIMD gemm and its threads when that path is active, else on
  * the plain-JS gemm).
  *
- * Lowering (frame and names of `conv-shape.ts`; L = outHeight·outWidth, K = C·kH·kW):
- *   patches P [N·L, K]: row (n, oh, ow) holds the window of x under output pixel (oh, ow),
- *   forward        Yᵀ [N·L, O] = P · Wᵀ (+ bias on every row),   then [N, L, O] -> [N, O, L]
- *   input grad     dP [N·L, K] = Gᵀ · W,                         then scatter-added back (col2im)
- *   weight grad    dW [O, K]   = (Gᵀ)ᵀ · P
- * where W is the weight viewed as [O, K] and Gᵀ [N·L, O] the output gradient moved channel-last.
+ * Lowering (frame and names of `conv-shape.ts`; P = N·outHeight·outWidth output pixels,
+ * K = C·kH·kW taps, W the weight viewed as [O, K]):
+ *   columns C [K, P]: row (c, i, j) holds tap (i, j) of channel c under every output pixel (im2col)
+ *   forward        Y [O, P] = W · C (+ bias),            then [O, N, L] -> [N, O, L]
+ *   input grad     dC [K, P] = Wᵀ · G,                  then scatter-added back (col2im)
+ *   weight grad    dW [O, K] = G · Cᵀ
+ * where G [O, P] is the output gradient with its batch and channel axes swapped. Rows of C run
+ * along output rows, so im2col and col2im are tight loops over contiguous runs of pixels.
  */
 import type { TypedArray } from "./dtype.js";
 import { gemm } from "./matmul.js";
@@ -18,95 +20,155 @@ import { formatShape, ShapeError } from "./shape.js";
 import { conv2dDirect, conv2dInputGradDirect, conv2dWeightGradDirect } from "./conv-direct.js";
 import { inputShapeOf, outputShapeOf, weightShapeOf, type ConvGeometry } from "./conv-shape.js";
 
-function patchWidth(g: ConvGeometry): number {
+// Scratch for the columns and the swapped output gradient, reused across calls and grown on
+// demand (JS is single-threaded and no kernel here calls another while one is in use). Every
+// entry is written before it is read.
+let columnScratch = new Float32Array(0);
+let swapScratch = new Float32Array(0);
+
+function scratch(which: "columns" | "swap", size: number): Float32Array {
+  if (which === "columns") {
+    if (columnScratch.length < size) columnScratch = new Float32Array(size);
+    return columnScratch;
+  }
+  if (swapScratch.length < size) swapScratch = new Float32Array(size);
+  return swapScratch;
+}
+
+/** C[(c, i, j), (n, oh, ow)] = x[n, c, oh·sH - pH + i, ow·sW - pW + j], zero outside x (im2col). */
+function im2col(x: Float32Array, columns: Float32Array, g: ConvGeometry): void {
+  const { batch, inChannels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, strideH, strideW, padH, padW } = g;
+  const plane = outHeight * outWidth;
+  const pixels = batch * plane;
+  for (let c = 0; c < inChannels; c++) {
+    for (let i = 0; i < kernelHeight; i++) {
+      for (let j = 0; j < kernelWidth; j++) {
+        const row = ((c * kernelHeight + i) * kernelWidth + j) * pixels;
+        const [first, end] = insideRange(j, strideW, padW, inWidth, outWidth);
+        for (let n = 0; n < batch; n++) {
+          for (let oh = 0; oh < outHeight; oh++) {
+            const ih = oh * strideH - padH + i;
+            const base = row + n * plane + oh * outWidth;
+            // NOTE: plain loops, not fill(): runs are a few pixels long and a builtin call per run cost more than the copy.
+            if (ih < 0 || ih >= inHeight) {
+              for (let ow = 0; ow < outWidth; ow++) columns[base + ow] = 0;
+              continue;
+            }
+            let at = ((n * inChannels + c) * inHeight + ih) * inWidth - padW + j + first * strideW;
+            let ow = 0;
+            for (; ow < first; ow++) columns[base + ow] = 0;
+            for (; ow < end; ow++, at += strideW) columns[base + ow] = x[at] as number;
+            for (; ow < outWidth; ow++) columns[base + ow] = 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col (col2im): each entry of C is added to the pixel of x it was read from. */
+function col2im(columns: Float32Array, x: Float32Array, g: ConvGeometry): void {
+  const { batch, inChannels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, strideH, strideW, padH, padW } = g;
+  const plane = outHeight * outWidth;
+  const pixels = batch * plane;
+  for (let c = 0; c < inChannels; c++) {
+    for (let i = 0; i < kernelHeight; i++) {
+      for (let j = 0; j < kernelWidth; j++) {
+        const row = ((c * kernelHeight + i) * kernelWidth + j) * pixels;
+        const [first, end] = insideRange(j, strideW, padW, inWidth, outWidth);
+        for (let n = 0; n < batch; n++) {
+          for (let oh = 0; oh < outHeight; oh++) {
+            const ih = oh * strideH - padH + i;
+            if (ih < 0 || ih >= inHeight) continue;
+            const base = row + n * plane + oh * outWidth;
+            let at = ((n * inChannels + c) * inHeight + ih) * inWidth - padW + j + first * strideW;
+            for (let ow = first; ow < end; ow++, at += strideW) x[at] = (x[at] as number) + (columns[base + ow] as number);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The output columns [first, end) whose tap j reads inside the input: 0 ≤ ow·stride - pad + j < inSize. */
+function insideRange(j: number, stride: number, pad: number, inSize: number, outSize: number): [number, number] {
+  const first = Math.min(outSize, Math.max(0, Math.ceil((pad - j) / stride)));
+  return [first, Math.max(first, Math.min(outSize, Math.floor((inSize - 1 + pad - j) / stride) + 1))];
+}
+
+/** [A, B, L] -> [B, A, L]: the batch and channel axes swapped, runs of L copied whole. */
+function swapLeading(src: Float32Array, a: number, b: number, run: number, dest: Float32Array): Float32Array {
+  for (let i = 0; i < a; i++) {
+    for (let k = 0; k < b; k++) dest.set(src.subarray((i * b + k) * run, (i * b + k + 1) * run), (k * a + i) * run);
+  }
+  return dest;
+}
+
+function taps(g: ConvGeometry): number {
   return g.inChannels * g.kernelHeight * g.kernelWidth;
 }
 
-/** P[(n·L + oh·outW + ow), (c·kH + i)·kW + j] = x[n, c, oh·sH - pH + i, ow·sW - pW + j], zero outside x. */
-function im2col(x: Float32Array, g: ConvGeometry): Float32Array {
-  const width = patchWidth(g);
-  const patches = new Float32Array(g.batch * g.outHeight * g.outWidth * width);
-  let row = 0;
-  for (let n = 0; n < g.batch; n++) {
-    for (let oh = 0; oh < g.outHeight; oh++) {
-      for (let ow = 0; ow < g.outWidth; ow++, row += width) {
-        let col = row;
-        for (let c = 0; c < g.inChannels; c++) {
-          const plane = (n * g.inChannels + c) * g.inHeight;
-          for (let i = 0; i < g.kernelHeight; i++) {
-            const ih = oh * g.strideH - g.padH + i;
-            const inside = ih >= 0 && ih < g.inHeight;
-            const base = (plane + ih) * g.inWidth;
-            for (let j = 0; j < g.kernelWidth; j++, col++) {
-              const iw = ow * g.strideW - g.padW + j;
-              if (inside && iw >= 0 && iw < g.inWidth) patches[col] = x[base + iw] as number;
-            }
-          }
-        }
-      }
-    }
-  }
-  return patches;
-}
+/**
+ * Columns of about 2^17 floats (512 KiB) per slice of the batch: the gemm then reads C while it
+ * is still in cache from im2col (whole-batch columns, up to 29 MiB for the conv VAE, measured
+ * slower than the products themselves).
+ */
+const SLICE_FLOATS = 2 ** 17;
 
-/** The adjoint of im2col: each patch entry is added back to the input pixel it was read from. */
-function col2im(patches: Float32Array, g: ConvGeometry): Float32Array {
-  const width = patchWidth(g);
-  const x = new Float32Array(g.batch * g.inChannels * g.inHeight * g.inWidth);
-  let row = 0;
-  for (let n = 0; n < g.batch; n++) {
-    for (let oh = 0; oh < g.outHeight; oh++) {
-      for (let ow = 0; ow < g.outWidth; ow++, row += width) {
-        let col = row;
-        for (let c = 0; c < g.inChannels; c++) {
-          const plane = (n * g.inChannels + c) * g.inHeight;
-          for (let i = 0; i < g.kernelHeight; i++) {
-            const ih = oh * g.strideH - g.padH + i;
-            const inside = ih >= 0 && ih < g.inHeight;
-            const base = (plane + ih) * g.inWidth;
-            for (let j = 0; j < g.kernelWidth; j++, col++) {
-              const iw = ow * g.strideW - g.padW + j;
-              if (inside && iw >= 0 && iw < g.inWidth) x[base + iw] = (x[base + iw] as number) + (patches[col] as number);
-            }
-          }
-        }
-      }
-    }
+/** `visit(first, count, slice)` for consecutive slices of the batch, `slice` the geometry of `count` examples. */
+function forEachSlice(g: ConvGeometry, visit: (first: number, count: number, slice: ConvGeometry) => void): void {
+  const perExample = taps(g) * g.outHeight * g.outWidth;
+  const size = Math.max(1, Math.min(g.batch, Math.floor(SLICE_FLOATS / perExample)));
+  for (let first = 0; first < g.batch; first += size) {
+    const count = Math.min(size, g.batch - first);
+    visit(first, count, { ...g, batch: count });
   }
-  return x;
-}
-
-/** out[n, c, r] = src[n, r, c] for `batch` matrices of rows × cols. */
-function transposeEach(src: Float32Array, batch: number, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let n = 0, base = 0; n < batch; n++, base += rows * cols) {
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0, s = base + r * cols, d = base + r; c < cols; c++, s++, d += rows) out[d] = src[s] as number;
-    }
-  }
-  return out;
 }
 
 function forwardLowered(x: Float32Array, w: Float32Array, bias: Float32Array | undefined, g: ConvGeometry): Float32Array {
-  const rows = g.batch * g.outHeight * g.outWidth;
-  const yT = new Float32Array(rows * g.outChannels);
-  gemm(rows, g.outChannels, patchWidth(g), im2col(x, g), 0, false, w, 0, true, yT, 0, bias);
-  return transposeEach(yT, g.batch, g.outHeight * g.outWidth, g.outChannels);
+  const plane = g.outHeight * g.outWidth;
+  const inSize = g.inChannels * g.inHeight * g.inWidth;
+  const out = new Float32Array(g.batch * g.outChannels * plane);
+  forEachSlice(g, (first, count, slice) => {
+    const columns = scratch("columns", taps(g) * count * plane);
+    im2col(x.subarray(first * inSize, (first + count) * inSize), columns, slice);
+    const y = scratch("swap", g.outChannels * count * plane);
+    gemm(g.outChannels, count * plane, taps(g), w, 0, false, columns, 0, false, y, 0);
+    swapLeading(y, g.outChannels, count, plane, out.subarray(first * g.outChannels * plane));
+  });
+  if (bias) addPerChannel(out, bias, g.batch, g.outChannels, plane);
+  return out;
 }
 
 function inputGradLowered(gy: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
-  const rows = g.batch * g.outHeight * g.outWidth;
-  const gyT = transposeEach(gy, g.batch, g.outChannels, g.outHeight * g.outWidth);
-  const dPatches = new Float32Array(rows * patchWidth(g));
-  gemm(rows, patchWidth(g), g.outChannels, gyT, 0, false, w, 0, false, dPatches, 0);
-  return col2im(dPatches, g);
+  const plane = g.outHeight * g.outWidth;
+  const inSize = g.inChannels * g.inHeight * g.inWidth;
+  const gx = new Float32Array(g.batch * inSize);
+  forEachSlice(g, (first, count, slice) => {
+    const part = gy.subarray(first * g.outChannels * plane, (first + count) * g.outChannels * plane);
+    const swapped = swapLeading(part, count, g.outChannels, plane, scratch("swap", part.length));
+    const dColumns = scratch("columns", taps(g) * count * plane);
+    gemm(taps(g), count * plane, g.outChannels, w, 0, true, swapped, 0, false, dColumns, 0);
+    col2im(dColumns, gx.subarray(first * inSize, (first + count) * inSize), slice);
+  });
+  return gx;
 }
 
 function weightGradLowered(x: Float32Array, gy: Float32Array, g: ConvGeometry): Float32Array {
-  const rows = g.batch * g.outHeight * g.outWidth;
-  const gyT = transposeEach(gy, g.batch, g.outChannels, g.outHeight * g.outWidth);
-  const gw = new Float32Array(g.outChannels * patchWidth(g));
-  gemm(g.outChannels, patchWidth(g), rows, gyT, 0, true, im2col(x, g), 0, false, gw, 0);
+  const plane = g.outHeight * g.outWidth;
+  const inSize = g.inChannels * g.inHeight * g.inWidth;
+  const gw = new Float32Array(g.outChannels * taps(g));
+  const part = new Float32Array(gw.length);
+  forEachSlice(g, (first, count, slice) => {
+    const columns = scratch("columns", taps(g) * count * plane);
+    im2col(x.subarray(first * inSize, (first + count) * inSize), columns, slice);
+    const grads = gy.subarray(first * g.outChannels * plane, (first + count) * g.outChannels * plane);
+    const swapped = swapLeading(grads, count, g.outChannels, plane, scratch("swap", grads.length));
+    // dW = Σ over slices of G·Cᵀ: the first slice stores, later ones add.
+    const target = first === 0 ? gw : part;
+    gemm(g.outChannels, taps(g), count * plane, swapped, 0, false, columns, 0, true, target, 0);
+    if (target === part) for (let i = 0; i < gw.length; i++) gw[i] = (gw[i] as number) + (part[i] as number);
+  });
   return gw;
 }
 

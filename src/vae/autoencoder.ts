@@ -10,7 +10,8 @@ import { Linear, Module, type Sequential } from "../nn/index.js";
 import { DEFAULT_DTYPE, type DType, type Generator } from "../tensor/index.js";
 import { bernoulliLogLikelihood, gaussianLogLikelihood } from "./likelihood.js";
 import { interpolateLatents, type InterpolationMode } from "./latent.js";
-import { hiddenStack, type Likelihood } from "./model.js";
+import { hiddenStack } from "./architecture.js";
+import type { Likelihood } from "./model.js";
 
 export interface AutoencoderConfig {
   /** Pixels per example (784 for 28×28). */

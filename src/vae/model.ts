@@ -4,18 +4,24 @@
  * Bernoulli (pixels in [0, 1], output logits) or Gaussian (output means).
  */
 import { defaultGenerator, full, noGrad, randn, type Tensor } from "../autograd/index.js";
-import { Layer, Linear, Module, ReLU, Sequential } from "../nn/index.js";
+import { Linear, Module, type ConvTranspose2d, type Sequential } from "../nn/index.js";
 import { DEFAULT_DTYPE, type DType, type Generator } from "../tensor/index.js";
 import { boundLogVar } from "./gaussian.js";
 import { bernoulliLogLikelihood, gaussianLogLikelihood } from "./likelihood.js";
 import { interpolateLatents, type InterpolationMode } from "./latent.js";
+import { buildDecoder, buildEncoder, type Architecture } from "./architecture.js";
 
 export type Likelihood = "bernoulli" | "gaussian";
 
 export interface VAEConfig {
   /** Pixels per example (784 for 28×28). */
   inputSize: number;
-  /** Hidden layer sizes of the encoder; the decoder mirrors them. Default [400]. */
+  /** "mlp" (default) or "conv": the networks of architecture.ts. */
+  arch?: Architecture;
+  /** The image's height and width (conv needs them; default: a square of inputSize pixels). */
+  height?: number;
+  width?: number;
+  /** Hidden layer sizes of the encoder; the mlp decoder mirrors them. Default [400] (mlp), [16] (conv). */
   hiddenSizes?: number[];
   /** Latent dimensions. Default 20. */
   latentSize?: number;
@@ -37,15 +43,6 @@ export interface Posterior {
   logVar: Tensor;
 }
 
-/** An MLP of Linear + ReLU layers through `sizes`, ending with a ReLU. */
-export function hiddenStack(sizes: number[], options: { dtype: DType; generator: Generator }): Sequential {
-  const layers: Layer[] = [];
-  for (let i = 0; i + 1 < sizes.length; i++) {
-    layers.push(new Linear(sizes[i] as number, sizes[i + 1] as number, options), new ReLU());
-  }
-  return new Sequential(...layers);
-}
-
 /**
  * The generative model p(x, z) = p(x|z) p(z) with p(z) = N(0, I) (eq. 1), whose evidence
  * p(x) = ∫ p(x|z) p(z) dz has no closed form (eq. 2; `logMarginal` integrates it for a 1-D or
@@ -56,21 +53,24 @@ export function hiddenStack(sizes: number[], options: { dtype: DType; generator:
 export class VAE extends Module {
   readonly kind = "vae";
   readonly inputSize: number;
+  readonly arch: Architecture;
   readonly hiddenSizes: number[];
   readonly latentSize: number;
   readonly likelihood: Likelihood;
   readonly dtype: DType;
+  readonly features: Sequential;
   readonly encoder: Sequential;
   readonly meanHead: Linear;
   readonly logVarHead: Linear;
   readonly decoder: Sequential;
-  readonly outputLayer: Linear;
+  readonly outputLayer: Linear | ConvTranspose2d;
   private readonly fixedOutputLogVar: Tensor | null;
 
   constructor(config: VAEConfig) {
     super();
     this.inputSize = config.inputSize;
-    this.hiddenSizes = config.hiddenSizes ?? [400];
+    this.arch = config.arch ?? "mlp";
+    this.hiddenSizes = config.hiddenSizes ?? (this.arch === "conv" ? [16] : [400]);
     this.latentSize = config.latentSize ?? 20;
     this.likelihood = config.likelihood ?? "bernoulli";
     this.dtype = config.dtype ?? DEFAULT_DTYPE;
@@ -78,13 +78,18 @@ export class VAE extends Module {
       if (!Number.isInteger(size) || size <= 0) throw new RangeError(`VAE: layer sizes must be positive integers, got ${size}`);
     }
     const options = { dtype: this.dtype, generator: config.generator ?? defaultGenerator };
-    const lastHidden = this.hiddenSizes[this.hiddenSizes.length - 1] ?? this.inputSize;
-    this.encoder = this.registerModule("encoder", hiddenStack([this.inputSize, ...this.hiddenSizes], options));
-    this.meanHead = this.registerModule("meanHead", new Linear(lastHidden, this.latentSize, options));
-    this.logVarHead = this.registerModule("logVarHead", new Linear(lastHidden, this.latentSize, options));
-    this.decoder = this.registerModule("decoder", hiddenStack([this.latentSize, ...[...this.hiddenSizes].reverse()], options));
-    const firstHidden = this.hiddenSizes[0] ?? this.latentSize;
-    this.outputLayer = this.registerModule("outputLayer", new Linear(firstHidden, this.inputSize, options));
+    const side = Math.round(Math.sqrt(this.inputSize));
+    const [height, width] = [config.height ?? side, config.width ?? side];
+    if (this.arch === "conv" && height * width !== this.inputSize) throw new RangeError(`VAE: height × width (${height}x${width}) must equal inputSize ${this.inputSize}`);
+    const shape = { inputSize: this.inputSize, height, width, hiddenSizes: this.hiddenSizes, latentSize: this.latentSize };
+    const encoding = buildEncoder(this.arch, shape, options);
+    this.features = this.registerModule("features", encoding.features);
+    this.encoder = this.registerModule("encoder", encoding.encoder);
+    this.meanHead = this.registerModule("meanHead", new Linear(encoding.encodedSize, this.latentSize, options));
+    this.logVarHead = this.registerModule("logVarHead", new Linear(encoding.encodedSize, this.latentSize, options));
+    const decoding = buildDecoder(this.arch, shape, options);
+    this.decoder = this.registerModule("decoder", decoding.decoder);
+    this.outputLayer = this.registerModule("outputLayer", decoding.outputLayer);
     const outputLogVar = config.outputLogVar ?? 0;
     if (outputLogVar === "learned" || outputLogVar === "learned-diagonal") {
       if (this.likelihood !== "gaussian") throw new Error(`VAE: outputLogVar "${outputLogVar}" needs the gaussian likelihood`);
@@ -102,7 +107,7 @@ export class VAE extends Module {
 
   /** q(z|x): the mean and (bounded) log-variance of the approximate posterior, each [batch, latent]. */
   encode(x: Tensor): Posterior {
-    const hidden = this.encoder.forward(x);
+    const hidden = this.encoder.forward(this.features.forward(x));
     return { mu: this.meanHead.forward(hidden), logVar: boundLogVar(this.logVarHead.forward(hidden)) };
   }
 
@@ -113,7 +118,11 @@ export class VAE extends Module {
 
   /** The decoder's output for z: logits (Bernoulli) or means (Gaussian), [..., inputSize]. */
   decode(z: Tensor): Tensor {
-    return this.outputLayer.forward(this.decoder.forward(z));
+    if (this.arch === "mlp") return this.outputLayer.forward(this.decoder.forward(z));
+    // The convolutions take one batch axis: z [..., latent] is decoded as [N, latent] and the images reshaped back.
+    const batch = z.shape.slice(0, -1);
+    const images = this.outputLayer.forward(this.decoder.forward(z.reshape([-1, this.latentSize])));
+    return images.reshape([...batch, this.inputSize]);
   }
 
   /** log p(x|z) per example, summed over pixels; `decoded` is `decode(z)`. */
