@@ -114,6 +114,11 @@ export function flagInts(flags: ParsedFlags, name: string): number[] {
   return value;
 }
 
+export function flagOptionalInts(flags: ParsedFlags, name: string): number[] | undefined {
+  const value = flags[name];
+  return Array.isArray(value) ? value : undefined;
+}
+
 export function flagBoolean(flags: ParsedFlags, name: string): boolean {
   return flags[name] === true;
 }

@@ -5,7 +5,7 @@
 import { writeFileAtomicSync } from "../io/files.js";
 import { noGrad, tensor } from "../autograd/index.js";
 import { Generator } from "../tensor/index.js";
-import { iwaeBound } from "../vae/index.js";
+import { scoreImages } from "../experiments/outliers.js";
 import { flagNumber, flagOptionalString, flagString, UsageError, type FlagSpec, type ParsedFlags } from "./args.js";
 import { interpolationPng, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
 import { loadRun, type LoadedRun } from "./run-folder.js";
@@ -17,9 +17,6 @@ export interface Command {
   flags: Record<string, FlagSpec>;
   run(flags: ParsedFlags, log: (line: string) => void): void;
 }
-
-/** Images × importance samples decoded at once by `score` (bounds its memory). */
-const SCORE_SAMPLES_PER_BATCH = 20_000;
 
 const runFlag: FlagSpec = { type: "string", default: "runs/latest", help: "run folder written by elbo train" };
 const dataFlag: FlagSpec = { type: "string", help: "dataset (default: the run's own, its test split)" };
@@ -110,15 +107,7 @@ export const commands: Record<string, Command> = {
       const run = loadRun(flagString(flags, "run"));
       const data = testSet(run, flags);
       const k = flagNumber(flags, "k");
-      const generator = new Generator(flagNumber(flags, "seed"));
-      const pixels = run.config.model.inputSize;
-      const scores = new Float64Array(data.count);
-      const batch = Math.max(1, Math.floor(SCORE_SAMPLES_PER_BATCH / k));
-      for (let start = 0; start < data.count; start += batch) {
-        const end = Math.min(start + batch, data.count);
-        const x = tensor(data.images.slice(start * pixels, end * pixels), { shape: [end - start, pixels], dtype: run.model.dtype });
-        scores.set(iwaeBound(run.model, x, k, { generator }).data, start);
-      }
+      const scores = scoreImages(run.model, data, { k, generator: new Generator(flagNumber(flags, "seed")) }).logPx;
       const order = Array.from(scores.keys()).sort((a, b) => (scores[a] as number) - (scores[b] as number));
       const lines = ["index,label,logPx", ...order.map((i) => `${i},${data.labels[i]},${scores[i]}`)];
       writeOut(flags, new TextEncoder().encode(`${lines.join("\n")}\n`), log);

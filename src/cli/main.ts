@@ -7,6 +7,7 @@ import { formatHelp, parseFlags, UsageError } from "./args.js";
 import { commands, type Command } from "./commands.js";
 import { runTrain, trainFlags } from "./train.js";
 import { gradcheckFlags, runGradcheck } from "./gradcheck.js";
+import { outliersFlags, runOutliers } from "./outliers.js";
 
 const allCommands: Record<string, Command> = {
   train: {
@@ -15,6 +16,11 @@ const allCommands: Record<string, Command> = {
     run: (flags, log) => runTrain(flags, log, process.stderr),
   },
   ...commands,
+  outliers: {
+    description: "Score an in-distribution and an outlier set (ELBO, IWAE log p(x), complexity-corrected): AUROC, AUPRC, ROC and histogram PNGs.",
+    flags: outliersFlags,
+    run: runOutliers,
+  },
   gradcheck: {
     description: "Check the gradient of the ELBO for every parameter of a small float64 VAE against central differences.",
     flags: gradcheckFlags,

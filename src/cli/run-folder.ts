@@ -41,6 +41,8 @@ export interface TrainingConfig {
   binarize: "none" | "static" | "dynamic";
   testSize: number;
   seed: number;
+  /** Classes left out of both splits (absent in runs written before the flag existed). */
+  excludeLabels?: number[];
 }
 
 export interface RunConfig {
@@ -115,6 +117,9 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
   }
   for (const key of ["lr", "beta"] as const) {
     if (typeof training[key] !== "number" || !Number.isFinite(training[key]) || training[key] < 0) throw bad(`training.${key} must be a finite number ≥ 0`);
+  }
+  if (training.excludeLabels !== undefined && !(Array.isArray(training.excludeLabels) && training.excludeLabels.every((l) => Number.isInteger(l) && l >= 0 && l <= 255))) {
+    throw bad("training.excludeLabels must be a list of labels 0-255");
   }
   if (!["none", "static", "dynamic"].includes(training.binarize)) throw bad('training.binarize must be "none", "static" or "dynamic"');
   return config as RunConfig;

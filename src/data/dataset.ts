@@ -66,6 +66,13 @@ export function subset(dataset: Dataset, indices: ArrayLike<number>, name = data
   return { images, labels, count: indices.length, height: dataset.height, width: dataset.width, name };
 }
 
+/** The examples whose label passes `keep`, in dataset order (e.g. all but class 9). */
+export function filterByLabel(dataset: Dataset, keep: (label: number) => boolean, name = dataset.name): Dataset {
+  const indices: number[] = [];
+  for (let i = 0; i < dataset.count; i++) if (keep(dataset.labels[i] as number)) indices.push(i);
+  return subset(dataset, indices, name);
+}
+
 /** The number of test examples asked for: a count (integer >= 0) or a fraction in (0, 1). */
 function testCountOf(dataset: Dataset, test: number): number {
   const count = Number.isInteger(test) ? test : test > 0 && test < 1 ? Math.round(test * dataset.count) : NaN;

@@ -12,6 +12,7 @@ export {
   binarizeDynamic,
   binarizeStatic,
   checkDataset,
+  filterByLabel,
   gatherBatch,
   orderedBatches,
   pixelsOf,

@@ -250,3 +250,50 @@ export function scatterPlot(
   });
   return plot;
 }
+
+export interface HistogramOptions extends PlotOptions {
+  /** Bins over the pooled range of all sets; default 40. */
+  bins?: number;
+}
+
+/**
+ * Overlaid histograms on shared bins, each set normalized to unit area (a density), so sets of
+ * different sizes compare: one step outline per set, tab10 colours in order.
+ */
+export function histogramPlot(sets: readonly { name: string; values: ArrayLike<number> }[], options: HistogramOptions = {}): Plot {
+  const bins = options.bins ?? 40;
+  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`histogramPlot: bins must be a positive integer, got ${bins}`);
+  if (sets.length === 0) throw new RangeError("histogramPlot: no sets to plot");
+  const [lo, hi] = finiteRange(sets.flatMap((set) => Array.from(set.values)));
+  if (!(lo <= hi)) throw new RangeError("histogramPlot: no finite values");
+  const width = hi > lo ? (hi - lo) / bins : 1;
+  const densities = sets.map((set) => {
+    const counts = new Float64Array(bins);
+    let finite = 0;
+    for (let i = 0; i < set.values.length; i++) {
+      const v = set.values[i] as number;
+      if (!Number.isFinite(v)) continue;
+      const bin = Math.min(bins - 1, Math.floor((v - lo) / width));
+      counts[bin] = (counts[bin] as number) + 1;
+      finite++;
+    }
+    return Array.from(counts, (c) => c / (Math.max(1, finite) * width));
+  });
+  const xs = niceScale(lo, lo + bins * width, 0.02);
+  const ys = niceScale(0, Math.max(...densities.flat()), 0.05);
+  const color = (i: number): Rgb => TAB10[i % TAB10.length] as Rgb;
+  const plot = drawFrame({ options, xs, ys: { ...ys, min: 0 }, legend: sets.map((set, i) => ({ color: color(i), name: set.name, line: true })) });
+  densities.forEach((density, i) => {
+    let [px, py] = plot.toPixel(lo, 0);
+    density.forEach((d, b) => {
+      const [x0, y] = plot.toPixel(lo + b * width, d);
+      const [x1] = plot.toPixel(lo + (b + 1) * width, d);
+      plot.canvas.line(px, py, x0, y, color(i), 2); // the riser from the previous bin
+      plot.canvas.line(x0, y, x1, y, color(i), 2);
+      [px, py] = [x1, y];
+    });
+    const [, base] = plot.toPixel(lo, 0);
+    plot.canvas.line(px, py, px, base, color(i), 2);
+  });
+  return plot;
+}

@@ -1,7 +1,7 @@
 export { VAE, type VAEConfig, type Likelihood, type Posterior } from "./model.js";
 export type { Architecture } from "./architecture.js";
 export { elbo, klWarmup, type ElboOptions, type ElboTerms } from "./elbo.js";
-export { iwaeBound, type IwaeOptions } from "./iwae.js";
+export { iwaeBound, iwaeLogWeights, type IwaeOptions } from "./iwae.js";
 export { linearElbo, linearExpectedLogLikelihood, momentMatchedPoints } from "./linear.js";
 export {
   fitFactorAnalysis,
