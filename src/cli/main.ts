@@ -8,6 +8,16 @@ import { commands, type Command } from "./commands.js";
 import { runTrain, trainFlags } from "./train.js";
 import { gradcheckFlags, runGradcheck } from "./gradcheck.js";
 import { outliersFlags, runOutliers } from "./outliers.js";
+import { debiasFlags, runDebias } from "./experiment-debias.js";
+
+/** `elbo experiment <name>`: the notes' experiments, each a command of its own. */
+const experiments: Record<string, Command> = {
+  debias: {
+    description: "Plain classifier vs DB-VAE on MNIST digit < 5 with a rare rotated subgroup: per-subgroup accuracy over seeds.",
+    flags: debiasFlags,
+    run: runDebias,
+  },
+};
 
 const allCommands: Record<string, Command> = {
   train: {
@@ -33,18 +43,25 @@ const allCommands: Record<string, Command> = {
 function usage(): string {
   const lines = ["Usage: elbo <command> [flags]", "", "Commands:"];
   for (const [name, command] of Object.entries(allCommands)) lines.push(`  ${name.padEnd(12)} ${command.description}`);
+  lines.push("", "Experiments (elbo experiment <name> [flags]):");
+  for (const [name, command] of Object.entries(experiments)) lines.push(`  ${name.padEnd(12)} ${command.description}`);
   lines.push("", 'Run "elbo <command> --help" for the flags of a command.');
   return lines.join("\n");
 }
 
 export function main(argv: readonly string[]): number {
+  if (argv[0] === "experiment") return runCommand(`experiment ${argv[1] ?? ""}`.trim(), experiments[argv[1] ?? ""], argv.slice(2));
   const [name, ...rest] = argv;
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     log(usage());
     return name === undefined ? 2 : 0;
   }
-  const command = allCommands[name];
+  return runCommand(name, allCommands[name], rest);
+}
+
+function runCommand(name: string, command: Command | undefined, rest: readonly string[]): number {
+  const log = (line: string): void => void process.stdout.write(`${line}\n`);
   if (!command) {
     process.stderr.write(`elbo: unknown command "${name}"\n\n${usage()}\n`);
     return 2;
