@@ -147,14 +147,14 @@ export function checkpointProgress(metadata: Readonly<Record<string, string>>, s
  * The metrics of the epochs up to `epoch` from metrics.json (none when the file is missing: a run
  * killed before its first metrics were written). Each entry must be an object with a numeric epoch.
  */
-export function readMetrics(dir: string, epoch: number): EpochMetrics[] {
+export function readMetrics<M extends { epoch: number } = EpochMetrics>(dir: string, epoch: number): M[] {
   const path = join(dir, METRICS_FILE);
   if (!existsSync(path)) return [];
   const value = readJson(path);
-  if (!Array.isArray(value) || !value.every((m) => typeof m === "object" && m !== null && Number.isInteger((m as EpochMetrics).epoch))) {
+  if (!Array.isArray(value) || !value.every((m) => typeof m === "object" && m !== null && Number.isInteger((m as M).epoch))) {
     throw new Error(`${path}: expected a list of per-epoch metrics, each with an integer "epoch"`);
   }
-  return (value as EpochMetrics[]).filter((m) => m.epoch <= epoch);
+  return (value as M[]).filter((m) => m.epoch <= epoch);
 }
 
 export function buildModel(config: ModelConfig, seed: number): VAE {

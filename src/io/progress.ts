@@ -18,6 +18,8 @@ export interface ProgressOptions {
   redrawSeconds?: number;
   /** Seconds between plain lines when not on a terminal. Default 10. */
   lineSeconds?: number;
+  /** What the running mean is of, in the line. Default "ELBO". */
+  valueName?: string;
   /** The clock, in seconds; injectable for tests. Default performance.now() / 1000. */
   now?: () => number;
 }
@@ -84,6 +86,6 @@ export class ProgressReporter {
     const filled = Math.round(fraction * BAR_WIDTH);
     const bar = withBar ? ` [${"#".repeat(filled)}${".".repeat(BAR_WIDTH - filled)}]` : "";
     const elbo = this.elboCount > 0 ? (this.elboSum / this.elboCount).toFixed(2) : "?";
-    return `epoch ${epoch}/${epochs} step ${this.step}/${totalSteps}${bar} ${Math.round(rate)} examples/s, ELBO ${elbo}, ETA ${formatDuration(eta)}`;
+    return `epoch ${epoch}/${epochs} step ${this.step}/${totalSteps}${bar} ${Math.round(rate)} examples/s, ${this.options.valueName ?? "ELBO"} ${elbo}, ETA ${formatDuration(eta)}`;
   }
 }
