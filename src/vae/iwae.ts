@@ -20,7 +20,8 @@ export interface IwaeOptions {
 /**
  * The log importance weights log w_i = log p(x|z_i) + log p(z_i) − log q(z_i|x), z_i ~ q(z|x),
  * of each example of `x` ([batch, inputSize]): a [k, batch] tensor in nats. Each is the
- * integrand of eq. 4, so their mean over i estimates the ELBO and their log-mean-exp is L_k.
+ * integrand of eq. 4, so their mean over i estimates the ELBO and their log-mean-exp is L_k
+ * (eq. 14).
  */
 export function iwaeLogWeights(model: VAE, x: Tensor, k: number, options: IwaeOptions = {}): Tensor {
   return logWeightsOf("iwaeLogWeights", model, x, k, options);
@@ -42,8 +43,8 @@ function logWeightsOf(op: string, model: VAE, x: Tensor, k: number, options: Iwa
 
 /**
  * L_k (eq. 14) for each example of `x` ([batch, inputSize]), in nats: a [batch] tensor, the
- * log-mean-exp of `iwaeLogWeights`. L_1 is a one-sample ELBO; ELBO = L_1 ≤ L_k ≤ L_{k+1} ≤
- * log p(x) in expectation (eq. 15).
+ * log-mean-exp of `iwaeLogWeights`, the integrands of eq. 4. L_1 is a one-sample ELBO;
+ * ELBO = L_1 ≤ L_k ≤ L_{k+1} ≤ log p(x) in expectation (eq. 15).
  */
 export function iwaeBound(model: VAE, x: Tensor, k: number, options: IwaeOptions = {}): Tensor {
   const logWeights = logWeightsOf("iwaeBound", model, x, k, options);
