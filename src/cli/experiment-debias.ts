@@ -52,7 +52,7 @@ export function runDebias(flags: ParsedFlags, log: (line: string) => void): void
   const table = debiasTable(result);
   for (const line of table) log(line);
   for (const [i, share] of result.rareShare.entries()) {
-    log(`seed ${seeds[i]}: rotated digits are ${percent(share.data)} of the training set and ${percent(share.resampled)} of DB-VAE's last epoch's draw probability`);
+    log(`seed ${seeds[i]}: rotated digits are ${percent(share.data)} of the training set and ${percent(share.resampled)} of DB-VAE's last epoch's draw probability; its effective sample size 1/Σp² is ${Math.round(share.effectiveSize)} of ${result.last.data.count}`);
   }
   const dir = flagString(flags, "out");
   ensureDir(dir);

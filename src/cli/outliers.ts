@@ -44,7 +44,8 @@ function chooseSets(run: LoadedRun, flags: ParsedFlags): { inSet: Dataset; outSe
   const outOf = flagOptionalString(flags, "out-of");
   if (outOf === undefined) throw new UsageError("--out-of is required: a dataset such as fashion-mnist, or a held-out class 0-9");
   const inSpec = flagOptionalString(flags, "in") ?? run.config.training.data;
-  const excluded = run.config.training.excludeLabels ?? [];
+  // The classes the run left out are not "in-distribution" (on its own data only).
+  const excluded = inSpec === run.config.training.data ? (run.config.training.excludeLabels ?? []) : [];
   const n = flagNumber(flags, "n");
   const inTest = testSplit(run, inSpec);
   if (/^\d$/.test(outOf)) {

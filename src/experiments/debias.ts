@@ -131,8 +131,11 @@ export interface DebiasRow {
 
 export interface DebiasResult {
   rows: DebiasRow[];
-  /** Per seed: the rotated digits' share of the training set and of DB-VAE's last draw probabilities. */
-  rareShare: { data: number; resampled: number }[];
+  /**
+   * Per seed: the rotated digits' share of the training set and of DB-VAE's last draw
+   * probabilities, and the draw's effective sample size 1 / Σ p² (n when uniform).
+   */
+  rareShare: { data: number; resampled: number; effectiveSize: number }[];
   /** The last seed's biased training set, its rotated flags and DB-VAE's last probabilities. */
   last: { data: Dataset; rotated: Uint8Array; probabilities: Float64Array };
 }
@@ -168,7 +171,8 @@ export function debiasExperiment(train: Dataset, test: Dataset, options: DebiasO
       if (trained.probabilities) {
         const probabilities = trained.probabilities;
         const resampled = probabilities.reduce((sum, p, i) => sum + (biased.rotated[i] === 1 ? p : 0), 0);
-        rareShare.push({ data: biased.rotated.reduce((a, b) => a + b, 0) / biased.data.count, resampled });
+        const effectiveSize = 1 / probabilities.reduce((sum, p) => sum + p * p, 0);
+        rareShare.push({ data: biased.rotated.reduce((a, b) => a + b, 0) / biased.data.count, resampled, effectiveSize });
         last = { data: biased.data, rotated: biased.rotated, probabilities };
       }
     }
