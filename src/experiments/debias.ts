@@ -25,6 +25,8 @@ export interface DebiasOptions {
   lr?: number;
   bins?: number;
   alpha?: number;
+  /** How the latent dimensions' weights combine (see latent-resampling.ts). Default "max". */
+  combine?: "max" | "product";
   /** Called after each model's training, for progress lines. */
   onTrained?: (line: string) => void;
 }
@@ -98,7 +100,7 @@ export function trainDebiaser(data: Dataset, debias: boolean, seed: number, opti
     let batches = shuffledBatches(data, batchSize, generator);
     if (debias) {
       // Algorithm 1 of Amini et al.: re-estimate the latent density, then draw the epoch.
-      probabilities = resamplingProbabilities(latentMeans(model, data), data.count, model.latentSize, { bins: options.bins ?? 10, alpha: options.alpha ?? 0.01 });
+      probabilities = resamplingProbabilities(latentMeans(model, data), data.count, model.latentSize, { bins: options.bins ?? 10, alpha: options.alpha ?? 0.01, combine: options.combine ?? "max" });
       batches = orderedBatches(subset(data, resampleIndices(probabilities, data.count, generator)), batchSize);
     }
     model.train();

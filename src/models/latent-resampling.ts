@@ -1,14 +1,19 @@
 /**
  * DB-VAE's resampling (Amini et al. 2019, §3.2, Algorithm 1): an example whose latent code is
  * rare is drawn more often. The density of the codes is estimated per latent dimension i by a
- * histogram Q̂_i of the posterior means over the training set, and
+ * histogram Q̂_i of the posterior means over the training set, and each dimension's weights
+ * w_i(x) = 1 / (Q̂_i(z_i(x)) + α) are combined over the dimensions:
  *
- *   W(x) ∝ Π_i 1 / (Q̂_i(z_i(x)) + α)
+ *   "product"  W(x) ∝ Π_i w_i(x)              the paper's equation (taken in log space)
+ *   "max"      W(x) ∝ max_i w_i(x) / Σ_x' w_i(x')   the MIT 6.S191 lab's code (the course of
+ *                                              note 001): each dimension's weights normalized,
+ *                                              then the largest
  *
- * where α smooths the weights: α → 0 weights by inverse density alone, α ≫ 1/bins makes the
- * draw nearly uniform. Q̂_i(bin) is the fraction of examples in the bin (its counts over n),
- * so α is on the scale of those fractions whatever the spread of the codes. The product is
- * taken in log space.
+ * α smooths: α → 0 weights by inverse density alone, α ≫ 1/bins draws nearly uniformly.
+ * Q̂_i(bin) is the fraction of examples in the bin (its count over n), so α is on the scale of
+ * those fractions whatever the spread of the codes. The product of many dimensions' weights
+ * can put nearly all the mass on a few examples (see the effective sample size in
+ * experiments/debias.ts); the max cannot exceed one dimension's spread.
  */
 import type { Generator } from "../tensor/index.js";
 
@@ -17,6 +22,8 @@ export interface ResamplingOptions {
   bins?: number;
   /** Smoothing α ≥ 0. Default 0.01. */
   alpha?: number;
+  /** How the dimensions' weights combine. Default "max". */
+  combine?: "product" | "max";
 }
 
 /**
@@ -31,7 +38,10 @@ export function resamplingProbabilities(mu: ArrayLike<number>, count: number, la
   if (!Number.isInteger(count) || count < 1 || mu.length !== count * latent) {
     throw new RangeError(`resamplingProbabilities: ${mu.length} means do not fill [${count}, ${latent}]`);
   }
-  const logWeights = new Float64Array(count);
+  const combine = options.combine ?? "max";
+  if (combine !== "max" && combine !== "product") throw new RangeError(`resamplingProbabilities: combine must be "max" or "product", got ${String(combine)}`);
+  const logWeights = new Float64Array(count); // product: Σ_i log w_i
+  const maxWeights = new Float64Array(count); // max: max_i w_i / Σ w_i
   const binOf = new Int32Array(count);
   for (let d = 0; d < latent; d++) {
     let lo = Infinity;
@@ -50,7 +60,17 @@ export function resamplingProbabilities(mu: ArrayLike<number>, count: number, la
       binOf[i] = bin;
       counts[bin] = (counts[bin] as number) + 1;
     }
-    for (let i = 0; i < count; i++) logWeights[i] = (logWeights[i] as number) - Math.log((counts[binOf[i] as number] as number) / count + alpha);
+    const weightOf = (i: number): number => 1 / ((counts[binOf[i] as number] as number) / count + alpha);
+    let total = 0;
+    for (let i = 0; i < count; i++) total += weightOf(i);
+    for (let i = 0; i < count; i++) {
+      logWeights[i] = (logWeights[i] as number) + Math.log(weightOf(i));
+      maxWeights[i] = Math.max(maxWeights[i] as number, weightOf(i) / total);
+    }
+  }
+  if (combine === "max") {
+    const total = maxWeights.reduce((a, b) => a + b, 0);
+    return maxWeights.map((w) => w / total);
   }
   // Normalize: subtract the largest log weight before exponentiating.
   const top = logWeights.reduce((a, b) => Math.max(a, b), -Infinity);

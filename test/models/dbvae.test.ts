@@ -55,14 +55,25 @@ describe("resamplingProbabilities", () => {
     Array.from(resamplingProbabilities([0, 0, 0, 1], 4, 1, { bins: 2, alpha })).forEach((v, i) => expect(v).toBeCloseTo((w[i] as number) / total, 14));
   });
 
-  it("two dimensions multiply: W ∝ 1 / ((Q̂₁ + α)(Q̂₂ + α))", () => {
-    // Dimension 1 takes [0, 0, 1, 1, 0] (fractions 3/5, 2/5), dimension 2 [0, 1, 0, 1, 0] (same).
-    const mu = [0, 0, 0, 1, 1, 0, 1, 1, 0, 0];
-    const alpha = 0.1;
-    const f = (zero: boolean): number => (zero ? 3 / 5 : 2 / 5) + alpha;
-    const w = [f(true) * f(true), f(true) * f(false), f(false) * f(true), f(false) * f(false), f(true) * f(true)].map((d) => 1 / d);
-    const total = w.reduce((a, b) => a + b, 0);
-    Array.from(resamplingProbabilities(mu, 5, 2, { bins: 4, alpha })).forEach((v, i) => expect(v).toBeCloseTo((w[i] as number) / total, 14));
+  // Dimension 1 takes [0, 0, 1, 1, 0] (fractions 3/5, 2/5), dimension 2 [0, 1, 0, 1, 0] (same).
+  const mu = [0, 0, 0, 1, 1, 0, 1, 1, 0, 0];
+  const alpha = 0.1;
+  const first = [true, true, false, false, true];
+  const second = [true, false, true, false, true];
+  const w = (zero: boolean): number => 1 / ((zero ? 3 / 5 : 2 / 5) + alpha);
+  const normalized = (values: number[]): number[] => values.map((v) => v / values.reduce((a, b) => a + b, 0));
+
+  it("product: two dimensions multiply, W ∝ 1 / ((Q̂₁ + α)(Q̂₂ + α))", () => {
+    const expected = normalized(first.map((a, i) => w(a) * w(second[i] as boolean)));
+    Array.from(resamplingProbabilities(mu, 5, 2, { bins: 4, alpha, combine: "product" })).forEach((v, i) => expect(v).toBeCloseTo(expected[i] as number, 14));
+  });
+
+  it("max (the default): each dimension's weights normalized, then the larger, normalized", () => {
+    const one = normalized(first.map(w));
+    const two = normalized(second.map(w));
+    const expected = normalized(one.map((v, i) => Math.max(v, two[i] as number)));
+    Array.from(resamplingProbabilities(mu, 5, 2, { bins: 4, alpha })).forEach((v, i) => expect(v).toBeCloseTo(expected[i] as number, 14));
+    expect(() => resamplingProbabilities(mu, 5, 2, { combine: "sum" as "max" })).toThrow(/combine must be "max" or "product", got sum/);
   });
 
   it("a large α draws nearly uniformly; bad input is named", () => {
