@@ -9,6 +9,7 @@ import { runTrain, trainFlags } from "./train.js";
 import { gradcheckFlags, runGradcheck } from "./gradcheck.js";
 import { outliersFlags, runOutliers } from "./outliers.js";
 import { debiasFlags, runDebias } from "./experiment-debias.js";
+import { runVaeVsGan, vaeVsGanFlags } from "./experiment-vae-vs-gan.js";
 
 /** `elbo experiment <name>`: the notes' experiments, each a command of its own. */
 const experiments: Record<string, Command> = {
@@ -16,6 +17,11 @@ const experiments: Record<string, Command> = {
     description: "Plain classifier vs DB-VAE on MNIST digit < 5 with a rare rotated subgroup: per-subgroup accuracy over seeds.",
     flags: debiasFlags,
     run: runDebias,
+  },
+  "vae-vs-gan": {
+    description: "The VAE and a GAN trained on the same digits and epochs: their samples side by side, judged by a digit classifier.",
+    flags: vaeVsGanFlags,
+    run: runVaeVsGan,
   },
 };
 

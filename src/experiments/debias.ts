@@ -9,8 +9,8 @@
  */
 import { noGrad, tensor } from "../autograd/index.js";
 import { orderedBatches, shuffledBatches, subset, type Dataset } from "../data/index.js";
-import { DebiasingVAE, debiasingLoss } from "../models/dbvae.js";
-import { resampleIndices, resamplingProbabilities } from "../models/latent-resampling.js";
+import { DebiasingVAE, debiasingLoss } from "../vae/dbvae.js";
+import { resampleIndices, resamplingProbabilities } from "../vae/latent-resampling.js";
 import { Adam } from "../nn/index.js";
 import { Generator } from "../tensor/index.js";
 

@@ -1,4 +1,4 @@
-/** `models`: networks beside the VAE family, on the same engine. Today: the MLP classifier that judges samples. */
+/** `models`: networks beside the VAE family, on the same engine: the MLP classifier that judges samples, and a GAN. */
 export {
   Classifier,
   classifierAccuracy,
@@ -7,3 +7,5 @@ export {
   type ClassifierConfig,
   type ClassifierEpochOptions,
 } from "./classifier.js";
+export { GAN, discriminatorLoss, generatorLoss, type GANConfig } from "./gan.js";
+export { trainGanEpoch, type GanEpochAverages, type GanEpochOptions, type GanStepInfo } from "./gan-trainer.js";

@@ -50,3 +50,6 @@ export {
 } from "./latent-map.js";
 export { trainEpoch, evaluate, type ElboAverages, type EpochOptions, type Evaluation, type StepInfo } from "./trainer.js";
 export { Normal, Bernoulli, klDivergence, type Distribution, type SampleOptions } from "./distributions.js";
+
+export { DebiasingVAE, debiasingLoss, type DebiasingVAEConfig, type DebiasingOutputs, type DebiasingLoss, type DebiasingLossOptions } from "./dbvae.js";
+export { resamplingProbabilities, resampleIndices, type ResamplingOptions } from "./latent-resampling.js";

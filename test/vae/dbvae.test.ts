@@ -6,8 +6,8 @@
 import { describe, expect, it } from "vitest";
 import { bceWithLogits, gradcheck, tensor, type Tensor } from "../../src/autograd/index.js";
 import { biasedTrainingSet, rotate90 } from "../../src/experiments/debias.js";
-import { DebiasingVAE, debiasingLoss } from "../../src/models/dbvae.js";
-import { resampleIndices, resamplingProbabilities } from "../../src/models/latent-resampling.js";
+import { DebiasingVAE, debiasingLoss } from "../../src/vae/dbvae.js";
+import { resampleIndices, resamplingProbabilities } from "../../src/vae/latent-resampling.js";
 import { Generator } from "../../src/tensor/index.js";
 import { loadBundledMnist, subset } from "../../src/data/index.js";
 

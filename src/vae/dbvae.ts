@@ -17,8 +17,8 @@
 import { bceWithLogits, defaultGenerator, type Tensor } from "../autograd/index.js";
 import { Linear, Module, ReLU, Sequential, type Layer } from "../nn/index.js";
 import { DEFAULT_DTYPE, type DType, type Generator } from "../tensor/index.js";
-import { bernoulliLogLikelihood, boundLogVar, gaussianKL, reparameterize, sampleEpsilon } from "../vae/index.js";
-import { checkEpsilon } from "../vae/gaussian.js";
+import { bernoulliLogLikelihood } from "./likelihood.js";
+import { boundLogVar, checkEpsilon, gaussianKL, reparameterize, sampleEpsilon } from "./gaussian.js";
 
 export interface DebiasingVAEConfig {
   inputSize: number;
