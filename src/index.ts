@@ -31,6 +31,7 @@ export type { DType, TypedArray } from "./tensor/dtype.js";
 export { Generator, type GeneratorState } from "./tensor/random.js";
 export { setKernelPath, kernelPath, setGemmThreads, gemmThreads, type KernelPath } from "./tensor/backend.js";
 export type { GemmWorkerData, SpawnWorker, WorkerHandle } from "./tensor/wasm/threads.js";
+export { spawnWebWorker } from "./tensor/wasm/web-worker.js";
 // Layers, optimizers and checkpoints; the VAE family; the other models (classifier, GAN).
 export * as nn from "./nn/index.js";
 export * as vae from "./vae/index.js";

@@ -11,8 +11,9 @@ import { GEMM_SHAPE, KC_MAX } from "../../src/tensor/wasm/gemm.js";
 import { ModuleBuilder, ValType } from "../../src/tensor/wasm/encoder.js";
 import { compileModule, createWasmKernels, instantiateModule, type WasmKernels } from "../../src/tensor/wasm/kernels.js";
 import {
-  ARGS, CLAIM, CONTROL_INTS, FINISHED, GEMM_WORKER_SOURCE, GemmWorkers, JOB, READY, runChunks, STATUS, type JobArgs, type SpawnWorker,
+  ARGS, CLAIM, CONTROL_INTS, FINISHED, GemmWorkers, JOB, READY, runChunks, STATUS, type GemmWorkerData, type JobArgs, type SpawnWorker,
 } from "../../src/tensor/wasm/threads.js";
+import { spawnWebWorker } from "../../src/tensor/wasm/web-worker.js";
 import { gemm as gemmDispatch } from "../../src/tensor/matmul.js";
 import { getNumThreads, getWorkerChunks, setNumThreads, spawnNodeWorker } from "../../src/threads/node.js";
 import { kernelPath, setGemmThreads, setKernelPath } from "../../src/tensor/backend.js";
@@ -151,10 +152,44 @@ describe("threads and the rest of the engine", () => {
     kernels.close();
   });
 
-  it("binds the worker's copy of runChunks to its name, so that a minifier's renaming cannot break it", () => {
-    const define = new Function(`${GEMM_WORKER_SOURCE}; return [typeof serveGemm, typeof runChunks];`) as () => string[];
-    expect(define()).toEqual(["function", "function"]);
-    expect(GEMM_WORKER_SOURCE.startsWith("const runChunks = (")).toBe(true);
+  it("a Web Worker starts from the module file gemm-worker.js beside web-worker.js, which serves its first message", async () => {
+    expect(() => spawnWebWorker({} as GemmWorkerData)).toThrow(/spawnWebWorker: this runtime has no Web Workers/);
+    const started: { url: string; type: string; posted: unknown[] }[] = [];
+    class StandInWorker {
+      readonly posted: unknown[] = [];
+      constructor(url: URL, options: { type: string }) {
+        started.push({ url: url.href, type: options.type, posted: this.posted });
+      }
+      postMessage(data: unknown): void {
+        this.posted.push(data);
+      }
+      terminate(): void {}
+    }
+    const data = { module: {}, memory: { buffer: new ArrayBuffer(0), grow: () => 0 }, control: new SharedArrayBuffer(CONTROL_INTS * 4), participant: 1, spins: 0 };
+    const scope = globalThis as unknown as { Worker?: unknown; addEventListener?: unknown };
+    scope.Worker = StandInWorker;
+    try {
+      spawnWebWorker(data);
+    } finally {
+      delete scope.Worker;
+    }
+    expect(started).toEqual([{ url: new URL("../../src/tensor/wasm/gemm-worker.js", import.meta.url).href, type: "module", posted: [data] }]);
+    // The module itself: on its first message it serves the pool (here one already told to stop).
+    const control = new Int32Array(data.control);
+    control[JOB] = -1;
+    const listeners: ((event: { data: unknown }) => void)[] = [];
+    scope.addEventListener = (_type: string, listener: (event: { data: unknown }) => void) => void listeners.push(listener);
+    const stub = new ModuleBuilder();
+    stub.func("gemm", {}, [], () => undefined);
+    const gemmModule = compileModule(stub.bytes());
+    try {
+      await import("../../src/tensor/wasm/gemm-worker.js");
+    } finally {
+      delete scope.addEventListener;
+    }
+    expect(listeners).toHaveLength(1);
+    listeners[0]?.({ data: { ...data, module: gemmModule } });
+    expect(control[READY]).toBe(1);
   });
 
   it("runChunks: a chunk whose gemm throws sets STATUS and still counts; another job's claim gets nothing", () => {
@@ -213,7 +248,7 @@ describe("a worker that cannot answer", () => {
    */
   const standIn = (then: string): { spawn: SpawnWorker; started: () => void } => {
     let control: Int32Array | null = null;
-    const spawn: SpawnWorker = (_, data) => {
+    const spawn: SpawnWorker = (data) => {
       control = new Int32Array(data.control);
       const source = `
         const { control: buffer } = require("node:worker_threads").workerData;
@@ -243,16 +278,21 @@ describe("a worker that cannot answer", () => {
     kernels.close();
   });
 
-  it("that claimed chunks and died: the caller throws, naming the product, then runs on one thread", () => {
+  it("that claimed chunks and died or starves: the caller computes the product alone, warns, and goes on with one thread", () => {
     const dies = standIn("");
-    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: dies.spawn, timeoutMs: 200 });
+    const warnings: string[] = [];
+    const kernels = createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: dies.spawn, timeoutMs: 200, warn: (message) => void warnings.push(message) });
     dies.started();
     const start = performance.now();
-    expect(() => product(kernels, large)).toThrow(/a worker did not finish its part of \[128,512\]·\[512,8192\] within \d+ ms/);
+    expectSameBits(product(kernels, large), product(single, large));
     expect(performance.now() - start).toBeLessThan(10_000);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/a worker did not finish its part of \[128,512\]·\[512,8192\] within \d+ ms; computing it on this thread, and every product from now on \(one thread\)/);
     // The worker may still hold chunks of that job: no job is posted again.
     expect(kernels.threads).toBe(1);
     expectSameBits(product(kernels, small), product(single, small));
+    expectSameBits(product(kernels, large), product(single, large));
+    expect(warnings).toHaveLength(1);
     kernels.close();
   });
 

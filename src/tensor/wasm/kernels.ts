@@ -19,7 +19,7 @@
 import { buildGemmModule, GEMM_SHAPE, KC_MAX, MAX_PAGES, type GemmExports, type GemmShape } from "./gemm.js";
 import { ModuleBuilder, ValType } from "./encoder.js";
 import { reserve, roundUp, type WasmMemory } from "./memory.js";
-import { GemmWorkers, type JobArgs, type SpawnWorker } from "./threads.js";
+import { GemmWorkers, WorkerTimeoutError, type JobArgs, type SpawnWorker } from "./threads.js";
 
 export type { WasmMemory } from "./memory.js";
 
@@ -95,10 +95,13 @@ export interface GemmThreadOptions {
    */
   chunkWork?: number;
   /**
-   * How long the caller waits for a worker's last chunks before throwing, in ms, plus the
-   * product's time at 1 GFLOP/s: a worker that died would otherwise hang the caller. Default 10,000.
+   * How long the caller waits for a worker's last chunks, in ms, plus the product's time at
+   * 1 GFLOP/s, before it computes the product alone and goes on with one thread (with a warning):
+   * a worker that died or starves would otherwise hang the caller. Default 10,000.
    */
   timeoutMs?: number;
+  /** Where that warning goes; default `process.emitWarning` where there is one, else `console.warn`. */
+  warn?: (message: string) => void;
 }
 
 /**
@@ -195,6 +198,13 @@ function instantiateGemm(shape: GemmShape, threads: GemmThreadOptions | undefine
   return { memory, run, transposeOut, workers };
 }
 
+/** A warning the way the platform shows one: Node's process.emitWarning, else the console. */
+function platformWarning(message: string): void {
+  const node = (globalThis as { process?: { emitWarning?: (message: string, type: string) => void } }).process;
+  if (typeof node?.emitWarning === "function") node.emitWarning(message, "ElboWarning");
+  else console.warn(message);
+}
+
 /**
  * A fresh instance with its own memory; with `threads`, a shared memory and that many workers
  * computing blocks of each large product beside the caller. `wasmKernels()` is the single-thread
@@ -206,12 +216,15 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
   let workers = instance.workers;
   const chunkWork = threads?.chunkWork ?? CHUNK_WORK;
   const timeoutMs = threads?.timeoutMs ?? 10_000;
+  const warn = threads?.warn ?? platformWarning;
   let heap = new Float32Array(memory.buffer);
   let workerChunks = 0;
+  /** After a worker timed out: one thread, in memory of its own (the late worker may still write into the shared one). */
+  let alone: WasmKernels | null = null;
 
   return {
     get threads() {
-      return 1 + (workers?.count ?? 0);
+      return alone === null ? 1 + (workers?.count ?? 0) : 1;
     },
     get workerChunks() {
       return workerChunks;
@@ -221,6 +234,7 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
       workers = null;
     },
     gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset = 0) {
+      if (alone !== null) return alone.gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset);
       checkRange("A", a, aOffset, m * k);
       checkRange("B", b, bOffset, k * n);
       checkRange("out", out, outOffset, m * n);
@@ -259,7 +273,11 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
           // A worker may still hold a chunk of this job: never post another; one thread from now on.
           pool.stop();
           workers = null;
-          throw error;
+          if (!(error instanceof WorkerTimeoutError)) throw error;
+          // A slow worker never ends the run: the caller computes the product alone, with the same bits.
+          warn(`${error.message}; computing it on this thread, and every product from now on (one thread)`);
+          alone = createWasmKernels(shape, kcMax);
+          return alone.gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset);
         }
       }
       if (!swap) {

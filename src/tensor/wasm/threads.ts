@@ -1,7 +1,9 @@
 /**
  * Worker threads for the wasm gemm: the same compiled module instantiated on each worker, over one
- * shared memory. How a worker is started is the platform's (Node's worker_threads in `threads/`; a
- * browser needs cross-origin isolation for shared memory and keeps the single-thread default).
+ * shared memory. A worker runs `serveGemm`, started from a module file of its platform's: Node's
+ * worker_threads run `threads/gemm-worker.ts` (`threads/` is the Node side of this pool), a
+ * browser's Web Worker runs `gemm-worker.ts` beside this file (`spawnWebWorker`; shared memory
+ * needs a cross-origin-isolated page, so browsers keep the single-thread default).
  *
  * A product is cut into chunks along the longer side of C: column blocks, each packing its own
  * columns of op(B) against one op(A) packed beforehand, or row blocks the other way round. The
@@ -58,11 +60,8 @@ export interface WorkerHandle {
   terminate(): void;
 }
 
-/**
- * Starts a worker that runs `source` (a script defining `serveGemm`) and calls
- * `serveGemm(data)` with the data it was started with.
- */
-export type SpawnWorker = (source: string, data: GemmWorkerData) => WorkerHandle;
+/** Starts a worker that calls `serveGemm(data)` (see the top of this file for the platforms' entries). */
+export type SpawnWorker = (data: GemmWorkerData) => WorkerHandle;
 
 type GemmFunction = (...args: number[]) => void;
 
@@ -74,11 +73,8 @@ export type JobArgs = [
 
 /**
  * Claims and computes chunks of job `job` until none is left; returns how many it did. Run by the
- * caller and by every worker, so it is written self-contained (no imports, no closure: the worker
- * gets its source text, `runChunks.toString()`) with its constants inline: ARGS = 8, FINISHED = 1,
- * STATUS = 2, CLAIM = 2. That text must run as written: ES2020 or later (BigInt literals), no
- * coverage counters injected; a minifier may rename it (the worker binds the text to a name).
- * A chunk whose gemm throws sets STATUS and counts as finished; `onError` gets the error.
+ * caller and by every worker. A chunk whose gemm throws sets STATUS and counts as finished;
+ * `onError` gets the error.
  *
  * ARGS (JobArgs): m, n, k, kc, a, transposeA, b, transposeB, c, bias (the gemm's, of C or of Cᵀ),
  * shared (the operand packed beforehand), byRows (1: chunks are row blocks), unit (rows or
@@ -91,52 +87,60 @@ export function runChunks(
   onError?: (error: unknown) => void,
 ): number {
   const [m, n, k, kc, a, transposeA, b, transposeB, c, bias, shared, byRows, unit, extent, chunks, privateBase, privateStride, scratchBytes] =
-    control.slice(8, 26) as unknown as JobArgs;
+    control.slice(ARGS, CONTROL_INTS) as unknown as JobArgs;
   const scratch = privateBase + participant * privateStride;
   const own = scratch + scratchBytes;
   const tag = BigInt(job) << 32n;
   let done = 0;
   for (;;) {
-    const claim = Atomics.load(claims, 2);
+    const claim = Atomics.load(claims, CLAIM);
     const chunk = Number(claim - tag);
     if (chunk < 0 || chunk >= chunks) return done; // another job's claim, or none left
-    if (Atomics.compareExchange(claims, 2, claim, claim + 1n) !== claim) continue;
+    if (Atomics.compareExchange(claims, CLAIM, claim, claim + 1n) !== claim) continue;
     const begin = chunk * unit;
     const end = Math.min(extent, begin + unit);
     try {
       if (byRows) gemm(m, n, k, kc, a, transposeA, b, transposeB, c, own, shared, scratch, bias, begin, end, 0, n, 1);
       else gemm(m, n, k, kc, a, transposeA, b, transposeB, c, shared, own, scratch, bias, 0, m, begin, end, 2);
     } catch (error) {
-      Atomics.store(control, 2, 1);
+      Atomics.store(control, STATUS, 1);
       onError?.(error);
     }
     done++;
-    Atomics.add(control, 1, 1);
-    Atomics.notify(control, 1);
+    Atomics.add(control, FINISHED, 1);
+    Atomics.notify(control, FINISHED);
   }
 }
 
 /**
- * The worker's whole program, as source text, so that a platform can start it without a file
- * (Node: `new Worker(source, { eval: true })`). It sleeps until a job is posted, takes its share
- * of the chunks, and never returns until told to stop.
+ * The worker's whole program: it sleeps until a job is posted, takes its share of the chunks, and
+ * returns only when told to stop.
  */
-export const GEMM_WORKER_SOURCE = `const runChunks = (${runChunks.toString()});
-function serveGemm({ module, memory, control: buffer, participant, spins }) {
-  const gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
+export function serveGemm({ module, memory, control: buffer, participant, spins }: GemmWorkerData): void {
+  const { Instance } = (globalThis as unknown as { WebAssembly: { Instance: new (module: object, imports: object) => { exports: { gemm: GemmFunction } } } }).WebAssembly;
+  const gemm = new Instance(module, { env: { memory } }).exports.gemm;
   const control = new Int32Array(buffer);
   const claims = new BigInt64Array(buffer);
-  Atomics.store(control, ${READY}, 1);
+  Atomics.store(control, READY, 1);
   let seen = 0;
   for (;;) {
-    for (let i = 0; i < spins && Atomics.load(control, ${JOB}) === seen; i++);
-    Atomics.wait(control, ${JOB}, seen);
-    seen = Atomics.load(control, ${JOB});
+    for (let i = 0; i < spins && Atomics.load(control, JOB) === seen; i++);
+    Atomics.wait(control, JOB, seen);
+    seen = Atomics.load(control, JOB);
     if (seen < 0) return;
     runChunks(gemm, control, claims, participant, seen);
   }
 }
-`;
+
+/**
+ * What `GemmWorkers.run` throws when a claimed chunk is not finished in time: a worker that died
+ * or is descheduled while it holds one. The worker may still write that chunk into the shared
+ * memory later, so the caller must not use that memory again (kernels.ts: one thread from then on,
+ * in memory of its own).
+ */
+export class WorkerTimeoutError extends Error {
+  override readonly name = "WorkerTimeoutError";
+}
 
 /** The caller's side: posts jobs, takes chunks itself, waits for the workers' last chunks. */
 export class GemmWorkers {
@@ -150,7 +154,7 @@ export class GemmWorkers {
     this.control = new Int32Array(buffer);
     this.claims = new BigInt64Array(buffer, 0, CONTROL_INTS / 2);
     this.handles = Array.from({ length: count }, (_, i) =>
-      spawn(GEMM_WORKER_SOURCE, { module, memory, control: buffer, participant: i + 1, spins }),
+      spawn({ module, memory, control: buffer, participant: i + 1, spins }),
     );
   }
 
@@ -160,8 +164,8 @@ export class GemmWorkers {
 
   /**
    * Runs the job `args` on the caller and the workers: returns, once every chunk is finished, how many the
-   * workers did; or throws when a chunk's gemm threw or a claimed chunk is not finished within
-   * `timeoutMs` (a worker that died holding one would otherwise hang the caller). After a throw
+   * workers did; or throws when a chunk's gemm threw, or a WorkerTimeoutError when a claimed chunk is
+   * not finished within `timeoutMs` (a worker that died holding one would otherwise hang the caller). After a throw
    * a worker may still hold a chunk of this job: stop these workers, do not post another job.
    */
   run(gemm: GemmFunction, args: JobArgs, timeoutMs: number, what: string): number {
@@ -180,7 +184,7 @@ export class GemmWorkers {
     for (let i = 0; i < this.spins && Atomics.load(control, FINISHED) !== chunks; i++);
     for (let finished = Atomics.load(control, FINISHED); finished !== chunks; finished = Atomics.load(control, FINISHED)) {
       const left = deadline - performance.now();
-      if (left <= 0) throw new Error(`gemm (wasm): a worker did not finish its part of ${what} within ${timeoutMs} ms`);
+      if (left <= 0) throw new WorkerTimeoutError(`gemm (wasm): a worker did not finish its part of ${what} within ${timeoutMs} ms`);
       Atomics.wait(control, FINISHED, finished, left);
     }
     if (control[STATUS] !== 0) throw new Error(`gemm (wasm): a chunk of ${what} failed${failure === undefined ? " on a worker" : ""}`, { cause: failure });
