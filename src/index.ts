@@ -42,6 +42,7 @@ export {
   batchCount,
   binarize,
   binarizeDataset,
+  binarizeDatasetSampled,
   binarizeDynamic,
   binarizeStatic,
   checkDataset,

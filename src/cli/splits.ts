@@ -7,8 +7,8 @@ import { UsageError } from "./args.js";
 /** Train and test sets for a data spec: the file's own test split, or a seeded hold-out. */
 export function loadSplits(spec: string, testSize: number, seed: number): { train: Dataset; test: Dataset } {
   const train = loadDataset(spec);
-  const isDirectory = spec !== "mnist" && spec !== "fashion-mnist";
-  const hasTestFile = spec === "fashion-mnist" || (isDirectory && existsSync(spec) && readdirSync(spec).some((f) => f.startsWith("t10k-images")));
+  const isDirectory = spec !== "mnist" && spec !== "mnist-full" && spec !== "fashion-mnist";
+  const hasTestFile = spec === "fashion-mnist" || spec === "mnist-full" || (isDirectory && existsSync(spec) && readdirSync(spec).some((f) => f.startsWith("t10k-images")));
   if (hasTestFile) return { train, test: loadDataset(spec, "t10k") };
   if (testSize >= train.count) throw new UsageError(`--test-size ${testSize} leaves no training data (${train.count} examples)`);
   return splitDataset(train, testSize, new Generator(seed + 1));

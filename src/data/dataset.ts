@@ -177,3 +177,12 @@ export function binarize(images: Float32Array, mode: BinarizeMode, generator?: G
 export function binarizeDataset(dataset: Dataset): Dataset {
   return { ...dataset, images: binarizeStatic(dataset.images), name: `${dataset.name}:binary` };
 }
+
+/**
+ * A copy of the dataset with each pixel drawn once from Bernoulli(pixel), by `generator`: the
+ * fixed binarization of a test set that models trained with dynamic binarization are scored on
+ * (the same generator seed gives the same images, so runs compare on identical digits).
+ */
+export function binarizeDatasetSampled(dataset: Dataset, generator: Generator): Dataset {
+  return { ...dataset, images: binarizeDynamic(dataset.images, generator), name: `${dataset.name}:binary-sampled` };
+}

@@ -9,6 +9,7 @@ export {
   batchCount,
   binarize,
   binarizeDataset,
+  binarizeDatasetSampled,
   binarizeDynamic,
   binarizeStatic,
   checkDataset,

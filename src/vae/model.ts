@@ -9,7 +9,7 @@ import { DEFAULT_DTYPE, type DType, type Generator } from "../tensor/index.js";
 import { boundLogVar } from "./gaussian.js";
 import { bernoulliLogLikelihood, gaussianLogLikelihood } from "./likelihood.js";
 import { interpolateLatents, type InterpolationMode } from "./latent.js";
-import { buildDecoder, buildEncoder, type Architecture } from "./architecture.js";
+import { buildDecoder, buildEncoder, type Activation, type Architecture } from "./architecture.js";
 
 export type Likelihood = "bernoulli" | "gaussian";
 
@@ -23,6 +23,8 @@ export interface VAEConfig {
   width?: number;
   /** Hidden layer sizes of the encoder; the mlp decoder mirrors them. Default [400] (mlp), [16] (conv). */
   hiddenSizes?: number[];
+  /** The nonlinearity of the dense hidden layers: "relu" (default) or "tanh" (Burda et al. 2016). */
+  activation?: Activation;
   /** Latent dimensions. Default 20. */
   latentSize?: number;
   /** Default "bernoulli". */
@@ -55,6 +57,7 @@ export class VAE extends Module {
   readonly inputSize: number;
   readonly arch: Architecture;
   readonly hiddenSizes: number[];
+  readonly activation: Activation;
   readonly latentSize: number;
   readonly likelihood: Likelihood;
   readonly dtype: DType;
@@ -71,6 +74,8 @@ export class VAE extends Module {
     this.inputSize = config.inputSize;
     this.arch = config.arch ?? "mlp";
     this.hiddenSizes = config.hiddenSizes ?? (this.arch === "conv" ? [16] : [400]);
+    this.activation = config.activation ?? "relu";
+    if (this.activation !== "relu" && this.activation !== "tanh") throw new RangeError(`VAE: activation must be "relu" or "tanh", got ${String(this.activation)}`);
     this.latentSize = config.latentSize ?? 20;
     this.likelihood = config.likelihood ?? "bernoulli";
     this.dtype = config.dtype ?? DEFAULT_DTYPE;
@@ -81,7 +86,7 @@ export class VAE extends Module {
     const side = Math.round(Math.sqrt(this.inputSize));
     const [height, width] = [config.height ?? side, config.width ?? side];
     if (this.arch === "conv" && height * width !== this.inputSize) throw new RangeError(`VAE: height × width (${height}x${width}) must equal inputSize ${this.inputSize}`);
-    const shape = { inputSize: this.inputSize, height, width, hiddenSizes: this.hiddenSizes, latentSize: this.latentSize };
+    const shape = { inputSize: this.inputSize, height, width, hiddenSizes: this.hiddenSizes, latentSize: this.latentSize, activation: this.activation };
     const encoding = buildEncoder(this.arch, shape, options);
     this.features = this.registerModule("features", encoding.features);
     this.encoder = this.registerModule("encoder", encoding.encoder);

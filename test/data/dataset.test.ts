@@ -4,6 +4,7 @@ import {
   batchCount,
   binarize,
   binarizeDataset,
+  binarizeDatasetSampled,
   binarizeDynamic,
   binarizeStatic,
   checkDataset,
@@ -204,5 +205,20 @@ describe("binarization", () => {
     expect(binary.name).toBe("indexed:binary");
     expect(binary.labels).toBe(ds.labels);
     expect(Array.from(binary.images)).toEqual(Array.from(ds.images, (v) => (v >= 0.5 ? 1 : 0)));
+  });
+
+  it("binarizeDatasetSampled: one Bernoulli draw per pixel, the same for the same seed, the original untouched", () => {
+    const ds = { ...indexed(400, 1, 1), images: pixels(400, 5) };
+    const before = Float32Array.from(ds.images);
+    const fixed = binarizeDatasetSampled(ds, new Generator(11));
+    expect(fixed.name).toBe("indexed:binary-sampled");
+    expect(fixed.labels).toBe(ds.labels);
+    expect(fixed.images.every((v) => v === 0 || v === 1)).toBe(true);
+    expect(ds.images).toEqual(before);
+    expect(binarizeDatasetSampled(ds, new Generator(11)).images).toEqual(fixed.images);
+    expect(binarizeDatasetSampled(ds, new Generator(12)).images).not.toEqual(fixed.images);
+    // A draw, not a threshold: some pixels below 0.5 become 1 and some above become 0.
+    expect(fixed.images.some((v, i) => v === 1 && (ds.images[i] as number) < 0.5)).toBe(true);
+    expect(fixed.images.some((v, i) => v === 0 && (ds.images[i] as number) >= 0.5)).toBe(true);
   });
 });
