@@ -123,8 +123,9 @@ export class VAE extends Module {
 
   /** The decoder's output for z: logits (Bernoulli) or means (Gaussian), [..., inputSize]. */
   decode(z: Tensor): Tensor {
-    if (this.arch === "mlp") return this.outputLayer.forward(this.decoder.forward(z));
-    // The convolutions take one batch axis: z [..., latent] is decoded as [N, latent] and the images reshaped back.
+    if (z.rank <= 2 && this.arch === "mlp") return this.outputLayer.forward(this.decoder.forward(z));
+    // z [..., latent] is decoded as one [N, latent] batch and reshaped back: the convolutions take one
+    // batch axis, and one [N, in] product is much faster than N / batch small ones (IWAE's [k, batch, latent]).
     const batch = z.shape.slice(0, -1);
     const images = this.outputLayer.forward(this.decoder.forward(z.reshape([-1, this.latentSize])));
     return images.reshape([...batch, this.inputSize]);
