@@ -10,6 +10,8 @@
  * time, or null for a dtype it does not support. The peer libraries (TensorFlow.js cpu and wasm,
  * jax-js) are float32-only contenders from `bench/peers/`; one that fails to load is listed as
  * skipped. Their time includes reading C back (`dataSync`), which ours does not need.
+ * Last, the register peak of f32x4 and f64x2 mul+add on this machine (register-peak.ts), measured
+ * in the same run, and each of our one-thread products as a share of it.
  */
 import { allocate, type DType, type TypedArray } from "../src/tensor/dtype.js";
 import { gemm } from "../src/tensor/matmul.js";
@@ -20,6 +22,7 @@ import { createWasmKernels } from "../src/tensor/wasm/kernels.js";
 import { spawnNodeWorker } from "../src/threads/node.js";
 import type { MatmulPeer } from "./peers/common.js";
 import { jaxMatmulPeer } from "./peers/jax.js";
+import { registerPeak } from "./register-peak.js";
 import { tfjsMatmulPeers } from "./peers/tfjs.js";
 
 /** One product `op(A)[m,k] · op(B)[k,n]`, with A and B stored as `aShape` and `bShape`. */
@@ -242,3 +245,13 @@ console.log(format(header));
 console.log(format(widths.map((w) => "-".repeat(w))));
 for (const row of rows) console.log(format(row));
 for (const line of skipped) console.log(`skipped: ${line}`);
+
+// The ceiling our one-thread kernel works toward, measured now (the machine's load moves it too).
+const peaks = { float32: registerPeak("f32"), float64: registerPeak("f64") };
+console.log();
+console.log(`register peak (one thread, mul+add on registers only): f32x4 ${peaks.float32.toFixed(1)} GFLOP/s, f64x2 ${peaks.float64.toFixed(1)} GFLOP/s`);
+for (const cell of cells) {
+  if (cell.name !== ours.name) continue;
+  const share = (100 * median(cell.gflops)) / peaks[cell.dtype as "float32" | "float64"];
+  console.log(`  ${cell.product.label} ${cell.dtype}: ${median(cell.gflops).toFixed(2)} GFLOP/s = ${share.toFixed(0)}% of the peak`);
+}

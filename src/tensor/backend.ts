@@ -1,10 +1,12 @@
 /**
  * Which kernels run: WebAssembly SIMD where the platform has it ("wasm"), else plain
  * JavaScript ("js"). The JS kernels are the readable oracle; the wasm ones are the fast path
- * for float32 and give the same results up to float32 rounding. Float64 always runs in JS.
+ * for float32 and give the same results up to float32 rounding. Float64 runs in JS, but for its
+ * products, whose wasm kernel gives the JS kernel's bits (`wasm/gemm64.ts`).
  */
 import { createWasmElementwise, type WasmElementwise } from "./wasm/elementwise.js";
 import { createWasmKernels, wasmKernels, type WasmKernels } from "./wasm/kernels.js";
+import { wasmGemm64, type WasmGemm64 } from "./wasm/gemm64.js";
 import { GEMM_SHAPE, KC_MAX } from "./wasm/gemm.js";
 import type { SpawnWorker } from "./wasm/threads.js";
 
@@ -62,6 +64,11 @@ export function gemmWorkerChunks(): number {
 /** The wasm kernels when they are the ones to use, else null. */
 export function activeWasmKernels(): WasmKernels | null {
   return requested === "js" ? null : threaded?.kernels ?? wasmKernels();
+}
+
+/** The float64 wasm gemm when the wasm kernels are the ones to use, else null (always one thread). */
+export function activeWasmGemm64(): WasmGemm64 | null {
+  return activeWasmKernels() === null ? null : wasmGemm64();
 }
 
 let elementwise: WasmElementwise | null | undefined;

@@ -28,7 +28,7 @@ const NR = 3;
  * than packing whole operands, even at 1024³; it is kept because it bounds the scratch memory
  * (about 2.3 MiB) whatever the shapes.
  */
-const KC = 256;
+export const KC = 256;
 const MC = 128;
 const NC = 1020;
 

@@ -7,7 +7,7 @@ import { checkSameDType, NDArray } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, ShapeError, sizeOf, type Shape } from "./shape.js";
 import { forEachRow } from "./elementwise.js";
 import { gemmJs } from "./gemm.js";
-import { activeWasmKernels } from "./backend.js";
+import { activeWasmGemm64, activeWasmKernels } from "./backend.js";
 
 export interface MatmulOptions {
   transposeA?: boolean;
@@ -19,8 +19,9 @@ export interface MatmulOptions {
  * `[m,k]`, or as `[k,m]` when `transposeA` (likewise B). Reads and writes at the given offsets and
  * overwrites `out`, which must not overlap A or B. With `bias` (n values from `biasOffset`), adds
  * it to every row: `out[i,j] += bias[j]`. Float32 runs on the WebAssembly SIMD kernel when that
- * path is active (see backend.ts), which adds the bias as it stores; everything else on the
- * plain-JS one in `gemm.ts`, with the bias added after.
+ * path is active (see backend.ts), which adds the bias as it stores; float64 on the float64 wasm
+ * kernel, with the JS kernel's bits; everything else on the plain-JS one in `gemm.ts`. Both of the
+ * latter add the bias after.
  */
 export function gemm(
   m: number, n: number, k: number,
@@ -34,7 +35,9 @@ export function gemm(
     wasm.gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset);
     return;
   }
-  gemmJs(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset);
+  const wasm64 = activeWasmGemm64();
+  if (wasm64 && a instanceof Float64Array && b instanceof Float64Array && out instanceof Float64Array) wasm64.gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset);
+  else gemmJs(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset);
   if (!bias) return;
   for (let i = 0, o = outOffset; i < m; i++) {
     for (let j = 0; j < n; j++, o++) out[o] = (out[o] as number) + (bias[biasOffset + j] as number);

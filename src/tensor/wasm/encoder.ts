@@ -156,9 +156,11 @@ export class FunctionBody {
   i32Load(offset = 0): this { return this.op(0x28, ...this.memarg(2, offset)); }
   i64Load(offset = 0): this { return this.op(0x29, ...this.memarg(3, offset)); }
   f32Load(offset = 0): this { return this.op(0x2a, ...this.memarg(2, offset)); }
+  f64Load(offset = 0): this { return this.op(0x2b, ...this.memarg(3, offset)); }
   i32Store(offset = 0): this { return this.op(0x36, ...this.memarg(2, offset)); }
   i64Store(offset = 0): this { return this.op(0x37, ...this.memarg(3, offset)); }
   f32Store(offset = 0): this { return this.op(0x38, ...this.memarg(2, offset)); }
+  f64Store(offset = 0): this { return this.op(0x39, ...this.memarg(3, offset)); }
   memorySize(): this { return this.op(0x3f, 0x00); }
   memoryGrow(): this { return this.op(0x40, 0x00); }
   /** memory.fill(dest, value, length), from the bulk-memory proposal (standard since 2.0). */
@@ -196,11 +198,14 @@ export class FunctionBody {
   f32Sub(): this { return this.op(0x93); }
   f32Mul(): this { return this.op(0x94); }
   f32Le(): this { return this.op(0x5f); }
+  f64Add(): this { return this.op(0xa0); }
 
   // SIMD (prefix 0xfd, then the opcode as u32 LEB128).
   v128Load(offset = 0): this { return this.simd(0x00, ...this.memarg(4, offset)); }
   /** Loads one f32 and broadcasts it to all four lanes. */
   v128Load32Splat(offset = 0): this { return this.simd(0x09, ...this.memarg(2, offset)); }
+  /** Loads one f64 and broadcasts it to both lanes. */
+  v128Load64Splat(offset = 0): this { return this.simd(0x0a, ...this.memarg(3, offset)); }
   v128Store(offset = 0): this { return this.simd(0x0b, ...this.memarg(4, offset)); }
   /** A constant of four f32 lanes. */
   v128ConstF32(lanes: readonly [number, number, number, number]): this {
@@ -232,6 +237,8 @@ export class FunctionBody {
   /** Lane-wise x > y: all ones where true, else zeros. */
   f32x4Gt(): this { return this.simd(0x44); }
   f32x4Ge(): this { return this.simd(0x46); }
+  f64x2Add(): this { return this.simd(0xf0); }
+  f64x2Mul(): this { return this.simd(0xf2); }
   v128And(): this { return this.simd(0x4e); }
   v128Or(): this { return this.simd(0x50); }
   /** (a & mask) | (b & ~mask), with the stack a, b, mask. */
@@ -386,6 +393,8 @@ const ltS = compare((fn) => fn.i32LtS());
 const geS = compare((fn) => fn.i32GeS());
 /** The byte size of `count` f32s: `count << 2`. */
 export const f32Bytes = (count: I32): I32 => (fn) => void fn.push(count).i32Const(2).i32Shl();
+/** The byte size of `count` f64s: `count << 3`. */
+export const f64Bytes = (count: I32): I32 => (fn) => void fn.push(count).i32Const(3).i32Shl();
 /** `cond ? x : y` (both evaluated). */
 export const select = (x: I32, y: I32, cond: I32): I32 => (fn) => void fn.push(x).push(y).push(cond).select();
 /** Signed minimum (both operands evaluated twice: keep them cheap). */

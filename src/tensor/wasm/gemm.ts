@@ -1,6 +1,7 @@
 /**
- * Emits the float32 WebAssembly SIMD `gemm`: `C[m,n] = op(A)[m,k] · op(B)[k,n]`, all operands in
- * the module's memory (pointers are byte addresses, strides are in elements unless named *Bytes).
+ * Emits the WebAssembly SIMD `gemm`: `C[m,n] = op(A)[m,k] · op(B)[k,n]`, all operands in the
+ * module's memory (pointers are byte addresses, strides are in elements unless named *Bytes), for
+ * float32 in f32x4 lanes or (`GemmElement` "f64", see gemm64.ts) float64 in f64x2 lanes.
  *
  * Blocking scheme (Goto & van de Geijn, "Anatomy of High-Performance Matrix Multiplication"):
  *
@@ -19,9 +20,52 @@
  * (mul then add: no fused multiply-add, so results differ from the JS kernel only by float32
  * rounding and summation order). Tiles that overhang m or n go through an MR×NR scratch tile.
  */
-import { add, and, eq, f32Bytes, int, local, minS, ModuleBuilder, mul, ne, or, select, sub, ValType, type FunctionBody, type I32 } from "./encoder.js";
+import { add, and, eq, f32Bytes, f64Bytes, int, local, minS, ModuleBuilder, mul, ne, or, select, sub, ValType, type FunctionBody, type I32 } from "./encoder.js";
 
-const { f32, i32, v128 } = ValType;
+const { f32, f64, i32, v128 } = ValType;
+
+/** The element type of a gemm module: float32 in f32x4 lanes, or float64 in f64x2 lanes. */
+export type GemmElement = "f32" | "f64";
+
+/** What the emitted code needs to know of its element type. */
+interface Element {
+  /** Bytes of one element, and elements per v128. */
+  bytes: number;
+  lanes: number;
+  /** The byte size of `count` elements. */
+  size: (count: I32) => I32;
+  /** Loads one element at the address on the stack (+ offset) and broadcasts it to every lane. */
+  splat(fn: FunctionBody, offset: number): void;
+  /** Lane-wise x * y, x + y. */
+  mul(fn: FunctionBody): void;
+  add(fn: FunctionBody): void;
+  /** Copies one element's bits: stack (to, from). */
+  copy(fn: FunctionBody): void;
+  /** The scalar type, its load, add and store (transposeOut). */
+  scalar: ValType;
+  load(fn: FunctionBody): void;
+  scalarAdd(fn: FunctionBody): void;
+  store(fn: FunctionBody): void;
+  /** Rows per in-register transpose when packing a panel of `width` rows (0: none). */
+  transposeBlock(width: number): number;
+}
+
+const ELEMENTS: Record<GemmElement, Element> = {
+  f32: {
+    bytes: 4, lanes: 4, size: f32Bytes,
+    splat: (fn, offset) => void fn.v128Load32Splat(offset), mul: (fn) => void fn.f32x4Mul(), add: (fn) => void fn.f32x4Add(),
+    copy: (fn) => void fn.f32Load().f32Store(),
+    scalar: f32, load: (fn) => void fn.f32Load(), scalarAdd: (fn) => void fn.f32Add(), store: (fn) => void fn.f32Store(),
+    transposeBlock: (width) => (width % 4 === 0 ? 4 : width === 2 ? 2 : 0),
+  },
+  f64: {
+    bytes: 8, lanes: 2, size: f64Bytes,
+    splat: (fn, offset) => void fn.v128Load64Splat(offset), mul: (fn) => void fn.f64x2Mul(), add: (fn) => void fn.f64x2Add(),
+    copy: (fn) => void fn.i64Load().i64Store(),
+    scalar: f64, load: (fn) => void fn.f64Load(), scalarAdd: (fn) => void fn.f64Add(), store: (fn) => void fn.f64Store(),
+    transposeBlock: () => 0,
+  },
+};
 
 /** Micro-kernel rows and columns, and how many k steps one loop iteration does. */
 export interface GemmShape {
@@ -74,8 +118,8 @@ const zero = int(0);
  * where S is the MR×NR tile at `src` with rows `srcStride` bytes apart: the C tile itself (a later
  * k slice) or, with stride 0, one bias row repeated. `count` is a positive multiple of the unroll.
  */
-function emitMicroKernel(mod: ModuleBuilder, { mr, nr, unroll }: GemmShape): number {
-  const vectors = nr / 4;
+function emitMicroKernel(mod: ModuleBuilder, { mr, nr, unroll }: GemmShape, e: Element): number {
+  const vectors = nr / e.lanes;
   const params = { a: i32, b: i32, c: i32, cStride: i32, count: i32, accumulate: i32, src: i32, srcStride: i32 };
   return mod.func(null, params, [], (fn, p) => {
     const acc = Array.from({ length: mr }, () => Array.from({ length: vectors }, () => fn.local(v128)));
@@ -85,17 +129,22 @@ function emitMicroKernel(mod: ModuleBuilder, { mr, nr, unroll }: GemmShape): num
     for (const c of acc.flat()) fn.v128ConstF32([0, 0, 0, 0]).localSet(c);
     fn.loop((top) => {
       for (let u = 0; u < unroll; u++) {
-        bv.forEach((b, q) => fn.localGet(p.b).v128Load((u * nr + 4 * q) * 4).localSet(b));
+        bv.forEach((b, q) => fn.localGet(p.b).v128Load((u * nr + e.lanes * q) * e.bytes).localSet(b));
         for (let r = 0; r < mr; r++) {
-          fn.localGet(p.a).v128Load32Splat((u * mr + r) * 4).localSet(av);
+          fn.localGet(p.a);
+          e.splat(fn, (u * mr + r) * e.bytes);
+          fn.localSet(av);
           bv.forEach((b, q) => {
             const c = acc[r]?.[q] as number;
-            fn.localGet(c).localGet(av).localGet(b).f32x4Mul().f32x4Add().localSet(c);
+            fn.localGet(c).localGet(av).localGet(b);
+            e.mul(fn);
+            e.add(fn);
+            fn.localSet(c);
           });
         }
       }
-      fn.set(p.a, add(local(p.a), int(unroll * mr * 4)));
-      fn.set(p.b, add(local(p.b), int(unroll * nr * 4)));
+      fn.set(p.a, add(local(p.a), int(unroll * mr * e.bytes)));
+      fn.set(p.b, add(local(p.b), int(unroll * nr * e.bytes)));
       fn.push(sub(local(p.count), int(unroll))).localTee(p.count).brIf(top);
     });
 
@@ -109,7 +158,11 @@ function emitMicroKernel(mod: ModuleBuilder, { mr, nr, unroll }: GemmShape): num
     };
     fn.localGet(p.accumulate).if(() =>
       rowWalk(p.src, p.srcStride, (r) =>
-        acc[r]?.forEach((c, q) => fn.localGet(c).localGet(row).v128Load(16 * q).f32x4Add().localSet(c)),
+        acc[r]?.forEach((c, q) => {
+          fn.localGet(c).localGet(row).v128Load(16 * q);
+          e.add(fn);
+          fn.localSet(c);
+        }),
       ),
     );
     rowWalk(p.c, p.cStride, (r) => acc[r]?.forEach((c, q) => fn.localGet(row).localGet(c).v128Store(16 * q)));
@@ -128,35 +181,37 @@ const f32Lanes = (lanes: number[]): number[] => lanes.flatMap((l) => [4 * l, 4 *
  * - depthStride 1 (each row contiguous along p): 4 depths at a time, blocks of 4 rows (W = 2:
  *   2 rows) transposed in registers with `i8x16.shuffle`.
  */
-function emitPack(mod: ModuleBuilder, width: number): number {
+function emitPack(mod: ModuleBuilder, width: number, e: Element): number {
   const params = { src: i32, rows: i32, depth: i32, rowStride: i32, depthStride: i32, dst: i32, depthPad: i32 };
-  const block = width % 4 === 0 ? 4 : width === 2 ? 2 : 0; // rows per in-register transpose
+  const block = e.transposeBlock(width); // rows per in-register transpose
+  const bytes = e.size;
   return mod.func(null, params, [], (fn, p) => {
     const r0 = fn.local(i32), height = fn.local(i32), panel = fn.local(i32), done = fn.local(i32);
     const r = fn.local(i32), k = fn.local(i32), s = fn.local(i32), d = fn.local(i32);
     const v = Array.from({ length: 8 }, () => fn.local(v128));
     const vec = (i: number): number => v[i] as number;
-    const step = (ptr: number, elements: I32): void => void fn.set(ptr, add(local(ptr), f32Bytes(elements)));
+    const step = (ptr: number, elements: I32): void => void fn.set(ptr, add(local(ptr), bytes(elements)));
     const full = eq(local(height), int(width));
     fn.forRange(r0, zero, local(p.rows), int(width), () => {
       fn.set(height, minS(int(width), sub(local(p.rows), local(r0))));
-      fn.set(panel, add(local(p.dst), f32Bytes(mul(local(r0), local(p.depthPad)))));
+      fn.set(panel, add(local(p.dst), bytes(mul(local(r0), local(p.depthPad)))));
       // Zero what no copy below writes: the depth padding of a full panel, all of a partial one.
       fn.push(full).if(
-        () => void fn.push(add(local(panel), f32Bytes(mul(local(p.depth), int(width))))).push(zero)
-          .push(f32Bytes(mul(sub(local(p.depthPad), local(p.depth)), int(width)))).memoryFill(),
-        () => void fn.push(local(panel)).push(zero).push(f32Bytes(mul(local(p.depthPad), int(width)))).memoryFill(),
+        () => void fn.push(add(local(panel), bytes(mul(local(p.depth), int(width))))).push(zero)
+          .push(bytes(mul(sub(local(p.depthPad), local(p.depth)), int(width)))).memoryFill(),
+        () => void fn.push(local(panel)).push(zero).push(bytes(mul(local(p.depthPad), int(width)))).memoryFill(),
       );
       fn.set(done, zero);
       fn.push(and(full, eq(local(p.rowStride), one))).if(() => {
-        fn.set(s, add(local(p.src), f32Bytes(local(r0))));
+        fn.set(s, add(local(p.src), bytes(local(r0))));
         fn.set(d, local(panel));
         fn.forRange(k, zero, local(p.depth), one, () => {
-          // Copy W floats: f32x4s, then a pair as one i64 (bits, not arithmetic), then a single.
+          // Copy W elements' bytes: v128s, then 8 bytes as one i64 (bits, not arithmetic), then 4.
           let q = 0;
-          for (; q + 4 <= width; q += 4) fn.localGet(d).localGet(s).v128Load(4 * q).v128Store(4 * q);
-          for (; q + 2 <= width; q += 2) fn.localGet(d).localGet(s).i64Load(4 * q).i64Store(4 * q);
-          for (; q < width; q++) fn.localGet(d).localGet(s).f32Load(4 * q).f32Store(4 * q);
+          const total = width * e.bytes;
+          for (; q + 16 <= total; q += 16) fn.localGet(d).localGet(s).v128Load(q).v128Store(q);
+          for (; q + 8 <= total; q += 8) fn.localGet(d).localGet(s).i64Load(q).i64Store(q);
+          for (; q < total; q += 4) fn.localGet(d).localGet(s).f32Load(q).f32Store(q);
           step(s, local(p.depthStride));
           step(d, int(width));
         });
@@ -167,18 +222,19 @@ function emitPack(mod: ModuleBuilder, width: number): number {
           fn.set(done, and(local(p.depth), int(-4)));
           fn.forRange(k, zero, local(done), int(4), () => {
             // s walks down the rows at depth k; d is the panel at depth k.
-            fn.set(s, add(local(p.src), f32Bytes(add(mul(local(r0), local(p.rowStride)), local(k)))));
-            fn.set(d, add(local(panel), f32Bytes(mul(local(k), int(width)))));
+            fn.set(s, add(local(p.src), bytes(add(mul(local(r0), local(p.rowStride)), local(k)))));
+            fn.set(d, add(local(panel), bytes(mul(local(k), int(width)))));
             emitRegisterTranspose(fn, vec, s, d, p.rowStride, width, block);
           });
         });
       }
       // Scalar: rows one at a time, depths [done, depth), reading along p, writing every W-th float.
       fn.forRange(r, zero, local(height), one, () => {
-        fn.set(s, add(local(p.src), f32Bytes(add(mul(add(local(r0), local(r)), local(p.rowStride)), mul(local(done), local(p.depthStride))))));
-        fn.set(d, add(local(panel), f32Bytes(add(mul(local(done), int(width)), local(r)))));
+        fn.set(s, add(local(p.src), bytes(add(mul(add(local(r0), local(r)), local(p.rowStride)), mul(local(done), local(p.depthStride))))));
+        fn.set(d, add(local(panel), bytes(add(mul(local(done), int(width)), local(r)))));
         fn.forRange(k, local(done), local(p.depth), one, () => {
-          fn.localGet(d).localGet(s).f32Load().f32Store();
+          fn.localGet(d).localGet(s);
+          e.copy(fn);
           step(s, local(p.depthStride));
           step(d, int(width));
         });
@@ -221,14 +277,15 @@ function emitRegisterTranspose(fn: FunctionBody, vec: (i: number) => number, s: 
 }
 
 /** `copyTile(src, srcStrideBytes, dst, dstStrideBytes, rows, cols)`: a scalar copy of a sub-tile. */
-function emitCopyTile(mod: ModuleBuilder): number {
+function emitCopyTile(mod: ModuleBuilder, e: Element): number {
   const params = { src: i32, srcStrideBytes: i32, dst: i32, dstStrideBytes: i32, rows: i32, cols: i32 };
   return mod.func(null, params, [], (fn, p) => {
     const r = fn.local(i32);
     const j = fn.local(i32);
     fn.forRange(r, zero, local(p.rows), one, () => {
       fn.forRange(j, zero, local(p.cols), one, () => {
-        fn.push(add(local(p.dst), f32Bytes(local(j)))).push(add(local(p.src), f32Bytes(local(j)))).f32Load().f32Store();
+        fn.push(add(local(p.dst), e.size(local(j)))).push(add(local(p.src), e.size(local(j))));
+        e.copy(fn);
       });
       fn.set(p.src, add(local(p.src), local(p.srcStrideBytes)));
       fn.set(p.dst, add(local(p.dst), local(p.dstStrideBytes)));
@@ -240,22 +297,28 @@ function emitCopyTile(mod: ModuleBuilder): number {
  * `transposeOut(src, rows, cols, dst, bias)`: dst[c·rows + r] = src[r·cols + c], plus the float
  * at `bias + 4r` when bias ≠ 0: a product computed as Cᵀ [n,m] back to C [m,n], with C's bias.
  */
-function emitTransposeOut(mod: ModuleBuilder): void {
+function emitTransposeOut(mod: ModuleBuilder, e: Element): void {
   const params = { src: i32, rows: i32, cols: i32, dst: i32, bias: i32 };
   mod.func("transposeOut", params, [], (fn, p) => {
-    const r = fn.local(i32), c = fn.local(i32), d = fn.local(i32), b = fn.local(f32);
+    const r = fn.local(i32), c = fn.local(i32), d = fn.local(i32), b = fn.local(e.scalar);
     // Row r of src goes down column r of dst (d steps by a row of dst, rows floats).
     const copyRow = (withBias: boolean): void => void fn.forRange(c, zero, local(p.cols), one, () => {
-      fn.localGet(d).localGet(p.src).f32Load();
-      if (withBias) fn.localGet(b).f32Add();
-      fn.f32Store();
-      fn.set(p.src, add(local(p.src), int(4)));
-      fn.set(d, add(local(d), f32Bytes(local(p.rows))));
+      fn.localGet(d).localGet(p.src);
+      e.load(fn);
+      if (withBias) {
+        fn.localGet(b);
+        e.scalarAdd(fn);
+      }
+      e.store(fn);
+      fn.set(p.src, add(local(p.src), int(e.bytes)));
+      fn.set(d, add(local(d), e.size(local(p.rows))));
     });
     fn.forRange(r, zero, local(p.rows), one, () => {
-      fn.set(d, add(local(p.dst), f32Bytes(local(r))));
+      fn.set(d, add(local(p.dst), e.size(local(r))));
       fn.localGet(p.bias).if(() => {
-        fn.push(add(local(p.bias), f32Bytes(local(r)))).f32Load().localSet(b);
+        fn.push(add(local(p.bias), e.size(local(r))));
+        e.load(fn);
+        fn.localSet(b);
         copyRow(true);
       }, () => copyRow(false));
     });
@@ -269,17 +332,18 @@ function emitTransposeOut(mod: ModuleBuilder): void {
  * `bias` is the address of a row of roundUp(n, NR) floats added to every row of C (after the first
  * k slice, in the micro-kernel's epilogue), or 0 for none.
  */
-export function buildGemmModule(shape: GemmShape = GEMM_SHAPE, memory: "own" | "shared" = "own"): Uint8Array {
+export function buildGemmModule(shape: GemmShape = GEMM_SHAPE, memory: "own" | "shared" = "own", element: GemmElement = "f32"): Uint8Array {
   const { mr, nr, unroll } = shape;
-  if (nr % 4 !== 0 || (unroll & (unroll - 1)) !== 0) throw new RangeError("buildGemmModule: nr must be a multiple of 4, unroll a power of 2");
+  const e = ELEMENTS[element];
+  if (nr % e.lanes !== 0 || (unroll & (unroll - 1)) !== 0) throw new RangeError(`buildGemmModule: nr must be a multiple of ${e.lanes}, unroll a power of 2`);
   const mod = new ModuleBuilder();
   if (memory === "shared") mod.importMemory("env", "memory", { minPages: 1, maxPages: MAX_PAGES, shared: true });
   else mod.memory(1, "memory");
-  const micro = emitMicroKernel(mod, shape);
-  const packA = emitPack(mod, mr);
-  const packB = emitPack(mod, nr);
-  const copyTile = emitCopyTile(mod);
-  emitTransposeOut(mod);
+  const micro = emitMicroKernel(mod, shape, e);
+  const packA = emitPack(mod, mr, e);
+  const packB = emitPack(mod, nr, e);
+  const copyTile = emitCopyTile(mod, e);
+  emitTransposeOut(mod, e);
   const params = {
     m: i32, n: i32, k: i32, kc: i32, a: i32, transposeA: i32, b: i32, transposeB: i32,
     c: i32, packedA: i32, packedB: i32, scratch: i32, bias: i32,
@@ -291,20 +355,20 @@ export function buildGemmModule(shape: GemmShape = GEMM_SHAPE, memory: "own" | "
     const aPanel = fn.local(i32), bPanel = fn.local(i32), cTile = fn.local(i32), cStride = fn.local(i32);
     const later = fn.local(i32), biasCols = fn.local(i32);
     fn.set(kPad, and(add(local(p.k), int(unroll - 1)), int(-unroll)));
-    fn.set(cStride, f32Bytes(local(p.n)));
+    fn.set(cStride, e.size(local(p.n)));
     // op(A): rows m, depth k, stored [m,k] (strides k, 1) or [k,m] (strides 1, m); packed from
     // row rowBegin on. Likewise op(B)ᵀ: rows n, stored [k,n] (strides 1, n) or [n,k] (strides k, 1).
     // Bit 1 of `pack` packs op(A), bit 2 op(B); a clear bit means that operand is packed already.
     const transA = local(p.transposeA);
     const aRowStride = select(one, local(p.k), transA);
     fn.push(and(local(p.pack), one)).if(() => {
-      fn.push(add(local(p.a), f32Bytes(mul(local(p.rowBegin), aRowStride)))).push(sub(local(p.rowEnd), local(p.rowBegin))).push(local(p.k));
+      fn.push(add(local(p.a), e.size(mul(local(p.rowBegin), aRowStride)))).push(sub(local(p.rowEnd), local(p.rowBegin))).push(local(p.k));
       fn.push(aRowStride).push(select(local(p.m), one, transA)).push(local(p.packedA)).push(local(kPad)).call(packA);
     });
     const transB = local(p.transposeB);
     const bRowStride = select(local(p.k), one, transB);
     fn.push(and(local(p.pack), int(2))).if(() => {
-      fn.push(add(local(p.b), f32Bytes(mul(local(p.colBegin), bRowStride)))).push(sub(local(p.colEnd), local(p.colBegin))).push(local(p.k));
+      fn.push(add(local(p.b), e.size(mul(local(p.colBegin), bRowStride)))).push(sub(local(p.colEnd), local(p.colBegin))).push(local(p.k));
       fn.push(bRowStride).push(select(one, local(p.n), transB)).push(local(p.packedB)).push(local(kPad)).call(packB);
     });
 
@@ -316,21 +380,21 @@ export function buildGemmModule(shape: GemmShape = GEMM_SHAPE, memory: "own" | "
     const callCopy = (src: I32, srcStride: I32, dst: I32, dstStride: I32): void =>
       void fn.push(src).push(srcStride).push(dst).push(dstStride).push(local(rows)).push(local(cols)).call(copyTile);
     const scratch = local(p.scratch);
-    const scratchStride = int(nr * 4);
+    const scratchStride = int(nr * e.bytes);
     fn.forRange(k0, zero, local(kPad), local(p.kc), () => {
       fn.set(kb, minS(local(p.kc), sub(local(kPad), local(k0))));
       fn.set(later, ne(local(k0), zero));
       fn.set(accumulate, or(local(later), ne(local(p.bias), zero)));
       fn.forRange(j0, local(p.colBegin), local(p.colEnd), int(nr), () => {
         fn.set(cols, minS(int(nr), sub(local(p.colEnd), local(j0))));
-        fn.set(biasCols, add(local(p.bias), f32Bytes(local(j0))));
+        fn.set(biasCols, add(local(p.bias), e.size(local(j0))));
         // The block's B panel (j0 - colBegin)/NR starts at (j0 - colBegin)·kPad floats; this slice
         // k0·NR floats into it. Likewise A.
-        fn.set(bPanel, add(local(p.packedB), f32Bytes(add(mul(sub(local(j0), local(p.colBegin)), local(kPad)), mul(local(k0), int(nr))))));
+        fn.set(bPanel, add(local(p.packedB), e.size(add(mul(sub(local(j0), local(p.colBegin)), local(kPad)), mul(local(k0), int(nr))))));
         fn.forRange(i0, local(p.rowBegin), local(p.rowEnd), int(mr), () => {
           fn.set(rows, minS(int(mr), sub(local(p.rowEnd), local(i0))));
-          fn.set(aPanel, add(local(p.packedA), f32Bytes(add(mul(sub(local(i0), local(p.rowBegin)), local(kPad)), mul(local(k0), int(mr))))));
-          fn.set(cTile, add(local(p.c), f32Bytes(add(mul(local(i0), local(p.n)), local(j0)))));
+          fn.set(aPanel, add(local(p.packedA), e.size(add(mul(sub(local(i0), local(p.rowBegin)), local(kPad)), mul(local(k0), int(mr))))));
+          fn.set(cTile, add(local(p.c), e.size(add(mul(local(i0), local(p.n)), local(j0)))));
           fn.push(and(eq(local(rows), int(mr)), eq(local(cols), int(nr)))).if(
             () => callMicro(local(cTile), local(cStride)),
             () => {

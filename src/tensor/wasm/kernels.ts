@@ -113,17 +113,17 @@ export interface GemmThreadOptions {
 export const CHUNK_WORK = 2 ** 20;
 const WORKER_SPINS = 20000;
 
-const MAX_BYTES = 2 ** 32;
+export const MAX_BYTES = 2 ** 32;
 const align64 = (bytes: number): number => roundUp(bytes, 64);
 
-function checkRange(name: string, array: Float32Array, offset: number, size: number): void {
+export function checkRange(name: string, array: Float32Array | Float64Array, offset: number, size: number): void {
   if (!Number.isInteger(offset) || offset < 0 || offset + size > array.length) {
     throw new RangeError(`gemm (wasm): ${name} needs ${size} elements from offset ${offset}, has ${array.length}`);
   }
 }
 
 /** Where a product's operands, result and packed panels sit in wasm memory, and how it is cut into chunks. */
-interface GemmLayout {
+export interface GemmLayout {
   kc: number;
   /** Compute Cᵀ = op(B)ᵀ·op(A)ᵀ (then transposed back) rather than C. */
   swap: boolean;
@@ -141,11 +141,18 @@ interface GemmLayout {
   end: number;
 }
 
-function layoutGemm(m: number, n: number, k: number, withBias: boolean, shape: GemmShape, kcMax: number, chunkWork: number, workers: number): GemmLayout {
+/**
+ * The layout of one product of elements of `bytes` bytes. The k slices are equal ones of at most
+ * kcMax (2100 → 3 × 700, not 1024 + 1024 + 52), or with `fixedSlices` kcMax, kcMax, ..., the rest
+ * (the float64 module's, which sums as the JS kernel does).
+ */
+export function layoutGemm(
+  m: number, n: number, k: number, withBias: boolean, shape: GemmShape, kcMax: number, chunkWork: number, workers: number,
+  bytes = 4, fixedSlices = false,
+): GemmLayout {
   const { mr, nr, unroll } = shape;
   const kPad = roundUp(k, unroll);
-  // Equal k slices of at most kcMax (2100 → 3 × 700, not 1024 + 1024 + 52).
-  const kc = roundUp(Math.ceil(kPad / Math.ceil(kPad / kcMax)), unroll);
+  const kc = fixedSlices ? Math.min(kcMax, kPad) : roundUp(Math.ceil(kPad / Math.ceil(kPad / kcMax)), unroll);
   // Cᵀ = op(B)ᵀ·op(A)ᵀ when that pads less: n = 20 fills 2 B panels of NR = 16 (32 columns),
   // while as the rows of Cᵀ it is 10 A panels of MR = 2 exactly. Cᵀ [n,m] is transposed
   // back in wasm (`transposeOut`), which adds the bias. A tie keeps C.
@@ -160,17 +167,17 @@ function layoutGemm(m: number, n: number, k: number, withBias: boolean, shape: G
   const participants = threaded ? 1 + workers : 1;
   // The bias row is padded to whole NR panels; the padding's columns of C are dropped.
   const biasPtr = 64; // not 0, which the module reads as "no bias"
-  const aPtr = biasPtr + (withBias ? align64(roundUp(n, nr) * 4) : 0);
-  const bPtr = aPtr + align64(m * k * 4);
-  const cPtr = bPtr + align64(k * n * 4);
-  const cOut = cPtr + align64(m * n * 4); // C from Cᵀ
+  const aPtr = biasPtr + (withBias ? align64(roundUp(n, nr) * bytes) : 0);
+  const bPtr = aPtr + align64(m * k * bytes);
+  const cPtr = bPtr + align64(k * n * bytes);
+  const cOut = cPtr + align64(m * n * bytes); // C from Cᵀ
   // Then the packed operands: on one thread, both; with chunks, the shared one, then per
   // participant an MR×NR scratch tile (for overhanging tiles) and its chunk of the other.
-  const packedA = cOut + (swap ? align64(m * n * 4) : 0);
-  const packedB = packedA + (threaded && byRows ? 0 : align64(roundUp(rows, mr) * kPad * 4));
-  const scratchBytes = align64(mr * nr * 4);
-  const privateBase = packedB + (threaded && !byRows ? 0 : align64(roundUp(cols, nr) * kPad * 4));
-  const privateStride = scratchBytes + (threaded ? align64(unit * kPad * 4) : 0);
+  const packedA = cOut + (swap ? align64(m * n * bytes) : 0);
+  const packedB = packedA + (threaded && byRows ? 0 : align64(roundUp(rows, mr) * kPad * bytes));
+  const scratchBytes = align64(mr * nr * bytes);
+  const privateBase = packedB + (threaded && !byRows ? 0 : align64(roundUp(cols, nr) * kPad * bytes));
+  const privateStride = scratchBytes + (threaded ? align64(unit * kPad * bytes) : 0);
   const end = privateBase + participants * privateStride;
   return { kc, swap, rows, cols, byRows, unit, chunks, threaded, biasPtr, aPtr, bPtr, cPtr, cOut, packedA, packedB, privateBase, privateStride, scratchBytes, end };
 }
