@@ -34,7 +34,7 @@ import { loadBundledMnist, splitDataset } from "../src/data/index.js";
 import { Adam } from "../src/nn/index.js";
 import { Generator, setKernelPath, kernelPath, type KernelPath } from "../src/tensor/index.js";
 import { setNumThreads } from "../src/threads/node.js";
-import { trainEpoch, VAE } from "../src/vae/index.js";
+import { elboObjective, trainEpoch, VAE } from "../src/vae/index.js";
 
 const threadsAt = process.argv.indexOf("--threads");
 const threads = threadsAt > 0 ? Number(process.argv[threadsAt + 1]) : 1;
@@ -98,7 +98,7 @@ const after: Sample[] = [];
 let step = 0;
 for (let epoch = 1; epoch <= epochs; epoch++) {
   const result = trainEpoch(model, optimizer, train, {
-    batchSize: 128, generator, beta: () => 1, startStep: step, onStep: gcEveryStep ? () => gc?.() : undefined,
+    objective: elboObjective(), batchSize: 128, generator, startStep: step, onStep: gcEveryStep ? () => gc?.() : undefined,
   });
   step += result.steps;
   const s = await sample();

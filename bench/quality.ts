@@ -53,7 +53,7 @@ import { mnistFullDir } from "../src/data/mnist.js";
 import { Adam } from "../src/nn/index.js";
 import { Generator, kernelPath } from "../src/tensor/index.js";
 import { getNumThreads, setNumThreads } from "../src/threads/node.js";
-import { elbo, evaluate, trainEpoch, VAE } from "../src/vae/index.js";
+import { elbo, elboObjective, evaluate, trainEpoch, VAE } from "../src/vae/index.js";
 
 type DataName = "fashion-mnist" | "mnist-full" | "mnist";
 type LossScale = "mean" | "sum";
@@ -197,13 +197,13 @@ function runOurs(splits: { train: Dataset; test: Dataset }, options: Options, on
     if (options.lossScale === "sum") {
       trainElbo = trainEpochSummed(model, optimizer, splits.train, generator);
     } else {
-      const trained = trainEpoch(model, optimizer, splits.train, { batchSize: BATCH_SIZE, generator, beta: () => 1, startStep: step });
+      const trained = trainEpoch(model, optimizer, splits.train, { objective: elboObjective(), batchSize: BATCH_SIZE, generator, startStep: step });
       step += trained.steps;
       trainElbo = trained.elbo;
     }
     const trainSeconds = (performance.now() - start) / 1000;
     start = performance.now();
-    const tested = evaluate(model, splits.test, { batchSize: EVAL_BATCH_SIZE, generator: new Generator(options.seed + 1000 + epoch) });
+    const tested = evaluate(model, splits.test, { objective: elboObjective(), batchSize: EVAL_BATCH_SIZE, generator: new Generator(options.seed + 1000 + epoch) });
     const testSeconds = (performance.now() - start) / 1000;
     const result = { epoch, train: -trainElbo, test: -tested.elbo, trainSeconds, testSeconds };
     results.push(result);

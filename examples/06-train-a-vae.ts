@@ -13,7 +13,7 @@ import { Generator } from "../src/index.js";
 import { binarizeDataset, loadBundledMnist, subset } from "../src/data/index.js";
 import { imageGridPng } from "../src/io/grid.js";
 import { Adam } from "../src/nn/index.js";
-import { evaluate, trainEpoch, VAE } from "../src/vae/index.js";
+import { elboObjective, evaluate, trainEpoch, VAE } from "../src/vae/index.js";
 
 const out = process.argv[2] ?? join(tmpdir(), "elbo-example-samples.png");
 const generator = new Generator(0);
@@ -30,12 +30,13 @@ const model = new VAE({ inputSize: pixels, hiddenSizes: [256], latentSize: 10, g
 const optimizer = new Adam(model.parameters(), { lr: 2e-3 });
 console.log(`training a ${pixels}-256-10 VAE (${model.parameterCount()} parameters) on ${train.count} digits`);
 
+const objective = elboObjective(); // loss −ELBO, β = 1
 const epochs = 6;
 let step = 0;
 for (let epoch = 1; epoch <= epochs; epoch++) {
-  const result = trainEpoch(model, optimizer, train, { batchSize: 100, generator, beta: () => 1, startStep: step });
+  const result = trainEpoch(model, optimizer, train, { objective, batchSize: 100, generator, startStep: step });
   step += result.steps;
-  const held = evaluate(model, test, { batchSize: 250, generator });
+  const held = evaluate(model, test, { objective, batchSize: 250, generator });
   console.log(
     `epoch ${epoch}: train ELBO ${result.elbo.toFixed(1)} (reconstruction ${result.reconstruction.toFixed(1)}, KL ${result.kl.toFixed(1)}), ` +
       `held-out ELBO ${held.elbo.toFixed(1)} nats, ${held.activeUnits} active units`,

@@ -64,6 +64,8 @@ export interface EpochMetrics {
   testReconstruction: number;
   testKl: number;
   activeUnits: number;
+  /** Steps not applied because their loss or gradient was not finite (--on-nonfinite skip-step). */
+  skippedSteps: number;
   seconds: number;
   examplesPerSecond: number;
 }

@@ -12,7 +12,7 @@ import { GAN } from "../models/gan.js";
 import { trainGanEpoch } from "../models/gan-trainer.js";
 import { Adam } from "../nn/index.js";
 import { Generator } from "../tensor/index.js";
-import { trainEpoch, VAE } from "../vae/index.js";
+import { elboObjective, trainEpoch, VAE } from "../vae/index.js";
 
 export interface VaeVsGanOptions {
   epochs: number;
@@ -50,7 +50,7 @@ export function vaeVsGan(train: Dataset, options: VaeVsGanOptions): Snapshot[] {
   const snapshots: Snapshot[] = [];
   let step = 0;
   for (let epoch = 1; epoch <= options.epochs; epoch++) {
-    const trained = trainEpoch(vae, vaeOptimizer, train, { batchSize, generator: vaeDraws, beta: () => 1, startStep: step });
+    const trained = trainEpoch(vae, vaeOptimizer, train, { objective: elboObjective(), batchSize, generator: vaeDraws, startStep: step });
     step += trained.steps;
     const losses = trainGanEpoch(gan, ganOptimizer, train, { batchSize, generator: ganDraws });
     options.onEpoch?.(`epoch ${epoch}/${options.epochs}: VAE train ELBO ${trained.elbo.toFixed(2)}; GAN D loss ${losses.discriminatorLoss.toFixed(3)}, G loss ${losses.generatorLoss.toFixed(3)}`);

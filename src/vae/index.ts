@@ -49,8 +49,18 @@ export {
   type LatentMap,
   type LatentMapOptions,
 } from "./latent-map.js";
-export { trainEpoch, evaluate, type ElboAverages, type EpochOptions, type Evaluation, type StepInfo } from "./trainer.js";
 export { Normal, Bernoulli, klDivergence, type Distribution, type SampleOptions } from "./distributions.js";
+export { elboObjective, type BatchLoss, type ElboAverages, type ElboTerm, type Objective, type ObjectiveContext, type Trainable } from "./objective.js";
+export {
+  trainEpoch,
+  evaluate,
+  MAX_CONSECUTIVE_SKIPS,
+  type EpochOptions,
+  type EpochResult,
+  type Evaluation,
+  type NonFiniteAction,
+  type StepInfo,
+} from "./trainer.js";
 
 export { DebiasingVAE, debiasingLoss, type DebiasingVAEConfig, type DebiasingOutputs, type DebiasingLoss, type DebiasingLossOptions } from "./dbvae.js";
 export { resamplingProbabilities, resampleIndices, type ResamplingOptions } from "./latent-resampling.js";

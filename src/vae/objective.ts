@@ -1,0 +1,58 @@
+/**
+ * What the trainer knows of a model: an objective, the loss of one batch and the terms reported
+ * beside it. The VAE's is the negative β-weighted ELBO (`elboObjective`); another model (an
+ * autoencoder, a conditional VAE) brings its own, and `trainEpoch` / `evaluate` train and
+ * measure it unchanged.
+ */
+import type { Tensor } from "../autograd/index.js";
+import type { Module } from "../nn/index.js";
+import type { DType, Generator } from "../tensor/index.js";
+import { elbo } from "./elbo.js";
+import type { VAE } from "./model.js";
+
+/** A model the trainer can train: named parameters, train/eval modes, and the dtype of its inputs. */
+export type Trainable = Module & { readonly dtype: DType };
+
+/** One batch's loss and its terms. */
+export interface BatchLoss<Term extends string> {
+  /** The scalar to minimize (backward is called on it). */
+  loss: Tensor;
+  /**
+   * Scalars reported beside the loss, nats per example (averaged over the batch, as the loss),
+   * in the order they are reported; a non-finite one is named by the training guard.
+   */
+  terms: Record<Term, Tensor>;
+  /** The batch's latent codes [batch, latent] (posterior means), when the model has them: for the active units. */
+  codes?: Tensor;
+}
+
+export interface ObjectiveContext {
+  /** Optimizer steps taken before this batch (for schedules such as KL warm-up). */
+  step: number;
+  /** Draws the objective's noise (the VAE's ε). */
+  generator: Generator;
+}
+
+/** The loss of a batch `x` ([batch, features]) under `model`. */
+export type Objective<M extends Trainable, Term extends string> = (model: M, x: Tensor, context: ObjectiveContext) => BatchLoss<Term>;
+
+export type ElboTerm = "reconstruction" | "kl" | "elbo";
+
+/** Averages over the examples seen, nats per example: E_q[log p(x|z)], KL(q ‖ p(z)) and their difference. */
+export type ElboAverages = Record<ElboTerm, number>;
+
+/**
+ * The VAE's objective: loss −(reconstruction − β·KL) (eq. 13 in docs/elbo.md), with β a
+ * function of the global step (a constant, or `klWarmup`); reports the reconstruction, the KL
+ * and the ELBO, and the posterior means as the codes.
+ */
+export function elboObjective(beta: (step: number) => number = () => 1): Objective<VAE, ElboTerm> {
+  return (model, x, { step, generator }) => {
+    const terms = elbo(model, x, { beta: beta(step), generator });
+    return {
+      loss: terms.loss,
+      terms: { reconstruction: terms.reconstruction, kl: terms.kl, elbo: terms.elbo },
+      codes: terms.posterior.mu,
+    };
+  };
+}

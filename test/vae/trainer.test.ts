@@ -1,0 +1,129 @@
+/**
+ * The trainer and its guard: an epoch over a small synthetic dataset through an objective; a
+ * NaN or Inf in the loss, a term or the gradient stops it naming the epoch, step and term (the
+ * weights stay as they were before that step), or skips the step; an exploding loss is reported.
+ */
+import { describe, expect, it } from "vitest";
+import { Generator, type Tensor } from "../../src/index.js";
+import type { Dataset } from "../../src/data/index.js";
+import { Adam, NonFiniteError, SGD } from "../../src/nn/index.js";
+import { elboObjective, evaluate, MAX_CONSECUTIVE_SKIPS, trainEpoch, VAE, type Objective } from "../../src/vae/index.js";
+
+/** `count` images of 4×4 pixels, each one of four bar patterns (pixels 0.05 or 0.95). */
+function dataset(count = 64): Dataset {
+  const images = Float32Array.from({ length: count * 16 }, (_, i) => {
+    const [example, pixel] = [Math.floor(i / 16), i % 16];
+    const pattern = example % 4;
+    const on = pattern < 2 ? Math.floor(pixel / 4) % 2 === pattern : pixel % 2 === pattern - 2;
+    return on ? 0.95 : 0.05;
+  });
+  return { images, labels: Uint8Array.from({ length: count }, (_, i) => i % 4), count, height: 4, width: 4, name: "synthetic" };
+}
+
+function model(): VAE {
+  return new VAE({ inputSize: 16, hiddenSizes: [8], latentSize: 2, generator: new Generator(1) });
+}
+
+function weights(vae: VAE): Float32Array[] {
+  return vae.parameters().map((p) => Float32Array.from(p.data));
+}
+
+const allFinite = (vae: VAE): boolean => vae.parameters().every((p) => p.data.every(Number.isFinite));
+
+describe("trainEpoch", () => {
+  it("trains through the ELBO objective and reports its terms, steps and active units", () => {
+    const vae = model();
+    const optimizer = new Adam(vae.parameters(), { lr: 1e-2 });
+    const objective = elboObjective();
+    const data = dataset();
+    const before = evaluate(vae, data, { objective, batchSize: 64, generator: new Generator(3) });
+    const generator = new Generator(2);
+    let result = trainEpoch(vae, optimizer, data, { objective, batchSize: 16, generator, startStep: 0 });
+    for (let epoch = 1; epoch < 10; epoch++) result = trainEpoch(vae, optimizer, data, { objective, batchSize: 16, generator, startStep: 4 * epoch });
+    expect(result.steps).toBe(4);
+    expect(result.skipped).toBe(0);
+    expect(result.elbo).toBeCloseTo(result.reconstruction - result.kl, 4);
+    const after = evaluate(vae, data, { objective, batchSize: 64, generator: new Generator(3) });
+    expect(after.elbo).toBeGreaterThan(before.elbo + 1);
+    expect(after.activeUnits).not.toBeNull();
+  });
+
+  it("stops at the first non-finite loss (lr 1e30), naming epoch, step and term, with the weights still finite", () => {
+    const vae = model();
+    const optimizer = new SGD(vae.parameters(), { lr: 1e30 });
+    let thrown: unknown;
+    try {
+      trainEpoch(vae, optimizer, dataset(), { objective: elboObjective(), batchSize: 8, generator: new Generator(2), startStep: 40, epoch: 6 });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(NonFiniteError);
+    const error = thrown as NonFiniteError;
+    expect(error.message).toMatch(/^epoch 6, step \d\/8 \(step \d+ overall\): /);
+    expect(["reconstruction", "kl", "gradient"]).toContain(error.term);
+    expect(error.step).toBeGreaterThanOrEqual(40);
+    // The failing step was never applied: what the model holds is the last finite update.
+    expect(allFinite(vae)).toBe(true);
+  });
+
+  it("names the parameter whose gradient is NaN when the loss itself is finite", () => {
+    const vae = model();
+    const base = elboObjective();
+    // √(0·b) is 0, but its gradient 0.5/√0 · 0 is NaN: a finite loss with a poisoned gradient.
+    const poisoned: Objective<VAE, "reconstruction" | "kl" | "elbo"> = (m, x, context) => {
+      const terms = base(m, x, context);
+      return { ...terms, loss: terms.loss.add((m.meanHead.bias as Tensor).mul(0).sum().sqrt()) };
+    };
+    const before = weights(vae);
+    const run = (): unknown => trainEpoch(vae, new Adam(vae.parameters()), dataset(), { objective: poisoned, batchSize: 64, generator: new Generator(2), startStep: 0 });
+    expect(run).toThrow(NonFiniteError);
+    expect(run).toThrow(/step 1\/1 \(step 1 overall\): the gradient of meanHead\.bias holds 2 NaN or infinite values of 2 \(the loss [\d.]+ was finite\)/);
+    expect(weights(vae)).toEqual(before);
+  });
+
+  it("with skip-step, skips the poisoned steps only, warns for each, leaves the weights finite", () => {
+    const vae = model();
+    const data = dataset();
+    data.images[16 * 10] = Number.NaN; // example 10: its batch has a NaN reconstruction
+    const warnings: string[] = [];
+    const skippedSteps: number[] = [];
+    const result = trainEpoch(vae, new Adam(vae.parameters(), { lr: 1e-2 }), data, {
+      objective: elboObjective(),
+      batchSize: 8,
+      generator: new Generator(2),
+      startStep: 0,
+      onNonFinite: "skip-step",
+      onWarning: (message) => warnings.push(message),
+      onStep: (info) => void (info.skipped && skippedSteps.push(info.epochStep)),
+    });
+    expect(result.steps).toBe(8);
+    expect(result.skipped).toBe(1);
+    expect(skippedSteps).toHaveLength(1);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^step \d\/8 \(step \d overall\): skipped, the reconstruction term is not finite \(loss = NaN, reconstruction = NaN/);
+    expect(Number.isFinite(result.elbo)).toBe(true);
+    expect(allFinite(vae)).toBe(true);
+  });
+
+  it(`with skip-step, stops after ${MAX_CONSECUTIVE_SKIPS} skipped steps in a row`, () => {
+    const vae = model();
+    const data = dataset(MAX_CONSECUTIVE_SKIPS + 10);
+    data.images.fill(Number.NaN);
+    const run = (): unknown => trainEpoch(vae, new Adam(vae.parameters()), data, { objective: elboObjective(), batchSize: 1, generator: new Generator(2), startStep: 0, onNonFinite: "skip-step" });
+    expect(run).toThrow(new RegExp(`step ${MAX_CONSECUTIVE_SKIPS}/${MAX_CONSECUTIVE_SKIPS + 10} .*: ${MAX_CONSECUTIVE_SKIPS} steps in a row were skipped`));
+  });
+
+  it("warns once, with the step, when the loss explodes past 1e4 times its running median", () => {
+    const vae = model();
+    const base = elboObjective();
+    // From global step 30 on, the loss is scaled by 1e6 (a blow-up that stays finite).
+    const exploding: Objective<VAE, "reconstruction" | "kl" | "elbo"> = (m, x, context) => {
+      const terms = base(m, x, context);
+      return { ...terms, loss: context.step >= 30 ? terms.loss.mul(1e6) : terms.loss };
+    };
+    const warnings: string[] = [];
+    trainEpoch(vae, new SGD(vae.parameters(), { lr: 0 }), dataset(), { objective: exploding, batchSize: 1, generator: new Generator(2), startStep: 0, onWarning: (m) => warnings.push(m) });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^step 31\/64 \(step 31 overall\): the loss exploded to [\d.e+]+, more than 1e4 times its running median/);
+  });
+});
