@@ -7,6 +7,7 @@ import { binary, formatShape, NDArray, shapesEqual, type Shape } from "../tensor
 import { sumToShape } from "./broadcast.js";
 import type { Node } from "./graph.js";
 import { noGrad } from "./graph.js";
+import { checkBackward, isAnomalyEnabled } from "./anomaly.js";
 import type { Tensor } from "./tensor.js";
 
 /** The nodes that `root` depends on through tensors that require a gradient, by decreasing id. */
@@ -73,9 +74,11 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
       node.context = null; // free the saved arrays as we go
       if (upstream === undefined) continue;
       const inputGrads = node.op.backward(upstream, context);
+      const anomaly = isAnomalyEnabled();
       node.inputs.forEach((input, index) => {
         let inputGrad = inputGrads[index];
         if (!input.requiresGrad || inputGrad === null || inputGrad === undefined) return;
+        if (anomaly) checkBackward(node.op.name, context.inputs, index, inputGrad, node.creation);
         // NOTE: only a gradient that the input broadcasts to is summed back; any other shape is
         // reported below, naming the op, rather than by the broadcast helper.
         if (node.op.broadcasts && broadcastsTo(input.shape, inputGrad.shape)) inputGrad = sumToShape(inputGrad, input.shape);

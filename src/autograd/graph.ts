@@ -13,6 +13,8 @@ export interface Node<Input> {
   readonly inputs: readonly Input[];
   /** Released (null) after backward: the saved arrays are then garbage. */
   context: OpContext<NDArray[], unknown> | null;
+  /** Where the op ran: a short stack, captured in anomaly mode only (see anomaly.ts). */
+  readonly creation?: string;
 }
 
 let nextNodeId = 0;

@@ -2,6 +2,7 @@ export { Tensor, apply, type NestedArray, type TensorLike, type TensorOptions } 
 export * from "./functional.js";
 export { tensor, full, zeros, ones, randn, rand, arange, manualSeed, defaultGenerator, type RandomOptions } from "./factories.js";
 export { noGrad, isGradEnabled } from "./graph.js";
+export { detectAnomaly, isAnomalyEnabled, AnomalyError } from "./anomaly.js";
 export { ops, type OpName } from "./ops.js";
 export type { OpDef, OpContext } from "./op.js";
 export { sumToShape } from "./broadcast.js";

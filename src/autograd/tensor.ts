@@ -28,6 +28,7 @@ import { formatTensor } from "./format.js";
 import { isGradEnabled, nextId, type Node } from "./graph.js";
 import type { OpDef } from "./op.js";
 import { ops } from "./ops.js";
+import { checkForward, creationStack, isAnomalyEnabled } from "./anomaly.js";
 
 export type NestedArray = number | NestedArray[];
 export type Scalar = number;
@@ -247,6 +248,8 @@ export function apply<Inputs extends readonly NDArray[], Params>(
 ): Tensor {
   const values = inputs.map((t) => t.value) as unknown as Inputs;
   const output = op.forward(values, params);
+  const creation = isAnomalyEnabled() ? creationStack() : undefined;
+  if (creation !== undefined) checkForward(op.name, values, output, creation);
   const needsGrad = inputs.map((t) => t.requiresGrad);
   if (!isGradEnabled() || !needsGrad.some(Boolean)) return new Tensor(output);
   const node: Node<Tensor> = {
@@ -256,6 +259,7 @@ export function apply<Inputs extends readonly NDArray[], Params>(
     op: op as unknown as OpDef<NDArray[], unknown>,
     inputs,
     context: { inputs: values as unknown as NDArray[], output, params, needsGrad },
+    ...(creation === undefined ? {} : { creation }),
   };
   return new Tensor(output, { node });
 }

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadSafetensors, readFileChecked, saveSafetensorsSync, writeFileAtomicSync } from "../io/files.js";
-import { restoreCheckpoint, type Checkpoint } from "../nn/index.js";
+import { CheckpointError, restoreCheckpoint, type Checkpoint } from "../nn/index.js";
 import { Generator } from "../tensor/index.js";
 import { VAE, type Architecture, type Likelihood } from "../vae/index.js";
 
@@ -70,6 +70,17 @@ export interface EpochMetrics {
   examplesPerSecond: number;
 }
 
+/** A run folder's file (config.json, metrics.json) that is missing or not what elbo wrote; names the path. */
+export class RunFolderError extends Error {
+  override name = "RunFolderError";
+  readonly path: string;
+
+  constructor(path: string, problem: string) {
+    super(`${path}: ${problem}`);
+    this.path = path;
+  }
+}
+
 export function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
 }
@@ -84,7 +95,7 @@ export function readJson(path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new Error(`${path}: invalid JSON: ${(error as Error).message}`);
+    throw new RunFolderError(path, `invalid JSON: ${(error as Error).message}`);
   }
 }
 
@@ -94,7 +105,7 @@ function isPositiveInteger(value: unknown): value is number {
 
 /** Validate a parsed config.json, naming the file and the first bad field. */
 export function parseRunConfig(value: unknown, source: string): RunConfig {
-  const bad = (what: string): Error => new Error(`${source}: ${what}`);
+  const bad = (what: string): Error => new RunFolderError(source, what);
   if (typeof value !== "object" || value === null) throw bad("not a JSON object");
   const config = value as Partial<RunConfig>;
   if (config.format !== "elbo-run/1") throw bad(`format must be "elbo-run/1", got ${JSON.stringify(config.format)}`);
@@ -138,7 +149,7 @@ export function checkpointProgress(metadata: Readonly<Record<string, string>>, s
   const read = (key: string): number => {
     const value = Number(metadata[key]);
     if (metadata[key] === undefined || !Number.isSafeInteger(value) || value < 0) {
-      throw new Error(`${source}: metadata "${key}" must be a non-negative integer, got ${JSON.stringify(metadata[key])}`);
+      throw new CheckpointError(`${source}: metadata "${key}" must be a non-negative integer, got ${JSON.stringify(metadata[key])}`, source);
     }
     return value;
   };
@@ -154,7 +165,7 @@ export function readMetrics<M extends { epoch: number } = EpochMetrics>(dir: str
   if (!existsSync(path)) return [];
   const value = readJson(path);
   if (!Array.isArray(value) || !value.every((m) => typeof m === "object" && m !== null && Number.isInteger((m as M).epoch))) {
-    throw new Error(`${path}: expected a list of per-epoch metrics, each with an integer "epoch"`);
+    throw new RunFolderError(path, `expected a list of per-epoch metrics, each with an integer "epoch"`);
   }
   return (value as M[]).filter((m) => m.epoch <= epoch);
 }
@@ -192,10 +203,11 @@ export interface LoadedRun {
 /** Rebuild the trained VAE of a run folder (weights only) for sampling, encoding, scoring. */
 export function loadRun(dir: string): LoadedRun {
   const configPath = join(dir, CONFIG_FILE);
-  if (!existsSync(configPath)) throw new Error(`${dir}: not a run folder (no ${CONFIG_FILE}); train one with "elbo train --out ${dir}"`);
+  if (!existsSync(configPath)) throw new RunFolderError(dir, `not a run folder (no ${CONFIG_FILE}); train one with "elbo train --out ${dir}"`);
   const config = parseRunConfig(readJson(configPath), configPath);
+  if (!hasCheckpoint(dir)) throw new RunFolderError(dir, `has no ${CHECKPOINT_FILE} yet: its training has not finished an epoch (resume it with "elbo train --out ${dir} --resume")`);
   const model = buildModel(config.model, config.training.seed);
-  restoreCheckpoint(readCheckpoint(dir), { model });
+  restoreCheckpoint(readCheckpoint(dir), { model }, { source: join(dir, CHECKPOINT_FILE) });
   model.eval();
   return { config, model };
 }

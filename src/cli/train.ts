@@ -14,6 +14,7 @@ import { batchCount, binarizeDataset, FASHION_MNIST_CLASSES, type Dataset } from
 import { loadSplits } from "./splits.js";
 import { Adam, captureCheckpoint, ExplosionWatch, NonFiniteError, restoreCheckpoint, formatTerms, type Optimizer } from "../nn/index.js";
 import { Generator, kernelPath } from "../tensor/index.js";
+import { detectAnomaly } from "../autograd/index.js";
 import { elboObjective, evaluate, klWarmup, trainEpoch, type ElboTerm, type NonFiniteAction, type Objective, type VAE } from "../vae/index.js";
 import type { FlagSpec, ParsedFlags } from "./args.js";
 import { flagBoolean, flagInts, flagNumber, flagString, UsageError } from "./args.js";
@@ -60,6 +61,11 @@ export const trainFlags: Record<string, FlagSpec> = {
     default: "stop",
     choices: ["stop", "skip-step"],
     help: "a NaN or Inf loss or gradient: stop (exit 1, last checkpoint kept) or skip that step",
+  },
+  "detect-anomaly": {
+    type: "boolean",
+    default: false,
+    help: "check every op's output and gradient for NaN/Inf and name the first op that makes one (slower)",
   },
   // Two threads measured 1.3x one on the canonical step (bench/vae-step.ts, 2 cores); results are
   // bit-identical on any count, so a run may resume on another.
@@ -152,7 +158,7 @@ function startRun(run: PreparedRun, log: Log): RunState {
   if (run.resume) {
     const checkpoint = readCheckpoint(run.dir);
     state.done = checkpointProgress(checkpoint.metadata, join(run.dir, CHECKPOINT_FILE));
-    restoreCheckpoint(checkpoint, { model, optimizer: state.optimizer, generator: state.generator });
+    restoreCheckpoint(checkpoint, { model, optimizer: state.optimizer, generator: state.generator }, { source: join(run.dir, CHECKPOINT_FILE) });
     state.metrics = readMetrics(run.dir, state.done.epoch);
     const savedPath = checkpoint.metadata.kernels;
     if (savedPath !== undefined && savedPath !== kernelPath()) {
@@ -272,7 +278,8 @@ export function runTrain(flags: ParsedFlags, log: Log, stream: ProgressStream): 
   const threadsBefore = getNumThreads();
   setNumThreads(flagNumber(flags, "threads"));
   try {
-    trainCommand(flags, log, stream);
+    if (flagBoolean(flags, "detect-anomaly")) detectAnomaly(() => trainCommand(flags, log, stream));
+    else trainCommand(flags, log, stream);
   } finally {
     setNumThreads(threadsBefore);
   }

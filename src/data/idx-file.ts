@@ -1,11 +1,24 @@
 /**
  * Reading IDX files from disk, plain or gzipped (`.gz` files as distributed by LeCun and
- * Zalando). The file's size is checked before it is read, and decompression stops at
- * `maxBytes`, so a gzip bomb costs at most `maxBytes` of memory.
+ * Zalando). The file's size is checked before it is read. A gzipped file's header is inflated
+ * first, from a short prefix of the stream; the whole stream is then inflated with a limit of
+ * the size that header declares (itself at most `maxBytes`), so a small gzip bomb costs no more
+ * memory than the file it claims to be.
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
-import { IdxError, parseIdx, type IdxArray } from "./idx.js";
+import { constants, gunzipSync } from "node:zlib";
+import { IDX_MAX_DIMS, idxDimOffset, IdxError, parseIdx, parseIdxHeader, type IdxArray } from "./idx.js";
+
+/** A dataset file or directory that cannot be found or opened; names the path. */
+export class DatasetError extends Error {
+  override name = "DatasetError";
+  readonly path: string;
+
+  constructor(path: string, problem: string) {
+    super(`${path}: ${problem}`);
+    this.path = path;
+  }
+}
 
 /** The default bound on a file's size, before and after decompression: 1 GiB. */
 export const DEFAULT_MAX_IDX_BYTES = 2 ** 30;
@@ -29,7 +42,13 @@ function checkMaxBytes(maxBytes: number): void {
 /** Read a whole file, refusing it (before allocating) when it is larger than `maxBytes`. */
 export function readBoundedFile(path: string, maxBytes: number): Uint8Array {
   checkMaxBytes(maxBytes);
-  const fd = openSync(path, "r");
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new DatasetError(path, `cannot open: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message}`);
+  }
   try {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new IdxError(path, "not a regular file", 0);
@@ -52,16 +71,48 @@ export function readBoundedFile(path: string, maxBytes: number): Uint8Array {
 /** Decompress a gzip stream, never producing more than `maxBytes`. Errors name `source`. */
 export function gunzipBounded(bytes: Uint8Array, maxBytes: number, source: string): Uint8Array {
   checkMaxBytes(maxBytes);
+  return inflateAtMost(bytes, maxBytes, source, `gzip content is larger than the limit of ${maxBytes} bytes (maxBytes)`);
+}
+
+function inflateAtMost(bytes: Uint8Array, limit: number, source: string, tooLarge: string): Uint8Array {
   try {
-    return gunzipSync(bytes, { maxOutputLength: maxBytes });
+    return gunzipSync(bytes, { maxOutputLength: limit });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code === "ERR_BUFFER_TOO_LARGE") {
-      throw new IdxError(source, `gzip content is larger than the limit of ${maxBytes} bytes (maxBytes)`, 0);
-    }
+    if (code === "ERR_BUFFER_TOO_LARGE") throw new IdxError(source, tooLarge, limit);
     const reason = error instanceof Error ? error.message : String(error);
     throw new IdxError(source, `invalid gzip stream: ${reason}`, 0);
   }
+}
+
+/** The largest IDX header: magic, type, ndims and IDX_MAX_DIMS dimensions. */
+const MAX_HEADER_BYTES = idxDimOffset(IDX_MAX_DIMS);
+
+/**
+ * The decompressed size a gzipped IDX file declares in its header, read by inflating growing
+ * prefixes of the stream (256 compressed bytes first: deflate expands a byte at most ~1032-fold,
+ * so this allocates a few hundred KB at most), and refused when it is above `maxBytes`.
+ * Null when no prefix inflates (the full inflate then names the problem).
+ */
+function declaredGzipSize(raw: Uint8Array, maxBytes: number, source: string): number | null {
+  let head = new Uint8Array(0);
+  for (let prefix = 256; ; prefix *= 4) {
+    const slice = raw.subarray(0, Math.min(prefix, raw.length));
+    try {
+      head = gunzipSync(slice, { finishFlush: constants.Z_SYNC_FLUSH, maxOutputLength: Math.max(1 << 20, 1100 * slice.length) });
+    } catch {
+      // a prefix too short for gzip's own header, or a broken stream: try a longer one
+    }
+    const complete = head.length >= MAX_HEADER_BYTES || (head.length >= 4 && head.length >= idxDimOffset(head[3] as number));
+    if (complete || slice.length === raw.length) break;
+  }
+  if (head.length === 0) return null;
+  const header = parseIdxHeader(head, source); // a bad or truncated header is reported here
+  const declared = header.headerBytes + header.dataBytes;
+  if (declared > maxBytes) {
+    throw new IdxError(source, `the header declares ${declared} bytes, more than the limit of ${maxBytes} (maxBytes)`, idxDimOffset(0));
+  }
+  return declared;
 }
 
 /**
@@ -71,6 +122,10 @@ export function gunzipBounded(bytes: Uint8Array, maxBytes: number, source: strin
 export function readIdxFile(path: string, options: ReadIdxOptions = {}): IdxArray {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_IDX_BYTES;
   const raw = readBoundedFile(path, maxBytes);
-  const bytes = isGzip(raw) ? gunzipBounded(raw, maxBytes, path) : raw;
+  if (!isGzip(raw)) return parseIdx(raw, path);
+  const declared = declaredGzipSize(raw, maxBytes, path);
+  const bytes = declared === null
+    ? gunzipBounded(raw, maxBytes, path)
+    : inflateAtMost(raw, declared, path, `gzip content is longer than the ${declared} bytes its IDX header declares`);
   return parseIdx(bytes, path);
 }

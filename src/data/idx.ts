@@ -56,11 +56,20 @@ function hex(byte: number): string {
   return `0x${byte.toString(16).padStart(2, "0")}`;
 }
 
+/** What an IDX header declares: the item type, the dimensions, the header's size and the data's. */
+export interface IdxHeader {
+  type: IdxType;
+  itemSize: number;
+  dims: number[];
+  headerBytes: number;
+  dataBytes: number;
+}
+
 /**
- * Parse one IDX array. `source` names the bytes in errors (usually the file path).
- * NOTE: ubyte and sbyte data are views on `bytes` (no copy); wider types are decoded into new arrays.
+ * Read the header at the start of `bytes` (which may hold only a prefix of the file) and the
+ * sizes it declares. Throws an `IdxError` for a bad or truncated header.
  */
-export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
+export function parseIdxHeader(bytes: Uint8Array, source: string): IdxHeader {
   const length = bytes.length;
   if (length < 4) {
     throw new IdxError(source, `truncated header: ${length} bytes, an IDX header needs at least 4`, length);
@@ -100,6 +109,16 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
     }
     expected *= dim;
   }
+  return { type: kind.type, itemSize: kind.itemSize, dims, headerBytes: headerSize, dataBytes: expected };
+}
+
+/**
+ * Parse one IDX array. `source` names the bytes in errors (usually the file path).
+ * NOTE: ubyte and sbyte data are views on `bytes` (no copy); wider types are decoded into new arrays.
+ */
+export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
+  const length = bytes.length;
+  const { headerBytes: headerSize, dataBytes: expected, dims, ...kind } = parseIdxHeader(bytes, source);
   const found = length - headerSize;
   if (expected !== found) {
     throw new IdxError(
@@ -108,6 +127,7 @@ export function parseIdx(bytes: Uint8Array, source: string): IdxArray {
       headerSize,
     );
   }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, length);
 
   const count = expected / kind.itemSize;
   const start = bytes.byteOffset + headerSize;

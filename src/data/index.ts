@@ -2,9 +2,9 @@
  * `data/`: IDX parsing, datasets, splits, batches and binarization. `idx.ts` and `dataset.ts`
  * are pure and browser-safe; `idx-file.ts` and `mnist.ts` read files with `node:` modules.
  */
-export { IdxError, parseIdx, idxDimOffset, IDX_MAX_DIMS, IDX_NDIMS_OFFSET, IDX_TYPE_OFFSET } from "./idx.js";
-export type { IdxArray, IdxData, IdxType } from "./idx.js";
-export { DEFAULT_MAX_IDX_BYTES, gunzipBounded, isGzip, readBoundedFile, readIdxFile, type ReadIdxOptions } from "./idx-file.js";
+export { IdxError, parseIdx, parseIdxHeader, idxDimOffset, IDX_MAX_DIMS, IDX_NDIMS_OFFSET, IDX_TYPE_OFFSET } from "./idx.js";
+export type { IdxArray, IdxData, IdxHeader, IdxType } from "./idx.js";
+export { DatasetError, DEFAULT_MAX_IDX_BYTES, gunzipBounded, isGzip, readBoundedFile, readIdxFile, type ReadIdxOptions } from "./idx-file.js";
 export {
   batchCount,
   binarize,

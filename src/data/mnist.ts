@@ -16,7 +16,7 @@ import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
 import { checkDataset, type Dataset } from "./dataset.js";
 import { IDX_NDIMS_OFFSET, IDX_TYPE_OFFSET, IdxError, idxDimOffset, type IdxArray } from "./idx.js";
-import { readIdxFile, type ReadIdxOptions } from "./idx-file.js";
+import { DatasetError, readIdxFile, type ReadIdxOptions } from "./idx-file.js";
 
 /** Where the Debian package `dataset-fashion-mnist` installs its four `.gz` IDX files. */
 export const FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
@@ -107,7 +107,7 @@ function findIdxFile(dir: string, base: string): string {
   for (const candidate of [join(dir, base), join(dir, `${base}.gz`)]) {
     if (existsSync(candidate)) return candidate;
   }
-  throw new Error(`loadIdxDataset: found neither ${base} nor ${base}.gz in ${dir}`);
+  throw new DatasetError(join(dir, base), `no such file (nor ${base}.gz)`);
 }
 
 function expectUbyte(array: IdxArray, path: string, ndims: number, what: string): Uint8Array {
@@ -178,7 +178,7 @@ export function loadDataset(spec: string, split: IdxSplit = "train", options: Re
   if (spec === "mnist-full") return loadMnistFull(split, options);
   if (spec === "fashion-mnist") {
     if (!existsSync(FASHION_MNIST_DIR)) {
-      throw new Error(`loadDataset: ${FASHION_MNIST_DIR} is missing; install it with \`apt-get install dataset-fashion-mnist\``);
+      throw new DatasetError(FASHION_MNIST_DIR, "missing; install it with `apt-get install dataset-fashion-mnist`");
     }
     return loadIdxDataset(FASHION_MNIST_DIR, split, { ...options, name: `fashion-mnist:${split}` });
   }

@@ -9,6 +9,20 @@ import { dirname } from "node:path";
 import type { NDArray } from "../tensor/ndarray.js";
 import { decodeSafetensors, encodeSafetensors, type DecodedSafetensors } from "./safetensors.js";
 
+/** A file that cannot be read or written as asked; `path` is the user's path (never a temp file). */
+export class FileError extends Error {
+  override name = "FileError";
+  readonly path: string;
+  /** The system's error code (ENOENT, EACCES, EROFS, EISDIR, ...), when the system gave one. */
+  readonly code: string | undefined;
+
+  constructor(path: string, problem: string, code?: string) {
+    super(`${path}: ${problem}`);
+    this.path = path;
+    this.code = code;
+  }
+}
+
 /** The default size limit for `loadSafetensors`: 1 GiB, far above any checkpoint elbo writes. */
 export const DEFAULT_MAX_CHECKPOINT_BYTES = 1 << 30;
 
@@ -63,6 +77,25 @@ export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
   syncDirectory(path);
 }
 
+const SYSTEM_REASONS: Readonly<Record<string, string>> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "read-only file system",
+  EISDIR: "is a directory",
+  ENOTDIR: "a parent is not a directory",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+};
+
+/** A system error (ENOENT, EROFS, ...) as a `FileError` naming `path`, in words. */
+export function systemFileError(path: string, action: string, error: unknown): FileError {
+  const code = (error as { code?: unknown }).code;
+  const known = typeof code === "string" ? SYSTEM_REASONS[code] : undefined;
+  const reason = known ?? (error instanceof Error ? error.message : String(error));
+  return new FileError(path, `${action}: ${reason}${typeof code === "string" && known ? ` (${code})` : ""}`, typeof code === "string" ? code : undefined);
+}
+
 /** Remove a file, ignoring errors: used while another error is already on its way up. */
 function removeQuietly(path: string): void {
   try {
@@ -93,11 +126,16 @@ function syncDirectory(path: string): void {
  * The size comes from the open file's own stat, and the read stops at that size.
  */
 export function readFileChecked(path: string, maxBytes: number): Uint8Array {
-  const fd = fs.openSync(path, "r");
+  let fd: number;
+  try {
+    fd = fs.openSync(path, "r");
+  } catch (error) {
+    throw systemFileError(path, "cannot open", error);
+  }
   try {
     const stats = fs.fstatSync(fd);
-    if (!stats.isFile()) throw new Error(`${path}: not a regular file`);
-    if (stats.size > maxBytes) throw new Error(`${path}: file is ${stats.size} bytes, more than the limit of ${maxBytes} bytes`);
+    if (!stats.isFile()) throw new FileError(path, stats.isDirectory() ? "is a directory, not a file" : "not a regular file");
+    if (stats.size > maxBytes) throw new FileError(path, `file is ${stats.size} bytes, more than the limit of ${maxBytes} bytes`);
     const bytes = new Uint8Array(stats.size);
     let filled = 0;
     while (filled < bytes.length) {
@@ -106,7 +144,7 @@ export function readFileChecked(path: string, maxBytes: number): Uint8Array {
       filled += read;
     }
     if (filled < bytes.length || fs.readSync(fd, new Uint8Array(1), 0, 1, filled) !== 0) {
-      throw new Error(`${path}: file changed size while being read (stat said ${stats.size} bytes)`);
+      throw new FileError(path, `file changed size while being read (stat said ${stats.size} bytes)`);
     }
     return bytes;
   } finally {

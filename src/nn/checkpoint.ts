@@ -10,8 +10,9 @@
  *             "generator"                    JSON: the GeneratorState
  *             anything else                  the caller's metadata, verbatim
  *
- * Restoring validates everything (names, shapes, JSON) before it changes anything, and every
- * error says what is wrong with which name.
+ * Restoring validates everything (names, shapes, JSON, and that every value is finite) before it
+ * changes anything, and every error says what is wrong with which name. Capturing refuses
+ * non-finite values too, so a NaN never reaches a checkpoint unless asked (`allowNonFinite`).
  */
 import type { Tensor } from "../autograd/index.js";
 import { formatShape, Generator, type GeneratorState, type NDArray } from "../tensor/index.js";
@@ -23,9 +24,26 @@ const RESERVED_KEYS = new Set(["format", "optimizer", "generator"]);
 const MODEL = "model.";
 const OPTIMIZER = "optimizer.";
 
-/** A checkpoint that cannot be restored; the message names the problem. */
+/** A checkpoint that cannot be captured or restored; the message names the source (when known) and the problem. */
 export class CheckpointError extends Error {
   override name = "CheckpointError";
+  /** The file (or other source) the checkpoint came from, when the caller said. */
+  readonly source: string | undefined;
+
+  constructor(message: string, source?: string) {
+    super(message);
+    this.source = source;
+  }
+}
+
+export interface NonFiniteOptions {
+  /** Accept NaN and ±∞ values (for forensic use: looking at a run that went wrong). Default false. */
+  allowNonFinite?: boolean;
+}
+
+export interface RestoreOptions extends NonFiniteOptions {
+  /** Where the checkpoint came from (a file path), named in every error. */
+  source?: string;
 }
 
 export interface Checkpoint {
@@ -39,7 +57,7 @@ export interface CheckpointTargets {
   generator?: Generator;
 }
 
-export interface CheckpointContents extends CheckpointTargets {
+export interface CheckpointContents extends CheckpointTargets, NonFiniteOptions {
   /** Free-form string metadata; the keys format, optimizer and generator are reserved. */
   metadata?: Readonly<Record<string, string>>;
 }
@@ -54,8 +72,24 @@ interface OptimizerMetadata {
   steps: [string, number][];
 }
 
-function fail(problem: string): never {
-  throw new CheckpointError(`checkpoint: ${problem}`);
+function fail(problem: string, source?: string): never {
+  throw new CheckpointError(`${source === undefined ? "" : `${source}: `}checkpoint: ${problem}`, source);
+}
+
+function countNonFinite(values: ArrayLike<number>): number {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i] as number)) count++;
+  return count;
+}
+
+/** Throws naming the first tensor that holds a NaN or ±∞, with the count. */
+function checkFinite(tensors: Iterable<[string, NDArray]>, what: string, source?: string): void {
+  for (const [name, value] of tensors) {
+    const count = countNonFinite(value.data);
+    if (count > 0) {
+      fail(`${what} "${name}" holds ${count} NaN or infinite value${count === 1 ? "" : "s"} of ${value.size} (allowNonFinite loads it anyway, for forensic use)`, source);
+    }
+  }
 }
 
 /** The name of each of the optimizer's parameters in the model (which must own them all). */
@@ -89,6 +123,7 @@ export function captureCheckpoint(contents: CheckpointContents): Checkpoint {
     metadata.optimizer = JSON.stringify({ kind, stepCount, lr, hyperParameters, steps } satisfies OptimizerMetadata);
   }
   if (contents.generator) metadata.generator = JSON.stringify(contents.generator.getState());
+  if (contents.allowNonFinite !== true) checkFinite(tensors, "captureCheckpoint: tensor");
   return { tensors, metadata };
 }
 
@@ -170,9 +205,19 @@ function optimizerStateDict(meta: OptimizerMetadata, names: readonly string[], t
 /**
  * Load a checkpoint into a model, and into an optimizer and a generator when given (the
  * checkpoint must then hold their state). Returns the caller's metadata (reserved keys removed).
- * Nothing is changed unless everything validates.
+ * Nothing is changed unless everything validates; a NaN or ±∞ in a tensor that would be loaded
+ * is refused, naming it and the count, unless `allowNonFinite`. `source` prefixes every error.
  */
-export function restoreCheckpoint(checkpoint: Checkpoint, targets: CheckpointTargets): Record<string, string> {
+export function restoreCheckpoint(checkpoint: Checkpoint, targets: CheckpointTargets, options: RestoreOptions = {}): Record<string, string> {
+  try {
+    return restoreValidated(checkpoint, targets, options.allowNonFinite === true);
+  } catch (error) {
+    if (error instanceof CheckpointError && options.source !== undefined) throw new CheckpointError(`${options.source}: ${error.message}`, options.source);
+    throw error;
+  }
+}
+
+function restoreValidated(checkpoint: Checkpoint, targets: CheckpointTargets, allowNonFinite: boolean): Record<string, string> {
   const { tensors, metadata } = checkpoint;
   const format = metadata.format;
   if (format === undefined) fail(`no "format" in the metadata: not an elbo checkpoint (expected ${CHECKPOINT_FORMAT})`);
@@ -189,6 +234,7 @@ export function restoreCheckpoint(checkpoint: Checkpoint, targets: CheckpointTar
   if (strange.length > 0) fail(`tensors that are neither model.* nor optimizer.*: ${strange.join(", ")}`);
   const problems = targets.model.checkStateDict(modelState);
   if (problems.length > 0) fail(`model: ${problems.join("; ")}`);
+  if (!allowNonFinite) checkFinite([...modelState].map(([name, value]) => [MODEL + name, value]), "tensor");
 
   let optimizerLoad: (() => void) | null = null;
   if (targets.optimizer) {
@@ -201,6 +247,7 @@ export function restoreCheckpoint(checkpoint: Checkpoint, targets: CheckpointTar
     } catch (error) {
       fail(`optimizer: ${error instanceof Error ? error.message : String(error)}`);
     }
+    if (!allowNonFinite) checkFinite(optimizerTensors, "tensor");
     optimizerLoad = () => optimizer.loadStateDict(dict, names);
   }
   let generatorState: GeneratorState | null = null;

@@ -34,4 +34,6 @@ export {
   type Checkpoint,
   type CheckpointContents,
   type CheckpointTargets,
+  type NonFiniteOptions,
+  type RestoreOptions,
 } from "./checkpoint.js";

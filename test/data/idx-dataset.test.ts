@@ -61,7 +61,7 @@ describe("loadIdxDataset", () => {
 
   it("names both candidate files when one is missing", () => {
     const dir = makeDir({ "train-images-idx3-ubyte": good.images });
-    expect(() => loadIdxDataset(dir, "train")).toThrow(`found neither train-labels-idx1-ubyte nor train-labels-idx1-ubyte.gz in ${dir}`);
+    expect(() => loadIdxDataset(dir, "train")).toThrow(`${join(dir, "train-labels-idx1-ubyte")}: no such file (nor train-labels-idx1-ubyte.gz)`);
     expect(() => loadIdxDataset(dir, "t10k")).toThrow("t10k-images-idx3-ubyte");
   });
 

@@ -81,7 +81,22 @@ describe("readIdxFile", () => {
     expect(bomb.length).toBeLessThan(2 ** 17);
     const path = writeTemp(bomb, "bomb.gz");
     const error = expectIdxError(() => readIdxFile(path, { maxBytes: 2 ** 20 }), path);
-    expect(error.message).toContain("gzip content is larger than the limit of 1048576 bytes");
+    // Refused from the header alone, before the stream is inflated.
+    expect(error.message).toContain(`the header declares ${2 ** 26 + 8} bytes, more than the limit of 1048576`);
+  });
+
+  it("inflates a gzip no further than its IDX header declares: 1 GiB of zeros in ~1 MB behind a 10-image header", () => {
+    // 64 gzip members of 16 MiB of zeros each (one stream, as gunzip reads concatenated members).
+    const zeros = gzipSync(new Uint8Array(2 ** 24), { level: 9 });
+    const header = gzipSync(encodeIdxHeader(0x08, [10, 28, 28]));
+    const bomb = concatBytes(header, ...Array.from({ length: 64 }, () => zeros));
+    expect(bomb.length).toBeLessThan(2 ** 21);
+    const path = writeTemp(bomb, "bomb1g.gz");
+    const before = process.memoryUsage().arrayBuffers;
+    const error = expectIdxError(() => readIdxFile(path), path);
+    expect(error.message).toContain(`gzip content is longer than the ${16 + 7840} bytes its IDX header declares`);
+    // Only the compressed file and a few KB of output were allocated (not the 1 GiB the default cap allows).
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(64 * 2 ** 20);
   });
 
   it("reports a corrupt or truncated gzip stream as an IdxError", () => {

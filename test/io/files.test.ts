@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   loadSafetensors,
+  FileError,
   readFileChecked,
   saveSafetensors,
   saveSafetensorsSync,
@@ -89,8 +90,10 @@ describe("readFileChecked", () => {
 
   it("refuses a directory and reports a missing file by path", () => {
     const dir = freshDir();
-    expect(() => readFileChecked(dir, 1 << 20)).toThrow(`${dir}: not a regular file`);
-    expect(() => readFileChecked(join(dir, "absent"), 10)).toThrow(/ENOENT.*absent/);
+    expect(() => readFileChecked(dir, 1 << 20)).toThrow(`${dir}: is a directory, not a file`);
+    expect(() => readFileChecked(join(dir, "absent"), 10)).toThrow(`${join(dir, "absent")}: cannot open: no such file or directory (ENOENT)`);
+    expect(() => readFileChecked(dir, 1 << 20)).toThrow(FileError);
+    expect(() => readFileChecked(join(dir, "absent"), 10)).toThrow(FileError);
   });
 
   it("reads an empty file", () => {

@@ -11,6 +11,7 @@ import {
   Adam,
   AdamW,
   captureCheckpoint,
+  CheckpointError,
   clipGradNorm,
   Layer,
   Linear,
@@ -150,6 +151,13 @@ describe("checkpoint layout", () => {
   });
 });
 
+/** Replace the first entries of a checkpoint's tensor (a copy) with `values`. */
+function withValues(checkpoint: Checkpoint, name: string, values: number[]): void {
+  const copy = (checkpoint.tensors.get(name) as NDArray).clone();
+  copy.data.set(values);
+  checkpoint.tensors.set(name, copy);
+}
+
 describe("restoreCheckpoint refuses what does not fit, and changes nothing", () => {
   const source = (): { checkpoint: Checkpoint; model: Net } => {
     const generator = new Generator(8);
@@ -188,6 +196,8 @@ describe("restoreCheckpoint refuses what does not fit, and changes nothing", () 
     ["no generator state", (c) => delete c.metadata.generator, /a generator was given but the checkpoint has no generator state/],
     ["a malformed generator state", (c) => (c.metadata.generator = '{"words":[1,2,3]}'), /"generator" must be \{ words: \[4 numbers\], spareNormal: number \| null \}/],
     ["an invalid generator state", (c) => (c.metadata.generator = '{"words":[0,0,0,0],"spareNormal":null}'), /all-zero state is invalid/],
+    ["a NaN weight", (c) => withValues(c, "model.body.2.weight", [Number.NaN, 1, Number.NaN]), /tensor "model\.body\.2\.weight" holds 2 NaN or infinite values of 16 \(allowNonFinite/],
+    ["an infinite Adam moment", (c) => withValues(c, "optimizer.exp_avg_sq.body.0.bias", [Number.POSITIVE_INFINITY]), /tensor "optimizer\.exp_avg_sq\.body\.0\.bias" holds 1 NaN or infinite value of 8 /],
   ];
 
   it.each(cases)("%s", (_, edit, message) => {
@@ -208,5 +218,42 @@ describe("restoreCheckpoint refuses what does not fit, and changes nothing", () 
     expect(() => captureCheckpoint({ model, optimizer: new SGD([...model.parameters(), stranger.weight]) })).toThrow(
       /optimizer parameter 6 \[2,2\] is not a parameter of the model/,
     );
+  });
+});
+
+describe("non-finite values and sources", () => {
+  const poisoned = (): { checkpoint: Checkpoint; model: Net } => {
+    const generator = new Generator(8);
+    const model = new Net(generator);
+    const checkpoint = captureCheckpoint({ model });
+    withValues(checkpoint, "model.body.0.bias", [Number.NaN]);
+    return { checkpoint, model };
+  };
+
+  it("allowNonFinite loads NaN weights as they are, for forensic use", () => {
+    const { checkpoint } = poisoned();
+    const target = new Net(new Generator(9));
+    restoreCheckpoint(checkpoint, { model: target }, { allowNonFinite: true });
+    expect(Number.isNaN(target.body.at(0).parameters()[1]?.data[0])).toBe(true);
+  });
+
+  it("an error names the source it was given, and carries it", () => {
+    const { checkpoint } = poisoned();
+    let thrown: unknown;
+    try {
+      restoreCheckpoint(checkpoint, { model: new Net(new Generator(9)) }, { source: "runs/x/model.safetensors" });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(CheckpointError);
+    expect((thrown as CheckpointError).source).toBe("runs/x/model.safetensors");
+    expect((thrown as Error).message).toMatch(/^runs\/x\/model\.safetensors: checkpoint: tensor "model\.body\.0\.bias" holds 1 NaN/);
+  });
+
+  it("captureCheckpoint refuses a model with NaN weights unless allowNonFinite", () => {
+    const model = new Net(new Generator(10));
+    (model.body.at(2).parameters()[0] as Tensor).data[3] = Number.NEGATIVE_INFINITY;
+    expect(() => captureCheckpoint({ model })).toThrow(/captureCheckpoint: tensor "model\.body\.2\.weight" holds 1 NaN or infinite value of 16/);
+    expect(Number.isFinite(captureCheckpoint({ model, allowNonFinite: true }).tensors.get("model.body.2.weight")?.data[3])).toBe(false);
   });
 });
