@@ -17,6 +17,8 @@ export interface FlagSpec {
   choices?: readonly string[];
   /** Smallest allowed value for numbers (and each of `ints`). */
   min?: number;
+  /** A file the command writes: checked (folder exists and is writable, not a folder) before any work. */
+  output?: "file";
 }
 
 export type FlagValue = number | string | boolean | number[] | undefined;
@@ -55,9 +57,19 @@ function parseValue(flag: string, spec: FlagSpec, raw: string): FlagValue {
   }
 }
 
+/** The flags each parse result was given on the command line (the rest hold their defaults). */
+const givenFlags = new WeakMap<ParsedFlags, Set<string>>();
+
+/** True when `--name` was on the command line, not just defaulted. */
+export function flagGiven(flags: ParsedFlags, name: string): boolean {
+  return givenFlags.get(flags)?.has(name) === true;
+}
+
 /** Parse `--name value`, `--name=value` and bare boolean `--name` against `specs`. */
 export function parseFlags(argv: readonly string[], specs: Readonly<Record<string, FlagSpec>>): ParsedFlags {
   const flags: ParsedFlags = {};
+  const given = new Set<string>();
+  givenFlags.set(flags, given);
   for (const [name, spec] of Object.entries(specs)) flags[name] = spec.default;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
@@ -73,6 +85,7 @@ export function parseFlags(argv: readonly string[], specs: Readonly<Record<strin
       else raw = argv[++i];
     }
     flags[name] = parseValue(name, spec, raw as string);
+    given.add(name);
   }
   return flags;
 }

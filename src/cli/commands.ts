@@ -18,7 +18,7 @@ export interface Command {
   run(flags: ParsedFlags, log: (line: string) => void): void;
 }
 
-const runFlag: FlagSpec = { type: "string", default: "runs/latest", help: "run folder written by elbo train" };
+const runFlag: FlagSpec = { type: "string", default: "runs/latest", help: "run folder written by elbo train (default: the latest one, which runs/latest points at)" };
 const dataFlag: FlagSpec = { type: "string", help: "dataset (default: the run's own, its test split)" };
 const seedFlag: FlagSpec = { type: "int", default: 0, min: 0, help: "seed of the random draws" };
 
@@ -41,7 +41,7 @@ function writeOut(flags: ParsedFlags, bytes: Uint8Array, log: (line: string) => 
 export const commands: Record<string, Command> = {
   sample: {
     description: "Draw z from the prior N(0, I) and decode: a grid of new images.",
-    flags: { run: runFlag, n: { type: "int", default: 64, min: 1, help: "number of samples" }, seed: seedFlag, out: { type: "string", default: "samples.png", help: "PNG to write" } },
+    flags: { run: runFlag, n: { type: "int", default: 64, min: 1, help: "number of samples" }, seed: seedFlag, out: { type: "string", default: "samples.png", output: "file", help: "PNG to write" } },
     run(flags, log) {
       const run = loadRun(flagString(flags, "run"));
       writeOut(flags, samplesPng(run.model, run.config.model, flagNumber(flags, "n"), flagNumber(flags, "seed")), log);
@@ -49,7 +49,7 @@ export const commands: Record<string, Command> = {
   },
   reconstruct: {
     description: "Encode test images and decode their posterior means: originals above reconstructions.",
-    flags: { run: runFlag, data: dataFlag, n: { type: "int", default: 32, min: 1, help: "number of images" }, out: { type: "string", default: "reconstructions.png", help: "PNG to write" } },
+    flags: { run: runFlag, data: dataFlag, n: { type: "int", default: 32, min: 1, help: "number of images" }, out: { type: "string", default: "reconstructions.png", output: "file", help: "PNG to write" } },
     run(flags, log) {
       const run = loadRun(flagString(flags, "run"));
       writeOut(flags, reconstructionsPng(run.model, testSet(run, flags), flagNumber(flags, "n")), log);
@@ -63,7 +63,7 @@ export const commands: Record<string, Command> = {
       pairs: { type: "int", default: 8, min: 1, help: "rows (pairs of images)" },
       steps: { type: "int", default: 10, min: 2, help: "images per row" },
       mode: { type: "string", default: "linear", choices: ["linear", "slerp"], help: "straight line or great circle" },
-      out: { type: "string", default: "interpolation.png", help: "PNG to write" },
+      out: { type: "string", default: "interpolation.png", output: "file", help: "PNG to write" },
     },
     run(flags, log) {
       const run = loadRun(flagString(flags, "run"));
@@ -73,7 +73,7 @@ export const commands: Record<string, Command> = {
   },
   encode: {
     description: "Write the posterior mean and log-variance of every test image as CSV (label, mu..., logVar...), and a latent scatter PNG.",
-    flags: { run: runFlag, data: dataFlag, out: { type: "string", default: "latent.csv", help: "CSV to write" }, plot: { type: "string", default: "latent.png", help: "scatter PNG to write" } },
+    flags: { run: runFlag, data: dataFlag, out: { type: "string", default: "latent.csv", output: "file", help: "CSV to write" }, plot: { type: "string", default: "latent.png", output: "file", help: "scatter PNG to write" } },
     run(flags, log) {
       const run = loadRun(flagString(flags, "run"));
       const data = testSet(run, flags);
@@ -101,7 +101,7 @@ export const commands: Record<string, Command> = {
       data: dataFlag,
       k: { type: "int", default: 100, min: 1, help: "importance samples per image" },
       seed: seedFlag,
-      out: { type: "string", default: "scores.csv", help: "CSV to write (index, label, logPx), most unusual first" },
+      out: { type: "string", default: "scores.csv", output: "file", help: "CSV to write (index, label, logPx), most unusual first" },
     },
     run(flags, log) {
       const run = loadRun(flagString(flags, "run"));

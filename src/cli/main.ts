@@ -3,7 +3,9 @@
  * `elbo`: the command line. `elbo <command> [flags]`; `elbo <command> --help` for flags.
  * Usage errors exit with status 2, other failures with 1; both print one clear line.
  */
-import { formatHelp, parseFlags, UsageError } from "./args.js";
+import { readFileSync } from "node:fs";
+import { formatHelp, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from "./args.js";
+import { checkOutputFile } from "./paths.js";
 import { commands, type Command } from "./commands.js";
 import { runTrain, trainFlags } from "./train.js";
 import { gradcheckFlags, runGradcheck } from "./gradcheck.js";
@@ -51,8 +53,22 @@ function usage(): string {
   for (const [name, command] of Object.entries(allCommands)) lines.push(`  ${name.padEnd(12)} ${command.description}`);
   lines.push("", "Experiments (elbo experiment <name> [flags]):");
   for (const [name, command] of Object.entries(experiments)) lines.push(`  ${name.padEnd(12)} ${command.description}`);
-  lines.push("", 'Run "elbo <command> --help" for the flags of a command.');
+  lines.push("", 'Run "elbo <command> --help" for the flags of a command, "elbo --version" for the version.');
   return lines.join("\n");
+}
+
+/** The version in package.json (two folders up from src/cli/ and from dist/cli/ alike). */
+function version(): string {
+  const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+  return (JSON.parse(text) as { version: string }).version;
+}
+
+/** Check every output file the command will write before it starts any work. */
+function checkOutputs(flags: ParsedFlags, specs: Readonly<Record<string, FlagSpec>>): void {
+  for (const [flag, spec] of Object.entries(specs)) {
+    const path = flags[flag];
+    if (spec.output === "file" && typeof path === "string") checkOutputFile(path, flag);
+  }
 }
 
 export function main(argv: readonly string[]): number {
@@ -62,6 +78,10 @@ export function main(argv: readonly string[]): number {
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     log(usage());
     return name === undefined ? 2 : 0;
+  }
+  if (name === "--version" || name === "-v" || name === "version") {
+    log(`elbo ${version()} (node ${process.version})`);
+    return 0;
   }
   return runCommand(name, allCommands[name], rest);
 }
@@ -77,7 +97,9 @@ function runCommand(name: string, command: Command | undefined, rest: readonly s
     return 0;
   }
   try {
-    command.run(parseFlags(rest, command.flags), log);
+    const flags = parseFlags(rest, command.flags);
+    checkOutputs(flags, command.flags);
+    command.run(flags, log);
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

@@ -39,16 +39,29 @@ export interface TrainingConfig {
   beta: number;
   warmupSteps: number;
   binarize: "none" | "static" | "dynamic";
+  /** Held-out examples: the test split's real size (the file's own t10k split, or the seeded hold-out). */
   testSize: number;
   seed: number;
   /** Classes left out of both splits (absent in runs written before the flag existed). */
   excludeLabels?: number[];
+  /** Threads of the matrix products (results are the same on any count). */
+  threads?: number;
+}
+
+/** A setting changed on --resume, holding from `fromEpoch` on. */
+export interface ConfigChange {
+  fromEpoch: number;
+  flag: string;
+  from: number | null;
+  to: number;
 }
 
 export interface RunConfig {
   format: "elbo-run/1";
   model: ModelConfig;
   training: TrainingConfig;
+  /** What --resume changed (--lr, --epochs, --threads), in order. */
+  changes?: ConfigChange[];
 }
 
 export interface EpochMetrics {
@@ -135,7 +148,18 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
     throw bad("training.excludeLabels must be a list of labels 0-255");
   }
   if (!["none", "static", "dynamic"].includes(training.binarize)) throw bad('training.binarize must be "none", "static" or "dynamic"');
+  if (training.threads !== undefined && !isPositiveInteger(training.threads)) throw bad("training.threads must be a positive integer");
+  const changes: unknown = config.changes;
+  if (changes !== undefined && !(Array.isArray(changes) && changes.every(isConfigChange))) {
+    throw bad("changes must be a list of { fromEpoch, flag, from, to }");
+  }
   return config as RunConfig;
+}
+
+function isConfigChange(value: unknown): value is ConfigChange {
+  if (typeof value !== "object" || value === null) return false;
+  const change = value as Partial<ConfigChange>;
+  return isPositiveInteger(change.fromEpoch) && typeof change.flag === "string" && typeof change.to === "number" && (change.from === null || typeof change.from === "number");
 }
 
 /** Where a checkpoint stands: the epoch it finished and the optimizer steps taken. */

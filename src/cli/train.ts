@@ -2,43 +2,41 @@
  * `elbo train`: train a VAE on a dataset, checkpointing every epoch into a run folder, then
  * write the pictures. `--resume` continues a run from its last checkpoint, bit-identically.
  *
- *   runTrain     threads around the whole command
- *   prepareRun   the run folder, its config (fresh from the flags, or the saved one), the data
- *   startRun     the model, its objective, Adam and the generator, restored when resuming
- *   trainEpochs  one `runEpoch` per epoch: train, test, metrics, checkpoint
- *   finishRun    pictures and the closing lines
+ *   runTrain      threads (and anomaly mode) around the whole command
+ *   trainCommand  the run folder and its lock (run-lock.ts)
+ *   prepareRun    the config (fresh from the flags, or the saved one reconciled with them), the
+ *                 checkpoint, the data (train-setup.ts)
+ *   startRun      the model, its objective, Adam and the generator, restored when resuming
+ *   trainEpochs   one `runEpoch` per epoch: train, test, metrics, checkpoint
+ *   finishRun     pictures and the closing summary
  */
 import { availableParallelism } from "node:os";
-import { join } from "node:path";
-import { batchCount, binarizeDataset, FASHION_MNIST_CLASSES, type Dataset } from "../data/index.js";
-import { loadSplits } from "./splits.js";
+import { join, resolve } from "node:path";
+import { batchCount, FASHION_MNIST_CLASSES, type Dataset } from "../data/index.js";
 import { Adam, captureCheckpoint, ExplosionWatch, NonFiniteError, restoreCheckpoint, formatTerms, type Optimizer } from "../nn/index.js";
 import { Generator, kernelPath } from "../tensor/index.js";
 import { detectAnomaly } from "../autograd/index.js";
 import { elboObjective, evaluate, klWarmup, trainEpoch, type ElboTerm, type NonFiniteAction, type Objective, type VAE } from "../vae/index.js";
 import type { FlagSpec, ParsedFlags } from "./args.js";
-import { flagBoolean, flagInts, flagNumber, flagString, UsageError } from "./args.js";
+import { flagBoolean, flagNumber, flagString, UsageError } from "./args.js";
 import { curvesPng, interpolationPng, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
 import {
   buildModel,
-  checkpointProgress,
   CHECKPOINT_FILE,
   CONFIG_FILE,
   ensureDir,
-  hasCheckpoint,
   METRICS_FILE,
-  parseRunConfig,
-  readCheckpoint,
-  readJson,
   readMetrics,
   writeCheckpoint,
   writeJson,
   type EpochMetrics,
   type Progress,
-  type RunConfig,
 } from "./run-folder.js";
-import { writeFileAtomicSync } from "../io/files.js";
-import { ProgressReporter, type ProgressStream } from "../io/progress.js";
+import { lockRunFolder, removeOrphanTempFiles, type RunLock } from "./run-lock.js";
+import { LATEST, latestTarget, pointLatestAt } from "./run-names.js";
+import { prepareRun, runFolderFromFlags, type PreparedRun } from "./train-setup.js";
+import { systemReason, writeFileAtomicSync } from "../io/files.js";
+import { formatDuration, ProgressReporter, type ProgressStream } from "../io/progress.js";
 import { getNumThreads, setNumThreads } from "../threads/node.js";
 
 export const trainFlags: Record<string, FlagSpec> = {
@@ -54,8 +52,8 @@ export const trainFlags: Record<string, FlagSpec> = {
   binarize: { type: "string", default: "none", choices: ["none", "static", "dynamic"], help: "binarize pixels: once, or afresh every batch" },
   "test-size": { type: "int", default: 1000, min: 1, help: "held-out examples, for datasets without a test split (mnist)" },
   seed: { type: "int", default: 0, min: 0, help: "seed of every random draw: same seed, same run" },
-  out: { type: "string", default: "runs/latest", help: "run folder for the checkpoint, metrics and pictures" },
-  resume: { type: "boolean", default: false, help: "continue the run in --out from its last checkpoint" },
+  out: { type: "string", help: "run folder for the checkpoint, metrics and pictures (default: a new runs/<data>-<n>; with --resume, the run runs/latest points at)" },
+  resume: { type: "boolean", default: false, help: "continue the run in --out from its last checkpoint (--lr, --epochs, --threads may change; the rest are the run's)" },
   "on-nonfinite": {
     type: "string",
     default: "stop",
@@ -74,15 +72,6 @@ export const trainFlags: Record<string, FlagSpec> = {
 
 type Log = (line: string) => void;
 
-/** A run folder about to be trained: where, its settings, its data. */
-interface PreparedRun {
-  dir: string;
-  resume: boolean;
-  config: RunConfig;
-  train: Dataset;
-  test: Dataset;
-}
-
 /** What trains: the model, its objective, the optimizer, the generator, and where they stand. */
 interface RunState {
   model: VAE;
@@ -92,53 +81,6 @@ interface RunState {
   generator: Generator;
   done: Progress;
   metrics: EpochMetrics[];
-}
-
-function modelFromFlags(flags: ParsedFlags, dataset: Dataset): RunConfig["model"] {
-  return {
-    inputSize: dataset.height * dataset.width,
-    height: dataset.height,
-    width: dataset.width,
-    hiddenSizes: flagInts(flags, "hidden"),
-    latentSize: flagNumber(flags, "latent"),
-    likelihood: flagString(flags, "likelihood") as RunConfig["model"]["likelihood"],
-  };
-}
-
-function trainingFromFlags(flags: ParsedFlags): RunConfig["training"] {
-  return {
-    data: flagString(flags, "data"),
-    epochs: flagNumber(flags, "epochs"),
-    batchSize: flagNumber(flags, "batch-size"),
-    lr: flagNumber(flags, "lr"),
-    beta: flagNumber(flags, "beta"),
-    warmupSteps: flagNumber(flags, "warmup"),
-    binarize: flagString(flags, "binarize") as RunConfig["training"]["binarize"],
-    testSize: flagNumber(flags, "test-size"),
-    seed: flagNumber(flags, "seed"),
-  };
-}
-
-/** The train and test sets of a run, binarized once when the run asks for static binarization. */
-function loadRunData(training: RunConfig["training"]): { train: Dataset; test: Dataset } {
-  const { train, test } = loadSplits(training.data, training.testSize, training.seed);
-  return training.binarize === "static" ? { train: binarizeDataset(train), test: binarizeDataset(test) } : { train, test };
-}
-
-/** Check the run folder against --resume, read the saved config or build one, load the data. */
-function prepareRun(flags: ParsedFlags, log: Log): PreparedRun {
-  const dir = flagString(flags, "out");
-  const resume = flagBoolean(flags, "resume");
-  if (!resume && hasCheckpoint(dir)) {
-    throw new UsageError(`${dir} already holds a run; pass --resume to continue it, or choose another --out`);
-  }
-  if (resume && !hasCheckpoint(dir)) throw new UsageError(`--resume: ${dir} has no checkpoint to resume from`);
-  const saved = resume ? parseRunConfig(readJson(join(dir, CONFIG_FILE)), join(dir, CONFIG_FILE)) : null;
-  const training = saved ? { ...saved.training, epochs: flagNumber(flags, "epochs") } : trainingFromFlags(flags);
-  log(`Loading ${training.data} ...`);
-  const { train, test } = loadRunData(training);
-  const config: RunConfig = { format: "elbo-run/1", model: saved?.model ?? modelFromFlags(flags, train), training };
-  return { dir, resume, config, train, test };
 }
 
 /** Build the model and its optimizer from the config; restore them from the checkpoint when resuming. */
@@ -152,19 +94,19 @@ function startRun(run: PreparedRun, log: Log): RunState {
     beta,
     optimizer: new Adam(model.parameters(), { lr: training.lr }),
     generator: new Generator(training.seed + 2),
-    done: { epoch: 0, step: 0 },
+    done: run.done,
     metrics: [],
   };
-  if (run.resume) {
-    const checkpoint = readCheckpoint(run.dir);
-    state.done = checkpointProgress(checkpoint.metadata, join(run.dir, CHECKPOINT_FILE));
-    restoreCheckpoint(checkpoint, { model, optimizer: state.optimizer, generator: state.generator }, { source: join(run.dir, CHECKPOINT_FILE) });
+  if (run.checkpoint !== null) {
+    restoreCheckpoint(run.checkpoint, { model, optimizer: state.optimizer, generator: state.generator }, { source: join(run.dir, CHECKPOINT_FILE) });
+    state.optimizer.lr = training.lr; // the checkpoint's, or the one --lr changed it to
     state.metrics = readMetrics(run.dir, state.done.epoch);
-    const savedPath = checkpoint.metadata.kernels;
+    const savedPath = run.checkpoint.metadata.kernels;
     if (savedPath !== undefined && savedPath !== kernelPath()) {
       log(`Note: this run was trained with the ${savedPath} kernels and continues with the ${kernelPath()} ones; results match up to float32 rounding, not bit for bit`);
     }
     log(`Resuming ${run.dir} after epoch ${state.done.epoch} (step ${state.done.step})`);
+    for (const change of run.changes) log(`${change.flag} ${change.to} from epoch ${change.fromEpoch} on (was ${change.from ?? "not recorded"}); recorded in ${CONFIG_FILE}`);
   }
   return state;
 }
@@ -257,21 +199,56 @@ function writePictures(dir: string, model: VAE, test: Dataset, metrics: readonly
   return pictures.map(([name]) => name);
 }
 
-function finishRun(run: PreparedRun, state: RunState, log: Log): void {
+/** The closing lines: total time, the final and the best test ELBO, where the files are. */
+function finishRun(run: PreparedRun, state: RunState, seconds: number, log: Log): void {
   const written = writePictures(run.dir, state.model, run.test, state.metrics, run.config.training.data, run.config.training.seed);
   log(`Wrote ${run.dir}/{${[CONFIG_FILE, CHECKPOINT_FILE, METRICS_FILE, ...written].join(",")}}`);
+  const last = state.metrics[state.metrics.length - 1];
+  const best = state.metrics.reduce<EpochMetrics | undefined>((b, m) => (b === undefined || m.testElbo > b.testElbo ? m : b), undefined);
+  if (last === undefined || best === undefined) return;
+  const latest = latestTarget() !== null && resolve(latestTarget() as string) === resolve(run.dir) ? ` (${LATEST} points there)` : "";
+  log(
+    `Done in ${formatDuration(seconds)}: test ELBO ${last.testElbo.toFixed(2)} after epoch ${last.epoch}, best ${best.testElbo.toFixed(2)} at epoch ${best.epoch}. ` +
+      `The run is in ${run.dir}${latest}; try: elbo sample --run ${run.dir}`,
+  );
+}
+
+/** Train in the locked run folder `dir`: settle the run, write its config, train, finish. */
+function trainLocked(dir: string, flags: ParsedFlags, log: Log, stream: ProgressStream, started: number): void {
+  const removed = removeOrphanTempFiles(dir);
+  if (removed.length > 0) log(`Removed ${removed.length} temp file${removed.length === 1 ? "" : "s"} left by a writer that is gone: ${removed.join(", ")}`);
+  const run = prepareRun(dir, flags, getNumThreads(), log);
+  if (run === null) return;
+  const state = startRun(run, log);
+  writeJson(join(run.dir, CONFIG_FILE), run.config);
+  pointLatestAt(run.dir);
+  const { model: shape } = run.config;
+  const threads = getNumThreads();
+  log(
+    `Training a ${shape.inputSize}-${shape.hiddenSizes.join("-")}-${shape.latentSize} VAE (${state.model.parameterCount().toLocaleString("en-US")} parameters) on ${run.train.count} ${run.config.training.data} examples, ` +
+      `testing on ${run.test.count}, ${threads} thread${threads === 1 ? "" : "s"}, ${kernelPath() === "wasm" ? "WebAssembly SIMD" : "plain JavaScript"} kernels`,
+  );
+  log(`A stopped run (Ctrl-C, a crash) continues from its last epoch with: elbo train --out ${run.dir} --resume`);
+  trainEpochs(run, state, flags, stream, log);
+  finishRun(run, state, (performance.now() - started) / 1000, log);
 }
 
 function trainCommand(flags: ParsedFlags, log: Log, stream: ProgressStream): void {
-  const run = prepareRun(flags, log);
-  const state = startRun(run, log);
-  ensureDir(run.dir);
-  writeJson(join(run.dir, CONFIG_FILE), run.config);
-  const { model: shape } = run.config;
-  const threads = getNumThreads();
-  log(`Training a ${shape.inputSize}-${shape.hiddenSizes.join("-")}-${shape.latentSize} VAE (${state.model.parameterCount().toLocaleString("en-US")} parameters) on ${run.train.count} ${run.config.training.data} examples, testing on ${run.test.count}, ${threads} thread${threads === 1 ? "" : "s"}`);
-  trainEpochs(run, state, flags, stream, log);
-  finishRun(run, state, log);
+  const started = performance.now();
+  const dir = runFolderFromFlags(flags);
+  let lock: RunLock;
+  try {
+    ensureDir(dir);
+    lock = lockRunFolder(dir, log);
+  } catch (error) {
+    if (error instanceof UsageError || typeof (error as { code?: unknown }).code !== "string") throw error;
+    throw new UsageError(`--out ${dir}: cannot write: ${systemReason(error)}`);
+  }
+  try {
+    trainLocked(dir, flags, log, stream, started);
+  } finally {
+    lock.release();
+  }
 }
 
 export function runTrain(flags: ParsedFlags, log: Log, stream: ProgressStream): void {

@@ -34,7 +34,8 @@ function tempPathFor(path: string): string {
 /**
  * Write `bytes` to `path` so that a crash leaves either the old file or the new one, never a
  * half-written mix: write a temp file in the same directory, fsync it, rename it over `path`.
- * On failure the temp file is removed and the old file is untouched.
+ * On failure the temp file is removed and the old file is untouched. A replaced file keeps its
+ * permission bits; errors are `FileError`s naming `path`.
  */
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const temp = tempPathFor(path);
@@ -43,6 +44,8 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     const handle = await open(temp, "wx"); // wx: never reuse an existing file
     created = true;
     try {
+      const mode = existingMode(path);
+      if (mode !== null) await handle.chmod(mode);
       await handle.writeFile(bytes);
       await handle.sync();
     } finally {
@@ -51,12 +54,25 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
     await rename(temp, path);
   } catch (error) {
     if (created) await rm(temp, { force: true }).catch(() => undefined);
-    throw error;
+    throw systemFileError(path, "cannot write", error);
   }
   syncDirectory(path);
 }
 
-/** `writeFileAtomic`, synchronously. */
+/** The permission bits of the file at `path`, or null when there is none (a new file gets the default). */
+function existingMode(path: string): number | null {
+  try {
+    const stats = fs.statSync(path);
+    return stats.isFile() ? stats.mode & 0o7777 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * `writeFileAtomic`, synchronously. A file that is replaced keeps its permission bits; every
+ * error is a `FileError` naming `path` (never the temp file).
+ */
 export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
   const temp = tempPathFor(path);
   let created = false;
@@ -64,6 +80,8 @@ export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
     const fd = fs.openSync(temp, "wx");
     created = true;
     try {
+      const mode = existingMode(path);
+      if (mode !== null) fs.fchmodSync(fd, mode);
       fs.writeFileSync(fd, bytes);
       fs.fsyncSync(fd);
     } finally {
@@ -72,7 +90,7 @@ export function writeFileAtomicSync(path: string, bytes: Uint8Array): void {
     fs.renameSync(temp, path);
   } catch (error) {
     if (created) removeQuietly(temp);
-    throw error;
+    throw systemFileError(path, "cannot write", error);
   }
   syncDirectory(path);
 }
@@ -88,12 +106,17 @@ const SYSTEM_REASONS: Readonly<Record<string, string>> = {
   EDQUOT: "disk quota exceeded",
 };
 
+/** A system error in words: "read-only file system (EROFS)"; another error's message as it is. */
+export function systemReason(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const known = typeof code === "string" ? SYSTEM_REASONS[code] : undefined;
+  return known ? `${known} (${code as string})` : error instanceof Error ? error.message : String(error);
+}
+
 /** A system error (ENOENT, EROFS, ...) as a `FileError` naming `path`, in words. */
 export function systemFileError(path: string, action: string, error: unknown): FileError {
   const code = (error as { code?: unknown }).code;
-  const known = typeof code === "string" ? SYSTEM_REASONS[code] : undefined;
-  const reason = known ?? (error instanceof Error ? error.message : String(error));
-  return new FileError(path, `${action}: ${reason}${typeof code === "string" && known ? ` (${code})` : ""}`, typeof code === "string" ? code : undefined);
+  return new FileError(path, `${action}: ${systemReason(error)}`, typeof code === "string" ? code : undefined);
 }
 
 /** Remove a file, ignoring errors: used while another error is already on its way up. */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -46,8 +46,18 @@ describe("writeFileAtomic", () => {
     it(`${variant}: fails cleanly when the directory is missing`, async () => {
       const dir = freshDir();
       const path = join(dir, "missing", "model.safetensors");
-      await expect(write(path, text("x"))).rejects.toThrow(/ENOENT.*missing/);
+      // The error names the user's path, not the temp file.
+      await expect(write(path, text("x"))).rejects.toThrow(`${path}: cannot write: no such file or directory (ENOENT)`);
       expect(readdirSync(dir)).toEqual([]);
+    });
+
+    it(`${variant}: a replaced file keeps its permission bits`, async () => {
+      const path = join(freshDir(), "private.png");
+      writeFileSync(path, "old", { mode: 0o600 });
+      chmodSync(path, 0o600);
+      await write(path, text("new"));
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      expect(readFileSync(path, "utf8")).toBe("new");
     });
 
     it(`${variant}: removes its temp file when the rename fails, leaving the target intact`, async () => {

@@ -1,0 +1,66 @@
+/**
+ * Honest resume: the flags of `elbo train --resume` against the run's saved config.json.
+ *
+ *   - a flag that shapes the model or the data (--latent, --hidden, --data, ...) cannot change:
+ *     given with another value than the run's, it is an error naming it;
+ *   - a flag that may change mid-run (--lr, --epochs, --threads) is applied from the next epoch
+ *     and recorded in config.json's "changes" with that epoch;
+ *   - a flag left out keeps the run's value.
+ */
+import { flagGiven, UsageError, type FlagValue, type ParsedFlags } from "./args.js";
+import type { ConfigChange, RunConfig } from "./run-folder.js";
+
+/** Flags fixed for the life of a run, and where config.json keeps each. */
+const FIXED: readonly [string, (config: RunConfig) => FlagValue][] = [
+  ["data", (c) => c.training.data],
+  ["latent", (c) => c.model.latentSize],
+  ["hidden", (c) => c.model.hiddenSizes],
+  ["likelihood", (c) => c.model.likelihood],
+  ["batch-size", (c) => c.training.batchSize],
+  ["beta", (c) => c.training.beta],
+  ["warmup", (c) => c.training.warmupSteps],
+  ["binarize", (c) => c.training.binarize],
+  ["test-size", (c) => c.training.testSize],
+  ["seed", (c) => c.training.seed],
+];
+
+const show = (value: FlagValue): string => (Array.isArray(value) ? value.join(",") : String(value));
+
+/** Throws a `UsageError` naming the first fixed flag given with a value other than the run's. */
+export function checkFixedFlags(saved: RunConfig, flags: ParsedFlags, dir: string): void {
+  for (const [flag, savedValue] of FIXED) {
+    if (!flagGiven(flags, flag)) continue;
+    const value = flags[flag];
+    if (show(value) === show(savedValue(saved))) continue;
+    throw new UsageError(
+      `--${flag} ${show(value)}: the run in ${dir} was trained with --${flag} ${show(savedValue(saved))}, and a flag that shapes the model or the data cannot change on --resume (leave it out, or train a new run with another --out)`,
+    );
+  }
+}
+
+/**
+ * The config a resumed run continues with: the saved one, with --lr, --epochs and --threads
+ * applied when given and different, each change recorded as holding from `fromEpoch`
+ * (`threads` is the count --threads set).
+ */
+export function resumedConfig(saved: RunConfig, flags: ParsedFlags, fromEpoch: number, threads: number): { config: RunConfig; changes: ConfigChange[] } {
+  const training = { ...saved.training };
+  const changes: ConfigChange[] = [];
+  const apply = (flag: string, from: number | undefined, to: number): void => {
+    if (from === to) return;
+    changes.push({ fromEpoch, flag: `--${flag}`, from: from ?? null, to });
+  };
+  if (flagGiven(flags, "lr")) {
+    apply("lr", training.lr, flags.lr as number);
+    training.lr = flags.lr as number;
+  }
+  if (flagGiven(flags, "epochs")) {
+    apply("epochs", training.epochs, flags.epochs as number);
+    training.epochs = flags.epochs as number;
+  }
+  if (flagGiven(flags, "threads")) {
+    apply("threads", training.threads, threads);
+    training.threads = threads;
+  }
+  return { config: { ...saved, training, changes: [...(saved.changes ?? []), ...changes] }, changes };
+}

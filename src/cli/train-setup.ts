@@ -1,0 +1,124 @@
+/**
+ * What `elbo train` settles before its first step: the run folder (given, numbered, or the one
+ * runs/latest points at, for --resume), the config (from the flags, or the saved one reconciled
+ * with them: see resume.ts), the checkpoint to continue from, and the data.
+ */
+import { join } from "node:path";
+import { binarizeDataset, type Dataset } from "../data/index.js";
+import type { Checkpoint } from "../nn/index.js";
+import { flagBoolean, flagInts, flagNumber, flagOptionalString, flagString, UsageError, type ParsedFlags } from "./args.js";
+import { checkOutputFolder } from "./paths.js";
+import { checkFixedFlags, resumedConfig } from "./resume.js";
+import { latestTarget, LATEST, newRunFolder } from "./run-names.js";
+import {
+  checkpointProgress,
+  CHECKPOINT_FILE,
+  CONFIG_FILE,
+  hasCheckpoint,
+  parseRunConfig,
+  readCheckpoint,
+  readJson,
+  type ConfigChange,
+  type Progress,
+  type RunConfig,
+} from "./run-folder.js";
+import { loadSplits } from "./splits.js";
+
+/** A run folder about to be trained: where, its settings, what --resume changed, its data. */
+export interface PreparedRun {
+  dir: string;
+  config: RunConfig;
+  /** The checkpoint to continue from, and where it stands (none for a fresh run). */
+  checkpoint: Checkpoint | null;
+  done: Progress;
+  changes: ConfigChange[];
+  train: Dataset;
+  test: Dataset;
+}
+
+function modelFromFlags(flags: ParsedFlags, dataset: Dataset): RunConfig["model"] {
+  return {
+    inputSize: dataset.height * dataset.width,
+    height: dataset.height,
+    width: dataset.width,
+    hiddenSizes: flagInts(flags, "hidden"),
+    latentSize: flagNumber(flags, "latent"),
+    likelihood: flagString(flags, "likelihood") as RunConfig["model"]["likelihood"],
+  };
+}
+
+function trainingFromFlags(flags: ParsedFlags, threads: number): RunConfig["training"] {
+  return {
+    data: flagString(flags, "data"),
+    epochs: flagNumber(flags, "epochs"),
+    batchSize: flagNumber(flags, "batch-size"),
+    lr: flagNumber(flags, "lr"),
+    beta: flagNumber(flags, "beta"),
+    warmupSteps: flagNumber(flags, "warmup"),
+    binarize: flagString(flags, "binarize") as RunConfig["training"]["binarize"],
+    testSize: flagNumber(flags, "test-size"),
+    seed: flagNumber(flags, "seed"),
+    threads,
+  };
+}
+
+/** The train and test sets of a run, binarized once when the run asks for static binarization. */
+function loadRunData(training: RunConfig["training"]): { train: Dataset; test: Dataset } {
+  const { train, test } = loadSplits(training.data, training.testSize, training.seed);
+  return training.binarize === "static" ? { train: binarizeDataset(train), test: binarizeDataset(test) } : { train, test };
+}
+
+/**
+ * The run folder: --out (checked before any work), else for --resume the run runs/latest points
+ * at, else a fresh numbered runs/<data>-<n>.
+ */
+export function runFolderFromFlags(flags: ParsedFlags): string {
+  const out = flagOptionalString(flags, "out");
+  if (out !== undefined) {
+    checkOutputFolder(out, "out");
+    return out;
+  }
+  if (flagBoolean(flags, "resume")) {
+    const latest = latestTarget();
+    if (latest === null) throw new UsageError(`--resume: no --out given, and ${LATEST} points at no run; pass the run folder with --out`);
+    return latest;
+  }
+  checkOutputFolder("runs", "out");
+  return newRunFolder(flagString(flags, "data"));
+}
+
+/** A fresh run: refuse a folder that holds one, then the config from the flags and the data. */
+function prepareFresh(dir: string, flags: ParsedFlags, threads: number, log: (line: string) => void): PreparedRun {
+  if (hasCheckpoint(dir)) throw new UsageError(`${dir} already holds a run; pass --resume to continue it, or choose another --out`);
+  const training = trainingFromFlags(flags, threads);
+  log(`Loading ${training.data} ...`);
+  const { train, test } = loadRunData(training);
+  // The test split's real size: the file's own t10k split may differ from --test-size.
+  const config: RunConfig = { format: "elbo-run/1", model: modelFromFlags(flags, train), training: { ...training, testSize: test.count } };
+  return { dir, config, checkpoint: null, done: { epoch: 0, step: 0 }, changes: [], train, test };
+}
+
+/**
+ * A resumed run: its saved config reconciled with the flags, its checkpoint, its data; null
+ * (nothing written) when --epochs leaves nothing to train.
+ */
+function prepareResume(dir: string, flags: ParsedFlags, threads: number, log: (line: string) => void): PreparedRun | null {
+  if (!hasCheckpoint(dir)) throw new UsageError(`--resume: ${dir} has no checkpoint to resume from`);
+  const saved = parseRunConfig(readJson(join(dir, CONFIG_FILE)), join(dir, CONFIG_FILE));
+  checkFixedFlags(saved, flags, dir);
+  const checkpoint = readCheckpoint(dir);
+  const done = checkpointProgress(checkpoint.metadata, join(dir, CHECKPOINT_FILE));
+  const { config, changes } = resumedConfig(saved, flags, done.epoch + 1, threads);
+  if (config.training.epochs <= done.epoch) {
+    log(`Nothing to train: ${dir} has finished ${done.epoch} epoch${done.epoch === 1 ? "" : "s"}, and --epochs ${config.training.epochs} asks for no more (pass --epochs ${done.epoch + 1} or more to continue). No file was changed.`);
+    return null;
+  }
+  log(`Loading ${config.training.data} ...`);
+  const { train, test } = loadRunData(config.training);
+  return { dir, config, checkpoint, done, changes, train, test };
+}
+
+/** Settle the run to train in `dir` (fresh, or resumed with --resume); null when there is nothing to train. */
+export function prepareRun(dir: string, flags: ParsedFlags, threads: number, log: (line: string) => void): PreparedRun | null {
+  return flagBoolean(flags, "resume") ? prepareResume(dir, flags, threads, log) : prepareFresh(dir, flags, threads, log);
+}
