@@ -2,11 +2,14 @@
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { encodeIdx } from "../data/idx-helpers.js";
 
 export const root = join(import.meta.dirname, "..", "..");
 export const tsx = join(root, "node_modules", ".bin", "tsx");
 export const cliMain = join(root, "src/cli/main.ts");
+/** Node's own arguments that run the CLI from source in one process (no tsx wrapper: its pid is the CLI's). */
+export const nodeCli = ["--import", pathToFileURL(join(root, "node_modules", "tsx", "dist", "loader.mjs")).href, cliMain];
 
 export interface CliResult {
   status: number | null;
