@@ -12,7 +12,7 @@
 import { Generator, randn, tensor } from "../src/index.js";
 import { binarizeDataset, loadBundledMnist, subset } from "../src/data/index.js";
 import { Adam } from "../src/nn/index.js";
-import { encoderParameters, gradientStatistics, linearElbo, trainEpoch, VAE, type GradientStatistics } from "../src/vae/index.js";
+import { elboObjective, encoderParameters, gradientStatistics, linearElbo, trainEpoch, VAE, type GradientStatistics } from "../src/vae/index.js";
 
 /** Largest |mean − exact| over the coordinates, in units of the mean's standard error. */
 function worstError(stats: GradientStatistics, exact: Float64Array): number {
@@ -40,7 +40,7 @@ const all = loadBundledMnist();
 const train = binarizeDataset(subset(all, generator.permutation(all.count).subarray(0, 2000)));
 const pixels = all.height * all.width;
 const model = new VAE({ inputSize: pixels, hiddenSizes: [200], latentSize: 10, generator });
-trainEpoch(model, new Adam(model.parameters(), { lr: 2e-3 }), train, { batchSize: 100, generator, beta: () => 1, startStep: 0 });
+trainEpoch(model, new Adam(model.parameters(), { lr: 2e-3 }), train, { objective: elboObjective(), batchSize: 100, generator, startStep: 0 });
 const batch = tensor(train.images.slice(0, 32 * pixels), { shape: [32, pixels] });
 const mnist = { reparameterized: gradientStatistics(model, batch, "reparameterized", { draws: 100, generator: new Generator(9) }), "score-function": gradientStatistics(model, batch, "score-function", { draws: 100, generator: new Generator(10) }) };
 console.log(`2. MNIST VAE (784-200-10, one epoch on 2,000 digits), batch of 32, ${encoderParameters(model).reduce((n, p) => n + p.size, 0)} encoder parameters`);

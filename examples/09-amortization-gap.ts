@@ -11,7 +11,7 @@
 import { Generator, noGrad, tensor, type Tensor } from "../src/index.js";
 import { binarizeDataset, loadBundledMnist, subset } from "../src/data/index.js";
 import { Adam } from "../src/nn/index.js";
-import { elboAt, fitPosterior, iwaeBound, trainEpoch, VAE } from "../src/vae/index.js";
+import { elboAt, elboObjective, fitPosterior, iwaeBound, trainEpoch, VAE } from "../src/vae/index.js";
 import { sampleEpsilon } from "../src/vae/gaussian.js";
 import { loadRun } from "../src/cli/run-folder.js";
 import { loadSplits } from "../src/cli/splits.js";
@@ -35,7 +35,7 @@ function setup(runDir: string | undefined): { model: VAE; x: Tensor; what: strin
   const test = binarizeDataset(subset(all, order.subarray(9000, 9000 + count)));
   const model = new VAE({ inputSize: 784, hiddenSizes: [200], latentSize: 10, generator });
   const optimizer = new Adam(model.parameters(), { lr: 2e-3 });
-  for (let epoch = 0; epoch < 2; epoch++) trainEpoch(model, optimizer, train, { batchSize: 100, generator, beta: () => 1, startStep: epoch * 20 });
+  for (let epoch = 0; epoch < 2; epoch++) trainEpoch(model, optimizer, train, { objective: elboObjective(), batchSize: 100, generator, startStep: epoch * 20 });
   return { model, x: tensor(test.images, { shape: [count, 784] }), what: "a 784-200-10 VAE trained for 2 epochs on 2,000 binarized digits" };
 }
 
