@@ -36,11 +36,21 @@ import { Generator, setKernelPath, kernelPath, type KernelPath } from "../src/te
 import { setNumThreads } from "../src/threads/node.js";
 import { elboObjective, trainEpoch, VAE } from "../src/vae/index.js";
 
+const USAGE = "usage: npx tsx bench/memory.ts [epochs] [auto|wasm|js] [--gc-every-step] [--threads N]";
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const threadsAt = process.argv.indexOf("--threads");
 const threads = threadsAt > 0 ? Number(process.argv[threadsAt + 1]) : 1;
 const args = process.argv.slice(2).filter((arg, i, all) => arg !== "--gc-every-step" && arg !== "--threads" && all[i - 1] !== "--threads");
-const epochs = Math.max(1, Number(args[0] ?? 5));
-setKernelPath((args[1] ?? "auto") as KernelPath | "auto");
+const epochs = Number(args[0] ?? 5);
+const path = args[1] ?? "auto";
+if (!Number.isInteger(epochs) || epochs < 1 || !["auto", "wasm", "js"].includes(path) || !Number.isInteger(threads) || threads < 1 || args.length > 2) {
+  console.error(`bench/memory: bad arguments ${JSON.stringify(process.argv.slice(2))}\n${USAGE}`);
+  process.exit(2);
+}
+setKernelPath(path as KernelPath | "auto");
 setNumThreads(threads);
 
 /** One row of the table, all in bytes. */
