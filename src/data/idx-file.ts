@@ -121,11 +121,16 @@ function declaredGzipSize(raw: Uint8Array, maxBytes: number, source: string): nu
  */
 export function readIdxFile(path: string, options: ReadIdxOptions = {}): IdxArray {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_IDX_BYTES;
-  const raw = readBoundedFile(path, maxBytes);
-  if (!isGzip(raw)) return parseIdx(raw, path);
-  const declared = declaredGzipSize(raw, maxBytes, path);
+  return decodeIdxFile(readBoundedFile(path, maxBytes), path, maxBytes);
+}
+
+/** The bytes of an IDX file, plain or gzipped, parsed as `readIdxFile` does (errors name `source`). */
+export function decodeIdxFile(raw: Uint8Array, source: string, maxBytes = DEFAULT_MAX_IDX_BYTES): IdxArray {
+  checkMaxBytes(maxBytes);
+  if (!isGzip(raw)) return parseIdx(raw, source);
+  const declared = declaredGzipSize(raw, maxBytes, source);
   const bytes = declared === null
-    ? gunzipBounded(raw, maxBytes, path)
-    : inflateAtMost(raw, declared, path, `gzip content is longer than the ${declared} bytes its IDX header declares`);
-  return parseIdx(bytes, path);
+    ? gunzipBounded(raw, maxBytes, source)
+    : inflateAtMost(raw, declared, source, `gzip content is longer than the ${declared} bytes its IDX header declares`);
+  return parseIdx(bytes, source);
 }

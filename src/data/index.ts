@@ -4,7 +4,7 @@
  */
 export { IdxError, parseIdx, parseIdxHeader, idxDimOffset, IDX_MAX_DIMS, IDX_NDIMS_OFFSET, IDX_TYPE_OFFSET } from "./idx.js";
 export type { IdxArray, IdxData, IdxHeader, IdxType } from "./idx.js";
-export { DatasetError, DEFAULT_MAX_IDX_BYTES, gunzipBounded, isGzip, readBoundedFile, readIdxFile, type ReadIdxOptions } from "./idx-file.js";
+export { DatasetError, decodeIdxFile, DEFAULT_MAX_IDX_BYTES, gunzipBounded, isGzip, readBoundedFile, readIdxFile, type ReadIdxOptions } from "./idx-file.js";
 export {
   batchCount,
   binarize,
