@@ -13,6 +13,7 @@ export { Tensor, apply, type NestedArray, type TensorLike, type TensorOptions } 
 export * from "./autograd/functional.js";
 export { tensor, full, zeros, ones, randn, rand, arange, manualSeed, defaultGenerator, type RandomOptions } from "./autograd/factories.js";
 export { noGrad, isGradEnabled } from "./autograd/graph.js";
+export { detectAnomaly, isAnomalyEnabled, AnomalyError } from "./autograd/anomaly.js";
 export { grad, valueAndGrad, type GradOptions } from "./autograd/transforms.js";
 export type { OpDef, OpContext } from "./autograd/op.js";
 export {

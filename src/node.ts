@@ -7,7 +7,7 @@
  *
  * Every name here is public API, listed in `test/api/public-api.txt` (`npm run api:update`).
  */
-export { DEFAULT_MAX_IDX_BYTES, readIdxFile, type ReadIdxOptions } from "./data/idx-file.js";
+export { DatasetError, DEFAULT_MAX_IDX_BYTES, readIdxFile, type ReadIdxOptions } from "./data/idx-file.js";
 export {
   FASHION_MNIST_CLASSES,
   FASHION_MNIST_DIR,
@@ -19,6 +19,7 @@ export {
 } from "./data/mnist.js";
 export {
   DEFAULT_MAX_CHECKPOINT_BYTES,
+  FileError,
   writeFileAtomic,
   writeFileAtomicSync,
   readFileChecked,
