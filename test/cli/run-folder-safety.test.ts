@@ -79,6 +79,17 @@ describe("honest resume", () => {
     expect(read("honest/config.json").equals(before)).toBe(true);
   });
 
+  it("refuses --arch and --exclude-labels other than the run's (absent in config.json: mlp, none)", () => {
+    const before = read("honest/config.json");
+    const arch = elbo("train", "--out", "honest", "--resume", "--epochs", "5", "--arch", "conv");
+    expect(arch.status).toBe(2);
+    expect(arch.stderr).toMatch(/--arch conv: the run in honest was trained with --arch mlp/);
+    const excluded = elbo("train", "--out", "honest", "--resume", "--epochs", "5", "--exclude-labels", "3");
+    expect(excluded.status).toBe(2);
+    expect(excluded.stderr).toMatch(/--exclude-labels 3: the run in honest was trained with --exclude-labels none,/);
+    expect(read("honest/config.json").equals(before)).toBe(true);
+  });
+
   it("--epochs not above the run's says there is nothing to train and changes no file", () => {
     const names = readdirSync(join(work, "honest"));
     const before = names.map((name) => read(`honest/${name}`));

@@ -12,7 +12,7 @@ import { outlierExperiment, scoreAll, scoreImages, SCORE_FUNCTIONS } from "../..
 import { compressedBits } from "../../src/io/compressed-length.js";
 import { Adam } from "../../src/nn/index.js";
 import { Generator } from "../../src/tensor/index.js";
-import { iwaeBound, trainEpoch, VAE } from "../../src/vae/index.js";
+import { elboObjective, iwaeBound, trainEpoch, VAE } from "../../src/vae/index.js";
 
 let model: VAE;
 let digits: Dataset;
@@ -27,7 +27,7 @@ beforeAll(() => {
   model = new VAE({ inputSize: 784, hiddenSizes: [64], latentSize: 4, generator: new Generator(1) });
   const optimizer = new Adam(model.parameters(), { lr: 3e-3 });
   const generator = new Generator(2);
-  for (let epoch = 0; epoch < 2; epoch++) trainEpoch(model, optimizer, train, { batchSize: 100, generator, beta: () => 1, startStep: 0 });
+  for (let epoch = 0; epoch < 2; epoch++) trainEpoch(model, optimizer, train, { objective: elboObjective(), batchSize: 100, generator, startStep: 0 });
   model.eval();
 });
 
