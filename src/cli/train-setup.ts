@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { binarizeDataset, filterByLabel, type Dataset } from "../data/index.js";
 import type { Checkpoint } from "../nn/index.js";
-import type { Architecture } from "../vae/index.js";
+import type { Activation, Architecture } from "../vae/index.js";
 import { flagBoolean, flagInts, flagNumber, flagOptionalInts, flagOptionalString, flagString, UsageError, type ParsedFlags } from "./args.js";
 import { checkOutputFolder } from "./paths.js";
 import { checkFixedFlags, resumedConfig } from "./resume.js";
@@ -23,7 +23,7 @@ import {
   type Progress,
   type RunConfig,
 } from "./run-folder.js";
-import { loadSplits } from "./splits.js";
+import { binarizeTestSet, loadSplits } from "./splits.js";
 
 /** A run folder about to be trained: where, its settings, what --resume changed, its data. */
 export interface PreparedRun {
@@ -42,6 +42,10 @@ const DEFAULT_LR = 1e-3;
 
 function modelFromFlags(flags: ParsedFlags, dataset: Dataset): RunConfig["model"] {
   const arch = flagString(flags, "arch") as Architecture;
+  const likelihood = flagString(flags, "likelihood") as RunConfig["model"]["likelihood"];
+  if (flagBoolean(flags, "learned-variance") && likelihood !== "gaussian") {
+    throw new UsageError(`--learned-variance: learns the Gaussian decoder's variance, so it needs --likelihood gaussian (got --likelihood ${likelihood})`);
+  }
   return {
     arch,
     inputSize: dataset.height * dataset.width,
@@ -49,12 +53,28 @@ function modelFromFlags(flags: ParsedFlags, dataset: Dataset): RunConfig["model"
     width: dataset.width,
     hiddenSizes: flags.hidden === undefined ? (arch === "conv" ? [16] : [400]) : flagInts(flags, "hidden"),
     latentSize: flagNumber(flags, "latent"),
-    likelihood: flagString(flags, "likelihood") as RunConfig["model"]["likelihood"],
+    likelihood,
+    activation: flagString(flags, "activation") as Activation,
+    ...(flagBoolean(flags, "learned-variance") ? { outputLogVar: "learned" as const } : {}),
   };
+}
+
+/** --objective and --k: k > 1 needs the IWAE; β and KL warm-up weight the ELBO's KL, which L_k does not have. */
+function objectiveFromFlags(flags: ParsedFlags): Pick<RunConfig["training"], "objective" | "k"> {
+  const objective = flagString(flags, "objective") as "elbo" | "iwae";
+  const k = flagNumber(flags, "k");
+  if (objective === "elbo" && k !== 1) throw new UsageError(`--k ${k}: importance samples are for --objective iwae (the ELBO takes one sample)`);
+  if (objective === "iwae") {
+    for (const [flag, neutral] of [["beta", 1], ["warmup", 0]] as const) {
+      if (flagNumber(flags, flag) !== neutral) throw new UsageError(`--${flag} ${flagNumber(flags, flag)}: weights the ELBO's KL term, which --objective iwae does not have`);
+    }
+  }
+  return { objective, k };
 }
 
 function trainingFromFlags(flags: ParsedFlags, threads: number): RunConfig["training"] {
   return {
+    ...objectiveFromFlags(flags),
     data: flagString(flags, "data"),
     epochs: flagNumber(flags, "epochs"),
     batchSize: flagNumber(flags, "batch-size"),
@@ -80,15 +100,16 @@ function withoutLabels(splits: { train: Dataset; test: Dataset }, excluded: read
 }
 
 /**
- * The train and test sets of a run (without its excluded classes), binarized once when the run
- * asks for static binarization, and the size of the test split as loaded (before exclusion:
+ * The train and test sets of a run (without its excluded classes), binarized as the run asks
+ * (see `binarizeTestSet`), and the size of the test split as loaded (before exclusion:
  * what reproduces the split).
  */
 function loadRunData(training: RunConfig["training"]): { train: Dataset; test: Dataset; splitTestSize: number } {
   const splits = loadSplits(training.data, training.testSize, training.seed);
   const { train, test } = withoutLabels(splits, training.excludeLabels ?? [], training.data);
   const splitTestSize = splits.test.count;
-  return training.binarize === "static" ? { train: binarizeDataset(train), test: binarizeDataset(test), splitTestSize } : { train, test, splitTestSize };
+  // Static: both sets once; dynamic: the training batches afresh (the trainer), the test set once with a fixed seed.
+  return { train: training.binarize === "static" ? binarizeDataset(train) : train, test: binarizeTestSet(test, training.binarize), splitTestSize };
 }
 
 /**

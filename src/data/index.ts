@@ -20,6 +20,7 @@ export {
   shuffledBatches,
   splitDataset,
   subset,
+  TEST_BINARIZATION_SEED,
 } from "./dataset.js";
 export type { Batch, BatchOptions, BinarizeMode, Dataset } from "./dataset.js";
 export {

@@ -50,7 +50,7 @@ export {
   type LatentMapOptions,
 } from "./latent-map.js";
 export { Normal, Bernoulli, klDivergence, type Distribution, type SampleOptions } from "./distributions.js";
-export { elboObjective, type BatchLoss, type ElboAverages, type ElboTerm, type Objective, type ObjectiveContext, type Trainable } from "./objective.js";
+export { elboObjective, iwaeObjective, type BatchLoss, type ElboAverages, type ElboTerm, type IwaeTerm, type Objective, type ObjectiveContext, type Trainable } from "./objective.js";
 export {
   trainEpoch,
   evaluate,

@@ -1,6 +1,7 @@
 /**
  * What the trainer knows of a model: an objective, the loss of one batch and the terms reported
- * beside it. The VAE's is the negative β-weighted ELBO (`elboObjective`); another model (an
+ * beside it. The VAE's is the negative β-weighted ELBO (`elboObjective`), or the negative
+ * importance-weighted bound L_k (`iwaeObjective`, the IWAE); another model (an
  * autoencoder, a conditional VAE) brings its own, and `trainEpoch` / `evaluate` train and
  * measure it unchanged.
  */
@@ -8,6 +9,7 @@ import type { Tensor } from "../autograd/index.js";
 import type { Module } from "../nn/index.js";
 import type { DType, Generator } from "../tensor/index.js";
 import { elbo } from "./elbo.js";
+import { iwae } from "./iwae.js";
 import type { VAE } from "./model.js";
 
 /** A model the trainer can train: named parameters, train/eval modes, and the dtype of its inputs. */
@@ -52,6 +54,26 @@ export function elboObjective(beta: (step: number) => number = () => 1): Objecti
     return {
       loss: terms.loss,
       terms: { reconstruction: terms.reconstruction, kl: terms.kl, elbo: terms.elbo },
+      codes: terms.posterior.mu,
+    };
+  };
+}
+
+/** The IWAE's reported terms: the ELBO's, and L_k as "bound". */
+export type IwaeTerm = ElboTerm | "bound";
+
+/**
+ * The IWAE's objective (Burda et al. 2016): loss −L_k (eq. 14 in docs/elbo.md) with k draws per
+ * example; reports L_k ("bound"), and the reconstruction, closed-form KL and ELBO of the same
+ * draws, so that an IWAE run's curves compare with a VAE's; the posterior means as the codes.
+ */
+export function iwaeObjective(k: number): Objective<VAE, IwaeTerm> {
+  if (!Number.isInteger(k) || k < 1) throw new RangeError(`iwaeObjective: k must be a positive integer, got ${k}`);
+  return (model, x, { generator }) => {
+    const terms = iwae(model, x, k, { generator });
+    return {
+      loss: terms.loss,
+      terms: { reconstruction: terms.reconstruction, kl: terms.kl, elbo: terms.elbo, bound: terms.bound },
       codes: terms.posterior.mu,
     };
   };
