@@ -2,7 +2,10 @@
  * Starts a gemm worker as a Web Worker: `setGemmThreads(2, spawnWebWorker)` in a browser. The
  * shared memory needs a cross-origin-isolated page (COOP and COEP headers), and the caller waits
  * with Atomics.wait, which a page's main thread may not call: call it from a worker (which then
- * starts this one inside it).
+ * starts this one inside it). A nested worker starts only once its parent's event loop runs: until
+ * the caller yields (an awaited timer, a message), it computes every chunk itself. Checked in
+ * Chromium 156 (2026-12-02): after one 500 ms await, the worker took 6,435 chunks of products
+ * whose bits equalled one thread's.
  */
 import type { GemmWorkerData, WorkerHandle } from "./threads.js";
 
