@@ -87,6 +87,31 @@ describe("the packed npm package", () => {
     expect(unresolved).toEqual([]);
   });
 
+  it("runs products on two threads from its worker module file (dist/threads/gemm-worker.js), with one thread's bits", () => {
+    const script = [
+      'import * as elbo from "elbo"; import { setNumThreads, getNumThreads, getWorkerChunks } from "elbo/node";',
+      "const g = new elbo.Generator(0);",
+      "const x = elbo.tensor(g.fillNormal(new Float32Array(128 * 784)), { shape: [128, 784] });",
+      "const w = elbo.tensor(g.fillNormal(new Float32Array(784 * 400)), { shape: [784, 400] });",
+      "const one = elbo.matmul(x, w).value.data;",
+      "setNumThreads(2);",
+      "let two = one; const start = performance.now();",
+      "while (getWorkerChunks() === 0 && performance.now() - start < 20000) two = elbo.matmul(x, w).value.data;",
+      "two = elbo.matmul(x, w).value.data;",
+      "console.log(JSON.stringify({ threads: getNumThreads(), workerChunks: getWorkerChunks(), same: one.every((v, i) => Object.is(v, two[i])) }));",
+      "setNumThreads(1);",
+    ].join("\n");
+    writeFileSync(join(project, "threads.mjs"), script);
+    const ran = run(process.execPath, ["threads.mjs"]);
+    expect(ran.status, ran.stderr).toBe(0);
+    const result = JSON.parse(ran.stdout.trim()) as { threads: number; workerChunks: number; same: boolean };
+    expect(result.threads).toBe(2);
+    expect(result.workerChunks).toBeGreaterThan(0);
+    expect(result.same).toBe(true);
+    expect(existsSync(join(installed, "dist", "threads", "gemm-worker.js"))).toBe(true);
+    expect(existsSync(join(installed, "dist", "tensor", "wasm", "gemm-worker.js"))).toBe(true);
+  });
+
   it("has a LICENSE that matches package.json", () => {
     const license = readFileSync(join(installed, "LICENSE"), "utf8");
     expect(rootPackage.license).toBe("MIT");
