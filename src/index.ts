@@ -58,5 +58,6 @@ export {
   type BinarizeMode,
   type Dataset,
 } from "./data/dataset.js";
+export { corruptImages, formatCorruption, parseCorruption, type Corruption, type CorruptionKind } from "./data/corruption.js";
 // The checkpoint format works on bytes, so a browser can read a checkpoint too.
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, type DecodedSafetensors } from "./io/safetensors.js";

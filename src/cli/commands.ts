@@ -8,10 +8,10 @@ import { Generator } from "../tensor/index.js";
 import { estimateLogLikelihood } from "../vae/index.js";
 import { formatDuration } from "../io/progress.js";
 import { flagNumber, flagOptionalString, flagString, UsageError, type FlagSpec, type ParsedFlags } from "./args.js";
-import { interpolationPng, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
+import { classSamplesPng, interpolationPng, labelInput, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
 import { loadRun, type LoadedRun } from "./run-folder.js";
 import { binarizeTestSet, loadSplits } from "./splits.js";
-import type { Dataset } from "../data/index.js";
+import { FASHION_MNIST_CLASSES, type Dataset } from "../data/index.js";
 
 export interface Command {
   description: string;
@@ -24,13 +24,35 @@ const dataFlag: FlagSpec = { type: "string", help: "dataset (default: the run's 
 const seedFlag: FlagSpec = { type: "int", default: 0, min: 0, help: "seed of the random draws" };
 
 /** The run's test split (or, with --data, another dataset's test split), binarized as the run was trained. */
-function testSet(run: LoadedRun, flags: ParsedFlags): Dataset {
+export function testSet(run: LoadedRun, flags: ParsedFlags): Dataset {
   const spec = flagOptionalString(flags, "data") ?? run.config.training.data;
   const { test } = loadSplits(spec, run.config.training.testSize, run.config.training.seed);
   if (test.height * test.width !== run.config.model.inputSize) {
     throw new UsageError(`--data ${spec}: images of ${test.height}×${test.width} do not fit a model of ${run.config.model.inputSize} inputs`);
   }
+  const classes = run.model.classes;
+  if (classes > 0) {
+    const bad = test.labels.findIndex((label) => label >= classes);
+    if (bad >= 0) throw new UsageError(`--data ${spec}: example ${bad} has label ${test.labels[bad]}, but the conditional run knows the classes 0-${classes - 1}`);
+  }
   return binarizeTestSet(test, run.config.training.binarize);
+}
+
+/**
+ * --label of `elbo sample`: "all" (every class), a class, or, without it, every class for a
+ * conditional run and none for another; errors name the flag and the run.
+ */
+function sampleLabels(run: LoadedRun, flags: ParsedFlags, dir: string): number[] | "all" | null {
+  const given = flagOptionalString(flags, "label");
+  const classes = run.model.classes;
+  if (classes === 0) {
+    if (given !== undefined) throw new UsageError(`--label ${given}: the run in ${dir} is not conditional (train one with elbo train --conditional)`);
+    return null;
+  }
+  if (given === undefined || given === "all") return "all";
+  const label = Number(given);
+  if (!/^\d+$/.test(given) || label >= classes) throw new UsageError(`--label ${given}: expected a class 0-${classes - 1} of the run in ${dir}, or all`);
+  return [label];
 }
 
 /** A progress line at most every `seconds` (none for work that finishes sooner): images done, elapsed, left. */
@@ -54,15 +76,28 @@ function writeOut(flags: ParsedFlags, bytes: Uint8Array, log: (line: string) => 
 
 export const commands: Record<string, Command> = {
   sample: {
-    description: "Draw z from the prior N(0, I) and decode: a grid of new images.",
-    flags: { run: runFlag, n: { type: "int", default: 64, min: 1, help: "number of samples" }, seed: seedFlag, out: { type: "string", default: "samples.png", output: "file", help: "PNG to write" } },
+    description: "Draw z from the prior N(0, I) and decode: a grid of new images (a conditional run: of the classes --label names).",
+    flags: {
+      run: runFlag,
+      n: { type: "int", default: 64, min: 1, help: "number of samples (with --label all: see --per-class)" },
+      label: { type: "string", help: "a conditional run's class to draw (e.g. 3), or all: one row per class, one z per column (default for a conditional run: all)" },
+      "per-class": { type: "int", default: 10, min: 1, help: "with --label all: images per class (the row's length)" },
+      seed: seedFlag,
+      out: { type: "string", default: "samples.png", output: "file", help: "PNG to write" },
+    },
     run(flags, log) {
-      const run = loadRun(flagString(flags, "run"));
-      writeOut(flags, samplesPng(run.model, run.config.model, flagNumber(flags, "n"), flagNumber(flags, "seed")), log);
+      const dir = flagString(flags, "run");
+      const run = loadRun(dir);
+      const labels = sampleLabels(run, flags, dir);
+      const seed = flagNumber(flags, "seed");
+      const names = run.config.training.data === "fashion-mnist" ? FASHION_MNIST_CLASSES : undefined;
+      if (labels === null) writeOut(flags, samplesPng(run.model, run.config.model, flagNumber(flags, "n"), seed), log);
+      else if (labels === "all") writeOut(flags, classSamplesPng(run.model, run.config.model, flagNumber(flags, "per-class"), seed, names), log);
+      else writeOut(flags, samplesPng(run.model, run.config.model, flagNumber(flags, "n"), seed, labels[0]), log);
     },
   },
   reconstruct: {
-    description: "Encode test images and decode their posterior means: originals above reconstructions.",
+    description: "Encode test images and decode their posterior means: originals above reconstructions (a conditional run: with each image's label).",
     flags: { run: runFlag, data: dataFlag, n: { type: "int", default: 32, min: 1, help: "number of images" }, out: { type: "string", default: "reconstructions.png", output: "file", help: "PNG to write" } },
     run(flags, log) {
       const run = loadRun(flagString(flags, "run"));
@@ -81,6 +116,7 @@ export const commands: Record<string, Command> = {
     },
     run(flags, log) {
       const run = loadRun(flagString(flags, "run"));
+      if (run.model.classes > 0) throw new UsageError(`--run ${flagString(flags, "run")}: a conditional run has no single label for a path between two classes; try elbo sample --label all, whose columns share z`);
       const mode = flagString(flags, "mode") as "linear" | "slerp";
       writeOut(flags, interpolationPng(run.model, testSet(run, flags), flagNumber(flags, "pairs"), flagNumber(flags, "steps"), mode), log);
     },
@@ -93,7 +129,7 @@ export const commands: Record<string, Command> = {
       const data = testSet(run, flags);
       const latent = run.config.model.latentSize;
       const x = tensor(data.images, { shape: [data.count, run.config.model.inputSize], dtype: run.model.dtype });
-      const { mu, logVar } = noGrad(() => run.model.encode(x));
+      const { mu, logVar } = noGrad(() => run.model.encode(x, labelInput(run.model, data.labels)));
       const header = ["label", ...Array.from({ length: latent }, (_, d) => `mu${d}`), ...Array.from({ length: latent }, (_, d) => `logVar${d}`)];
       const lines = [header.join(",")];
       for (let i = 0; i < data.count; i++) {

@@ -10,6 +10,7 @@ import { commands, type Command } from "./commands.js";
 import { runTrain, trainFlags } from "./train.js";
 import { gradcheckFlags, runGradcheck } from "./gradcheck.js";
 import { outliersFlags, runOutliers } from "./outliers.js";
+import { denoiseFlags, runDenoise } from "./denoise.js";
 import { debiasFlags, runDebias } from "./experiment-debias.js";
 import { runVaeVsGan, vaeVsGanFlags } from "./experiment-vae-vs-gan.js";
 
@@ -34,6 +35,11 @@ const allCommands: Record<string, Command> = {
     run: (flags, log) => runTrain(flags, log, process.stderr),
   },
   ...commands,
+  denoise: {
+    description: "Corrupt test images, reconstruct them: a clean / corrupted / denoised figure, and BCE and PSNR of both against the clean images.",
+    flags: denoiseFlags,
+    run: runDenoise,
+  },
   outliers: {
     description: "Score an in-distribution and an outlier set (ELBO, IWAE log p(x), complexity-corrected): AUROC, AUPRC, ROC and histogram PNGs.",
     flags: outliersFlags,

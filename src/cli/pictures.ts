@@ -6,8 +6,9 @@ import { Generator, tensor, type Tensor } from "../index.js";
 import type { Dataset } from "../data/dataset.js";
 import { imageGridPng } from "../io/grid.js";
 import { linePlot, scatterPlot } from "../io/plots.js";
-import { concat, noGrad } from "../autograd/index.js";
-import { projectTo2D, type InterpolationMode, type VAE } from "../vae/index.js";
+import { concat, noGrad, randn } from "../autograd/index.js";
+import { oneHot, projectTo2D, repeatRows, type InterpolationMode, type VAE } from "../vae/index.js";
+import { labelledGridPng } from "../io/labelled-grid.js";
 import type { EpochMetrics } from "./run-folder.js";
 
 const SCALE = 2;
@@ -18,8 +19,8 @@ function grid(images: Tensor, dataset: { height: number; width: number }, cols: 
 
 /** Rows of originals, each followed by a row of their reconstructions (the mean of p(x|μ(x))). */
 export function reconstructionsPng(model: VAE, dataset: Dataset, count = 32, cols = 8): Uint8Array {
-  const originals = evenlySpacedImages(dataset, Math.max(cols, count - (count % cols)), model).x;
-  const reconstructions = model.reconstruct(originals);
+  const { x: originals, labels } = evenlySpacedImages(dataset, Math.max(cols, count - (count % cols)), model);
+  const reconstructions = model.reconstruct(originals, labelInput(model, labels));
   const rows: Tensor[] = [];
   for (let start = 0; start < (originals.shape[0] as number); start += cols) {
     rows.push(originals.slice([start], [start + cols]), reconstructions.slice([start], [start + cols]));
@@ -27,9 +28,36 @@ export function reconstructionsPng(model: VAE, dataset: Dataset, count = 32, col
   return grid(noGrad(() => concat(rows, 0)), dataset, cols);
 }
 
-/** `count` samples x ~ p(x|z), z ~ N(0, I), shown as the decoder's means. */
-export function samplesPng(model: VAE, dataset: { height: number; width: number }, count = 64, seed = 0): Uint8Array {
-  return grid(model.sample(count, { generator: new Generator(seed) }), dataset, Math.ceil(Math.sqrt(count)));
+/** `count` samples x ~ p(x|z), z ~ N(0, I) (of p(x|z, y = label) for a conditional VAE), shown as the decoder's means. */
+export function samplesPng(model: VAE, dataset: { height: number; width: number }, count = 64, seed = 0, label?: number): Uint8Array {
+  const labels = label === undefined ? undefined : oneHot(Array.from({ length: count }, () => label), model.classes, model.dtype);
+  return grid(model.sample(count, { generator: new Generator(seed), labels }), dataset, Math.ceil(Math.sqrt(count)));
+}
+
+/**
+ * The conditional VAE's samples, one row per class of `labels` (default: every class), `perRow`
+ * columns: the same z down each column, so a column shares its style and a row its class.
+ */
+export function classSamplesPng(
+  model: VAE,
+  dataset: { height: number; width: number },
+  perRow = 10,
+  seed = 0,
+  labelNames?: readonly string[],
+  labels: readonly number[] = Array.from({ length: model.classes }, (_, c) => c),
+): Uint8Array {
+  const z = randn([perRow, model.latentSize], { dtype: model.dtype, generator: new Generator(seed) });
+  const rowLabels = labels.flatMap((label) => Array.from({ length: perRow }, () => label));
+  const images = noGrad(() => model.decodeMean(repeatRows(z, rowLabels.length, "classSamplesPng"), oneHot(rowLabels, model.classes, model.dtype)));
+  return labelledGridPng(
+    { data: images.data, count: rowLabels.length, height: dataset.height, width: dataset.width },
+    { cols: perRow, rowLabels: labels.map((label) => labelNames?.[label] ?? String(label)), title: ["p(x | z, y): one row per class y, one z per column"] },
+  );
+}
+
+/** The one-hot labels a conditional VAE takes with these examples (undefined for an unconditional one). */
+export function labelInput(model: VAE, labels: ArrayLike<number>): Tensor | undefined {
+  return model.classes > 0 ? oneHot(labels, model.classes, model.dtype) : undefined;
 }
 
 /** One row per pair of test images: the path between their posterior means, decoded. */
@@ -47,7 +75,7 @@ export function interpolationPng(model: VAE, dataset: Dataset, pairs = 8, steps 
 /** The posterior means of (up to `count`) examples, projected to 2-D, coloured by label. */
 export function latentPng(model: VAE, dataset: Dataset, count = 2000, labelNames?: readonly string[]): Uint8Array {
   const images = evenlySpacedImages(dataset, count, model);
-  const means = noGrad(() => model.encode(images.x).mu);
+  const means = noGrad(() => model.encode(images.x, labelInput(model, images.labels)).mu);
   const points = projectTo2D(means);
   const projected = model.latentSize > 2;
   const plot = scatterPlot(points, images.labels, {

@@ -28,6 +28,8 @@ const FIXED: readonly [string, (config: RunConfig) => FlagValue][] = [
   ["test-size", (c) => c.training.testSize],
   ["seed", (c) => c.training.seed],
   ["exclude-labels", (c) => c.training.excludeLabels ?? []],
+  ["conditional", (c) => (c.model.classes ?? 0) > 0],
+  ["corrupt", (c) => c.training.corrupt ?? "none"],
 ];
 
 const show = (value: FlagValue): string => (Array.isArray(value) ? (value.length === 0 ? "none" : value.join(",")) : String(value));

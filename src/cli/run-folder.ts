@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { loadSafetensors, readFileChecked, saveSafetensorsSync, writeFileAtomicSync } from "../io/files.js";
 import { CheckpointError, restoreCheckpoint, type Checkpoint } from "../nn/index.js";
 import { Generator } from "../tensor/index.js";
+import { parseCorruption } from "../data/index.js";
 import { VAE, type Activation, type Architecture, type Likelihood } from "../vae/index.js";
 
 export const CONFIG_FILE = "config.json";
@@ -33,6 +34,8 @@ export interface ModelConfig {
   activation?: Activation;
   /** The Gaussian decoder's log σ²: "learned" (--learned-variance); absent: fixed at 0 (σ² = 1). */
   outputLogVar?: "learned";
+  /** A conditional VAE's classes (--conditional: the training labels' largest + 1); absent: unconditional. */
+  classes?: number;
 }
 
 export interface TrainingConfig {
@@ -54,6 +57,8 @@ export interface TrainingConfig {
   objective?: "elbo" | "iwae";
   /** Importance samples per example of the IWAE objective (absent: 1). */
   k?: number;
+  /** The denoising VAE's corruption of the encoder's input, "kind:level" (--corrupt); absent: none. */
+  corrupt?: string;
 }
 
 /** A setting changed on --resume, holding from `fromEpoch` on. */
@@ -144,6 +149,7 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
   if (!Array.isArray(model.hiddenSizes) || !model.hiddenSizes.every(isPositiveInteger)) throw bad("model.hiddenSizes must be a list of positive integers");
   if (model.likelihood !== "bernoulli" && model.likelihood !== "gaussian") throw bad('model.likelihood must be "bernoulli" or "gaussian"');
   if (model.activation !== undefined && model.activation !== "relu" && model.activation !== "tanh") throw bad('model.activation must be "relu" or "tanh"');
+  if (model.classes !== undefined && !(isPositiveInteger(model.classes) && model.classes <= 256)) throw bad("model.classes must be an integer 1-256");
   if (model.outputLogVar !== undefined && !(model.outputLogVar === "learned" && model.likelihood === "gaussian")) throw bad('model.outputLogVar must be "learned", with the gaussian likelihood');
   const training = config.training;
   if (typeof training !== "object" || training === null) throw bad("missing training settings");
@@ -164,6 +170,13 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
   if (training.threads !== undefined && !isPositiveInteger(training.threads)) throw bad("training.threads must be a positive integer");
   if (training.objective !== undefined && training.objective !== "elbo" && training.objective !== "iwae") throw bad('training.objective must be "elbo" or "iwae"');
   if (training.k !== undefined && !isPositiveInteger(training.k)) throw bad("training.k must be a positive integer");
+  if (training.corrupt !== undefined) {
+    try {
+      parseCorruption(String(training.corrupt));
+    } catch (error) {
+      throw bad(`training.corrupt: ${(error as Error).message}`);
+    }
+  }
   const changes: unknown = config.changes;
   if (changes !== undefined && !(Array.isArray(changes) && changes.every(isConfigChange))) {
     throw bad("changes must be a list of { fromEpoch, flag, from, to }");
@@ -220,6 +233,7 @@ export function buildModel(config: ModelConfig, seed: number): VAE {
     likelihood: config.likelihood,
     activation: config.activation ?? "relu",
     outputLogVar: config.outputLogVar ?? 0,
+    classes: config.classes ?? 0,
     generator: new Generator(seed),
   });
 }

@@ -4,7 +4,7 @@
  * with them: see resume.ts), the checkpoint to continue from, and the data.
  */
 import { join } from "node:path";
-import { binarizeDataset, filterByLabel, type Dataset } from "../data/index.js";
+import { binarizeDataset, filterByLabel, formatCorruption, parseCorruption, type Dataset } from "../data/index.js";
 import type { Checkpoint } from "../nn/index.js";
 import type { Activation, Architecture } from "../vae/index.js";
 import { flagBoolean, flagInts, flagNumber, flagOptionalInts, flagOptionalString, flagString, UsageError, type ParsedFlags } from "./args.js";
@@ -40,7 +40,25 @@ export interface PreparedRun {
 /** The VAE's default learning rate (the GAN's is its own: train-gan.ts). */
 const DEFAULT_LR = 1e-3;
 
-function modelFromFlags(flags: ParsedFlags, dataset: Dataset): RunConfig["model"] {
+/**
+ * --conditional: the classes of the one-hot label, the training labels' largest + 1 (10 for the
+ * digits, also with --exclude-labels 9: the labels keep their meaning). One class is refused:
+ * there is nothing to condition on.
+ */
+function classesOf(dataset: Dataset, dataSpec: string): number {
+  let largest = 0;
+  const seen = new Set<number>();
+  for (const label of dataset.labels) {
+    seen.add(label);
+    if (label > largest) largest = label;
+  }
+  if (seen.size < 2) {
+    throw new UsageError(`--conditional: every ${dataSpec} training example has label ${largest}, so there is no class to condition on (a conditional VAE needs labelled data of two classes or more)`);
+  }
+  return largest + 1;
+}
+
+function modelFromFlags(flags: ParsedFlags, dataset: Dataset, dataSpec: string): RunConfig["model"] {
   const arch = flagString(flags, "arch") as Architecture;
   const likelihood = flagString(flags, "likelihood") as RunConfig["model"]["likelihood"];
   if (flagBoolean(flags, "learned-variance") && likelihood !== "gaussian") {
@@ -56,7 +74,19 @@ function modelFromFlags(flags: ParsedFlags, dataset: Dataset): RunConfig["model"
     likelihood,
     activation: flagString(flags, "activation") as Activation,
     ...(flagBoolean(flags, "learned-variance") ? { outputLogVar: "learned" as const } : {}),
+    ...(flagBoolean(flags, "conditional") ? { classes: classesOf(dataset, dataSpec) } : {}),
   };
+}
+
+/** --corrupt "kind:level", checked and written out canonically (gaussian:.5 → gaussian:0.5); undefined without it. */
+export function corruptionFlag(flags: ParsedFlags): string | undefined {
+  const spec = flagOptionalString(flags, "corrupt");
+  if (spec === undefined) return undefined;
+  try {
+    return formatCorruption(parseCorruption(spec));
+  } catch (error) {
+    throw new UsageError(`--corrupt ${(error as Error).message}`);
+  }
 }
 
 /** --objective and --k: k > 1 needs the IWAE; β and KL warm-up weight the ELBO's KL, which L_k does not have. */
@@ -65,6 +95,7 @@ function objectiveFromFlags(flags: ParsedFlags): Pick<RunConfig["training"], "ob
   const k = flagNumber(flags, "k");
   if (objective === "elbo" && k !== 1) throw new UsageError(`--k ${k}: importance samples are for --objective iwae (the ELBO takes one sample)`);
   if (objective === "iwae") {
+    if (flagOptionalString(flags, "corrupt") !== undefined) throw new UsageError(`--corrupt: the denoising VAE trains on the ELBO; --objective iwae does not corrupt its input (leave out one of them)`);
     for (const [flag, neutral] of [["beta", 1], ["warmup", 0]] as const) {
       if (flagNumber(flags, flag) !== neutral) throw new UsageError(`--${flag} ${flagNumber(flags, flag)}: weights the ELBO's KL term, which --objective iwae does not have`);
     }
@@ -73,6 +104,7 @@ function objectiveFromFlags(flags: ParsedFlags): Pick<RunConfig["training"], "ob
 }
 
 function trainingFromFlags(flags: ParsedFlags, threads: number): RunConfig["training"] {
+  const corrupt = corruptionFlag(flags);
   return {
     ...objectiveFromFlags(flags),
     data: flagString(flags, "data"),
@@ -86,6 +118,7 @@ function trainingFromFlags(flags: ParsedFlags, threads: number): RunConfig["trai
     seed: flagNumber(flags, "seed"),
     excludeLabels: flagOptionalInts(flags, "exclude-labels") ?? [],
     threads,
+    ...(corrupt === undefined ? {} : { corrupt }),
   };
 }
 
@@ -138,7 +171,7 @@ function prepareFresh(dir: string, flags: ParsedFlags, threads: number, log: (li
   log(`Loading ${training.data} ...`);
   const { train, test, splitTestSize } = loadRunData(training);
   // The test split's real size: the file's own t10k split may differ from --test-size.
-  const config: RunConfig = { format: "elbo-run/1", model: modelFromFlags(flags, train), training: { ...training, testSize: splitTestSize } };
+  const config: RunConfig = { format: "elbo-run/1", model: modelFromFlags(flags, train, training.data), training: { ...training, testSize: splitTestSize } };
   return { dir, config, checkpoint: null, done: { epoch: 0, step: 0 }, changes: [], train, test };
 }
 

@@ -12,14 +12,14 @@
  */
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
-import { batchCount, FASHION_MNIST_CLASSES, type Dataset } from "../data/index.js";
+import { batchCount, FASHION_MNIST_CLASSES, parseCorruption, type Dataset } from "../data/index.js";
 import { Adam, captureCheckpoint, ExplosionWatch, NonFiniteError, restoreCheckpoint, formatTerms, type Optimizer } from "../nn/index.js";
 import { Generator, kernelPath } from "../tensor/index.js";
 import { detectAnomaly } from "../autograd/index.js";
 import { elboObjective, evaluate, iwaeObjective, klWarmup, trainEpoch, type ElboTerm, type IwaeTerm, type NonFiniteAction, type Objective, type VAE } from "../vae/index.js";
 import type { FlagSpec, ParsedFlags } from "./args.js";
-import { flagBoolean, flagNumber, flagString, UsageError } from "./args.js";
-import { curvesPng, interpolationPng, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
+import { flagBoolean, flagGiven, flagNumber, flagString, UsageError } from "./args.js";
+import { classSamplesPng, curvesPng, interpolationPng, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
 import {
   buildModel,
   CHECKPOINT_FILE,
@@ -66,6 +66,15 @@ export const trainFlags: Record<string, FlagSpec> = {
   binarize: { type: "string", default: "none", choices: ["none", "static", "dynamic"], help: "binarize pixels: once, or afresh every batch" },
   "test-size": { type: "int", default: 1000, min: 1, help: "held-out examples, for datasets without a test split (mnist)" },
   seed: { type: "int", default: 0, min: 0, help: "seed of every random draw: same seed, same run" },
+  conditional: {
+    type: "boolean",
+    default: false,
+    help: "a conditional VAE (Sohn et al. 2015): the one-hot label joins the encoder's input and z; then elbo sample --label 3 or --label all",
+  },
+  corrupt: {
+    type: "string",
+    help: "a denoising VAE: corrupt the encoder's input, gaussian:σ (added noise, clipped), saltpepper:p or mask:p (pixels set to 0/1 or 0), with seeded draws; the target stays clean, and the test ELBO is of corrupted inputs",
+  },
   "exclude-labels": { type: "ints", min: 0, help: "classes left out of training and testing, comma-separated (e.g. 9: then score it with elbo outliers --out-of 9)" },
   out: { type: "string", help: "run folder for the checkpoint, metrics and pictures (default: a new runs/<data>-<n>; with --resume, the run runs/latest points at)" },
   resume: { type: "boolean", default: false, help: "continue the run in --out from its last checkpoint (--lr, --epochs, --threads may change; the rest are the run's)" },
@@ -108,7 +117,7 @@ function startRun(run: PreparedRun, log: Log): RunState {
   const iwae = training.objective === "iwae";
   const state: RunState = {
     model,
-    objective: iwae ? iwaeObjective(training.k ?? 1) : elboObjective(beta),
+    objective: iwae ? iwaeObjective(training.k ?? 1) : elboObjective(beta, training.corrupt === undefined ? {} : { corruption: parseCorruption(training.corrupt) }),
     boundName: iwae ? `L_${training.k ?? 1}` : null,
     beta,
     optimizer: new Adam(model.parameters(), { lr: training.lr }),
@@ -216,10 +225,12 @@ function trainEpochs(run: PreparedRun, state: RunState, flags: ParsedFlags, stre
 
 function writePictures(dir: string, model: VAE, test: Dataset, metrics: readonly EpochMetrics[], data: string, seed: number): string[] {
   const labelNames = data === "fashion-mnist" ? FASHION_MNIST_CLASSES : undefined;
+  // A conditional VAE's samples are one row per class; its interpolation would need a label for the path, so it has none.
+  const conditional = model.classes > 0;
   const pictures: [string, () => Uint8Array][] = [
     ["reconstructions.png", () => reconstructionsPng(model, test)],
-    ["samples.png", () => samplesPng(model, test, 64, seed)],
-    ["interpolation.png", () => interpolationPng(model, test)],
+    ["samples.png", () => (conditional ? classSamplesPng(model, test, 10, seed, labelNames) : samplesPng(model, test, 64, seed))],
+    ...(conditional ? [] : [["interpolation.png", () => interpolationPng(model, test)] as [string, () => Uint8Array]]),
     ["latent.png", () => latentPng(model, test, 2000, labelNames)],
     ["curves.png", () => curvesPng(metrics)],
   ];
@@ -251,9 +262,10 @@ function trainLocked(dir: string, flags: ParsedFlags, log: Log, stream: Progress
   const { model: shape, training } = run.config;
   const layers = shape.arch === "conv" ? ["conv32", "conv64", ...shape.hiddenSizes] : shape.hiddenSizes;
   const excluded = training.excludeLabels && training.excludeLabels.length > 0 ? ` (without class ${training.excludeLabels.join(", ")})` : "";
+  const kind = [shape.classes === undefined ? "" : `conditional (${shape.classes} classes) `, training.corrupt === undefined ? "" : `denoising (${training.corrupt}) `].join("");
   const threads = getNumThreads();
   log(
-    `Training a ${[shape.inputSize, ...layers, shape.latentSize].join("-")} VAE (${state.model.parameterCount().toLocaleString("en-US")} parameters) on ${run.train.count} ${training.data} examples${excluded}, ` +
+    `Training a ${[shape.inputSize, ...layers, shape.latentSize].join("-")} ${kind}VAE (${state.model.parameterCount().toLocaleString("en-US")} parameters) on ${run.train.count} ${training.data} examples${excluded}, ` +
       `testing on ${run.test.count}, ${threads} thread${threads === 1 ? "" : "s"}, ${kernelPath() === "wasm" ? "WebAssembly SIMD" : "plain JavaScript"} kernels`,
   );
   log(`A stopped run (Ctrl-C, a crash) continues from its last epoch with: elbo train --out ${run.dir} --resume`);
@@ -261,8 +273,16 @@ function trainLocked(dir: string, flags: ParsedFlags, log: Log, stream: Progress
   finishRun(run, state, (performance.now() - started) / 1000, log);
 }
 
+/** --conditional and --corrupt shape the VAE; the GAN has neither. */
+function refuseVaeOnlyFlags(flags: ParsedFlags): void {
+  for (const flag of ["conditional", "corrupt"]) {
+    if (flagGiven(flags, flag)) throw new UsageError(`--${flag}: is for the VAE; --model gan trains an unconditional GAN on clean images (leave out --${flag})`);
+  }
+}
+
 function trainCommand(flags: ParsedFlags, log: Log, stream: ProgressStream): void {
   const started = performance.now();
+  if (flagString(flags, "model") === "gan") refuseVaeOnlyFlags(flags);
   const dir = runFolderFromFlags(flags);
   let lock: RunLock;
   try {
@@ -276,7 +296,10 @@ function trainCommand(flags: ParsedFlags, log: Log, stream: ProgressStream): voi
     const removed = removeOrphanTempFiles(dir);
     if (removed.length > 0) log(`Removed ${removed.length} temp file${removed.length === 1 ? "" : "s"} left by a writer that is gone: ${removed.join(", ")}`);
     const gan = flagString(flags, "model") === "gan" || (flagBoolean(flags, "resume") && hasCheckpoint(dir) && isGanRun(dir));
-    if (gan) runGanTrain(dir, flags, log, stream);
+    if (gan) {
+      refuseVaeOnlyFlags(flags);
+      runGanTrain(dir, flags, log, stream);
+    }
     else trainLocked(dir, flags, log, stream, started);
   } finally {
     lock.release();

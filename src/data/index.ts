@@ -23,6 +23,7 @@ export {
   TEST_BINARIZATION_SEED,
 } from "./dataset.js";
 export type { Batch, BatchOptions, BinarizeMode, Dataset } from "./dataset.js";
+export { corruptImages, formatCorruption, parseCorruption, type Corruption, type CorruptionKind } from "./corruption.js";
 export {
   FASHION_MNIST_CLASSES,
   FASHION_MNIST_DIR,

@@ -11,3 +11,5 @@ export { rocPng, histogramPng, lowestPng } from "./outlier-figures.js";
 export { debiasExperiment, biasedTrainingSet, rotate90, trainDebiaser, type DebiasOptions, type DebiasResult, type DebiasRow } from "./debias.js";
 export { resampledExtremesPng } from "./debias-figures.js";
 export { vaeVsGan, vaeVsGanPng, type VaeVsGanOptions, type Snapshot } from "./vae-vs-gan.js";
+export { denoiseDataset, imageErrors, type Denoised, type ImageErrors } from "./denoising.js";
+export { conditionalSampleAccuracy, type ConditionalAccuracy } from "./conditional-accuracy.js";

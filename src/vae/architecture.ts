@@ -14,6 +14,11 @@
  *   Linear(z → 64·7·7) + ReLU → [N, 64, 7, 7] → ConvTranspose2d 64 and 32, 3x3 stride 2 (padding 1,
  *   output padding 1: 7 → 14 → 28) with ReLU; outputLayer ConvTranspose2d 1 3x3 stride 1 padding 1.
  *
+ * Conditional (Sohn et al. 2015's CVAE, `classes` > 0): the one-hot label y is concatenated to
+ * the encoder's dense input and to z. For "mlp" the dense input is x itself; for "conv" it is
+ * the flattened conv features (64·7·7 + classes), so the convolutions see pixels only and the
+ * label enters where the two archs are alike; the decoder's first Linear takes [z, y] in both.
+ *
  * The names are those of a PyTorch module with the same attributes (`features.1.weight`,
  * `decoder.3.weight`, ...), so a checkpoint maps 1:1 onto its state_dict.
  */
@@ -34,6 +39,8 @@ export interface ArchitectureConfig {
   latentSize: number;
   /** Default "relu". */
   activation?: Activation;
+  /** Width of the one-hot label concatenated to the dense input and to z (0: unconditional). */
+  classes?: number;
 }
 
 export interface EncoderNetworks {
@@ -70,16 +77,18 @@ export function hiddenStack(sizes: number[], options: Options): Sequential {
 /** features and encoder. Built before the heads, and the decoder after them: the generator's draws stay in that order. */
 export function buildEncoder(arch: Architecture, config: ArchitectureConfig, options: Options): EncoderNetworks {
   const hidden = config.hiddenSizes;
+  const classes = config.classes ?? 0;
   if (arch === "mlp") {
+    const input = config.inputSize + classes;
     return {
       features: new Sequential(),
-      encoder: new Sequential(...denseStack([config.inputSize, ...hidden], options, config.activation)),
-      encodedSize: hidden[hidden.length - 1] ?? config.inputSize,
+      encoder: new Sequential(...denseStack([input, ...hidden], options, config.activation)),
+      encodedSize: hidden[hidden.length - 1] ?? input,
     };
   }
   const { height, width } = checkConvImage(config);
   const down = { stride: 2, padding: 1, ...options };
-  const flat = 64 * (height / 4) * (width / 4);
+  const flat = 64 * (height / 4) * (width / 4) + classes;
   return {
     features: new Sequential(new Unflatten(1, [1, height, width]), new Conv2d(1, 32, 3, down), new ReLU(), new Conv2d(32, 64, 3, down), new ReLU(), new Flatten()),
     encoder: new Sequential(...denseStack([flat, ...hidden], options, config.activation)),
@@ -89,17 +98,18 @@ export function buildEncoder(arch: Architecture, config: ArchitectureConfig, opt
 
 export function buildDecoder(arch: Architecture, config: ArchitectureConfig, options: Options): DecoderNetworks {
   const hidden = config.hiddenSizes;
+  const decoderInput = config.latentSize + (config.classes ?? 0);
   if (arch === "mlp") {
     return {
-      decoder: new Sequential(...denseStack([config.latentSize, ...[...hidden].reverse()], options, config.activation)),
-      outputLayer: new Linear(hidden[0] ?? config.latentSize, config.inputSize, options),
+      decoder: new Sequential(...denseStack([decoderInput, ...[...hidden].reverse()], options, config.activation)),
+      outputLayer: new Linear(hidden[0] ?? decoderInput, config.inputSize, options),
     };
   }
   const { height, width } = checkConvImage(config);
   const up = { stride: 2, padding: 1, outputPadding: 1, ...options };
   return {
     decoder: new Sequential(
-      ...denseStack([config.latentSize, 64 * (height / 4) * (width / 4)], options, config.activation),
+      ...denseStack([decoderInput, 64 * (height / 4) * (width / 4)], options, config.activation),
       new Unflatten(1, [64, height / 4, width / 4]),
       new ConvTranspose2d(64, 64, 3, up),
       new ReLU(),

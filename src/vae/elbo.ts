@@ -23,6 +23,13 @@ export interface ElboOptions {
   generator?: Generator;
   /** A fixed ε ([batch, latent]) instead of a draw: for gradient checks. */
   eps?: Tensor;
+  /** The one-hot labels y [batch, classes] of a conditional VAE: q(z|x, y), p(x|z, y). */
+  labels?: Tensor;
+  /**
+   * What the encoder sees instead of `x` (a denoising VAE: a corrupted copy of it, Vincent et
+   * al. 2008); the reconstruction is still scored against the clean `x`.
+   */
+  encoderInput?: Tensor;
 }
 
 export interface ElboTerms {
@@ -52,11 +59,11 @@ export function elbo(model: VAE, x: Tensor, options: ElboOptions = {}): ElboTerm
   if (!Number.isFinite(beta) || beta < 0) throw new RangeError(`elbo: beta must be a finite number ≥ 0, got ${beta}`);
   const weight = options.reconstructionWeight ?? 1;
   if (!Number.isFinite(weight) || weight < 0) throw new RangeError(`elbo: reconstructionWeight must be a finite number ≥ 0, got ${weight}`);
-  const { mu, logVar } = model.encode(x);
+  const { mu, logVar } = model.encode(options.encoderInput ?? x, options.labels);
   const eps = options.eps ?? sampleEpsilon(mu.shape, options.generator ?? defaultGenerator, mu.dtype);
   checkEpsilon("elbo", eps, mu.shape);
   const z = reparameterize(mu, logVar, eps);
-  const reconstruction = model.logLikelihood(model.decode(z), x).mean();
+  const reconstruction = model.logLikelihood(model.decode(z, options.labels), x).mean();
   const klPerDimension = gaussianKLPerDimension(mu, logVar).mean(0);
   const kl = klPerDimension.sum();
   return {

@@ -50,7 +50,8 @@ export {
   type LatentMapOptions,
 } from "./latent-map.js";
 export { Normal, Bernoulli, klDivergence, type Distribution, type SampleOptions } from "./distributions.js";
-export { elboObjective, iwaeObjective, type BatchLoss, type ElboAverages, type ElboTerm, type IwaeTerm, type Objective, type ObjectiveContext, type Trainable } from "./objective.js";
+export { oneHot, repeatRows } from "./conditional.js";
+export { elboObjective, iwaeObjective, type ElboObjectiveOptions, type BatchLoss, type ElboAverages, type ElboTerm, type IwaeTerm, type Objective, type ObjectiveContext, type Trainable } from "./objective.js";
 export {
   trainEpoch,
   evaluate,

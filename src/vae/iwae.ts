@@ -16,6 +16,8 @@ export interface IwaeOptions {
   generator?: Generator;
   /** A fixed ε ([k, batch, latent]) instead of a draw. */
   eps?: Tensor;
+  /** The one-hot labels y [batch, classes] of a conditional VAE: q(z|x, y), p(x|z, y). */
+  labels?: Tensor;
 }
 
 /** The log weights [k, batch] and the pieces they are made of, with the graph recorded. */
@@ -28,12 +30,12 @@ interface LogWeights {
 
 function logWeightsOf(op: string, model: VAE, x: Tensor, k: number, options: IwaeOptions): LogWeights {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`${op}: k must be a positive integer, got ${k}`);
-  const posterior = model.encode(x);
+  const posterior = model.encode(x, options.labels);
   const { mu, logVar } = posterior;
   const eps = options.eps ?? sampleEpsilon([k, ...mu.shape], options.generator ?? defaultGenerator, mu.dtype);
   checkEpsilon(op, eps, [k, ...mu.shape]);
   const z = reparameterize(mu, logVar, eps); // [k, batch, latent]
-  const logLikelihood = model.logLikelihood(model.decode(z), x); // [k, batch]
+  const logLikelihood = model.logLikelihood(model.decode(z, options.labels), x); // [k, batch]
   const logPrior = standardNormalLogDensity(z);
   const logPosterior = gaussianLogDensity(z, mu, logVar);
   return { logWeights: logLikelihood.add(logPrior).sub(logPosterior), logLikelihood, posterior };

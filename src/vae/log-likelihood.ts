@@ -15,6 +15,7 @@
 import { tensor } from "../autograd/index.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Generator } from "../tensor/index.js";
+import { oneHot } from "./conditional.js";
 import { iwaeLogWeights } from "./iwae.js";
 import type { VAE } from "./model.js";
 
@@ -79,7 +80,10 @@ function checkOptions(k: number, samplesPerBatch: number): void {
   }
 }
 
-/** log p̂(x) = L_k(x) of every image of `data` (eq. 14), with its mean and errors. No gradients are recorded. */
+/**
+ * log p̂(x) = L_k(x) of every image of `data` (eq. 14), with its mean and errors (a conditional
+ * VAE's log p̂(x|y), y the data's labels). No gradients are recorded.
+ */
 export function estimateLogLikelihood(model: VAE, data: Dataset, options: LogLikelihoodOptions): LogLikelihoodEstimate {
   const { k, generator } = options;
   const samplesPerBatch = options.samplesPerBatch ?? DEFAULT_SAMPLES_PER_BATCH;
@@ -95,10 +99,11 @@ export function estimateLogLikelihood(model: VAE, data: Dataset, options: LogLik
   for (let start = 0; start < data.count; start += imagesPerBatch) {
     const end = Math.min(start + imagesPerBatch, data.count);
     const x = tensor(data.images.slice(start * pixels, end * pixels), { shape: [end - start, pixels], dtype: model.dtype });
+    const labels = model.classes > 0 ? oneHot(data.labels.subarray(start, end), model.classes, model.dtype) : undefined;
     const sums = Array.from({ length: end - start }, () => new WeightSums());
     for (let drawn = 0; drawn < k; drawn += chunk) {
       const draws = Math.min(chunk, k - drawn);
-      const logWeights = iwaeLogWeights(model, x, draws, { generator }).data; // [draws, images]
+      const logWeights = iwaeLogWeights(model, x, draws, { generator, labels }).data; // [draws, images]
       for (let i = 0; i < draws; i++) for (let b = 0; b < sums.length; b++) (sums[b] as WeightSums).add(logWeights[i * sums.length + b] as number);
     }
     sums.forEach((s, b) => {

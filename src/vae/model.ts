@@ -3,13 +3,14 @@
  * log-variance head, a standard normal prior p(z) = N(0, I), and a decoder p(x|z) that is
  * Bernoulli (pixels in [0, 1], output logits) or Gaussian (output means).
  */
-import { defaultGenerator, full, noGrad, randn, type Tensor } from "../autograd/index.js";
+import { concat, defaultGenerator, full, noGrad, randn, type Tensor } from "../autograd/index.js";
 import { Linear, Module, type ConvTranspose2d, type Sequential } from "../nn/index.js";
 import { DEFAULT_DTYPE, type DType, type Generator } from "../tensor/index.js";
 import { boundLogVar } from "./gaussian.js";
 import { bernoulliLogLikelihood, gaussianLogLikelihood } from "./likelihood.js";
 import { interpolateLatents, type InterpolationMode } from "./latent.js";
 import { buildDecoder, buildEncoder, type Activation, type Architecture } from "./architecture.js";
+import { repeatRows } from "./conditional.js";
 
 export type Likelihood = "bernoulli" | "gaussian";
 
@@ -29,6 +30,11 @@ export interface VAEConfig {
   latentSize?: number;
   /** Default "bernoulli". */
   likelihood?: Likelihood;
+  /**
+   * Classes of the conditional VAE (Sohn et al. 2015): q(z|x, y) and p(x|z, y) take the one-hot
+   * label y (see architecture.ts), and encode/decode/sample need it. Default 0: unconditional.
+   */
+  classes?: number;
   /**
    * Gaussian likelihood only: a fixed log-variance, "learned" (one isotropic log σ² parameter,
    * as in probabilistic PCA) or "learned-diagonal" (one log σ²_i per input dimension, as in
@@ -60,6 +66,8 @@ export class VAE extends Module {
   readonly activation: Activation;
   readonly latentSize: number;
   readonly likelihood: Likelihood;
+  /** One-hot width of the label input; 0 for an unconditional VAE. */
+  readonly classes: number;
   readonly dtype: DType;
   readonly features: Sequential;
   readonly encoder: Sequential;
@@ -79,6 +87,8 @@ export class VAE extends Module {
     this.latentSize = config.latentSize ?? 20;
     this.likelihood = config.likelihood ?? "bernoulli";
     this.dtype = config.dtype ?? DEFAULT_DTYPE;
+    this.classes = config.classes ?? 0;
+    if (!Number.isInteger(this.classes) || this.classes < 0) throw new RangeError(`VAE: classes must be a non-negative integer, got ${this.classes}`);
     for (const size of [this.inputSize, this.latentSize, ...this.hiddenSizes]) {
       if (!Number.isInteger(size) || size <= 0) throw new RangeError(`VAE: layer sizes must be positive integers, got ${size}`);
     }
@@ -86,7 +96,7 @@ export class VAE extends Module {
     const side = Math.round(Math.sqrt(this.inputSize));
     const [height, width] = [config.height ?? side, config.width ?? side];
     if (this.arch === "conv" && height * width !== this.inputSize) throw new RangeError(`VAE: height × width (${height}x${width}) must equal inputSize ${this.inputSize}`);
-    const shape = { inputSize: this.inputSize, height, width, hiddenSizes: this.hiddenSizes, latentSize: this.latentSize, activation: this.activation };
+    const shape = { inputSize: this.inputSize, height, width, hiddenSizes: this.hiddenSizes, latentSize: this.latentSize, activation: this.activation, classes: this.classes };
     const encoding = buildEncoder(this.arch, shape, options);
     this.features = this.registerModule("features", encoding.features);
     this.encoder = this.registerModule("encoder", encoding.encoder);
@@ -110,24 +120,35 @@ export class VAE extends Module {
     return this.fixedOutputLogVar ?? this.parameter("outputLogVar");
   }
 
-  /** q(z|x): the mean and (bounded) log-variance of the approximate posterior, each [batch, latent]. */
-  encode(x: Tensor): Posterior {
-    const hidden = this.encoder.forward(this.features.forward(x));
+  /** `h` [rows, n] with the one-hot labels `y` appended (a conditional VAE), or `h` itself (an unconditional one). */
+  private withLabels(h: Tensor, y: Tensor | undefined, what: string): Tensor {
+    if (this.classes === 0) {
+      if (y !== undefined) throw new RangeError(`VAE.${what}: labels given to an unconditional VAE (built without classes)`);
+      return h;
+    }
+    if (y === undefined) throw new RangeError(`VAE.${what}: this conditional VAE needs the one-hot labels y [batch, ${this.classes}] (see oneHot)`);
+    if (y.rank !== 2 || y.shape[1] !== this.classes) throw new RangeError(`VAE.${what}: labels must be [batch, ${this.classes}], got [${y.shape.join(", ")}]`);
+    return concat([h, repeatRows(y, h.shape[0] as number, `VAE.${what}`)], 1);
+  }
+
+  /** q(z|x) (q(z|x, y) when conditional): the mean and (bounded) log-variance of the approximate posterior, each [batch, latent]. */
+  encode(x: Tensor, y?: Tensor): Posterior {
+    const hidden = this.encoder.forward(this.withLabels(this.features.forward(x), y, "encode"));
     return { mu: this.meanHead.forward(hidden), logVar: boundLogVar(this.logVarHead.forward(hidden)) };
   }
 
   /** The posterior means μ(x), [batch, latent]: the code the latent tools use (as `Autoencoder.codes`). */
-  codes(x: Tensor): Tensor {
-    return this.encode(x).mu;
+  codes(x: Tensor, y?: Tensor): Tensor {
+    return this.encode(x, y).mu;
   }
 
-  /** The decoder's output for z: logits (Bernoulli) or means (Gaussian), [..., inputSize]. */
-  decode(z: Tensor): Tensor {
-    if (z.rank <= 2 && this.arch === "mlp") return this.outputLayer.forward(this.decoder.forward(z));
+  /** The decoder's output for z (and y, when conditional): logits (Bernoulli) or means (Gaussian), [..., inputSize]. */
+  decode(z: Tensor, y?: Tensor): Tensor {
+    if (z.rank <= 2 && this.arch === "mlp") return this.outputLayer.forward(this.decoder.forward(this.withLabels(z, y, "decode")));
     // z [..., latent] is decoded as one [N, latent] batch and reshaped back: the convolutions take one
     // batch axis, and one [N, in] product is much faster than N / batch small ones (IWAE's [k, batch, latent]).
     const batch = z.shape.slice(0, -1);
-    const images = this.outputLayer.forward(this.decoder.forward(z.reshape([-1, this.latentSize])));
+    const images = this.outputLayer.forward(this.decoder.forward(this.withLabels(z.reshape([-1, this.latentSize]), y, "decode")));
     return images.reshape([...batch, this.inputSize]);
   }
 
@@ -139,19 +160,19 @@ export class VAE extends Module {
   }
 
   /** The mean of p(x|z): pixel probabilities σ(logits) for Bernoulli, the means for Gaussian. */
-  decodeMean(z: Tensor): Tensor {
-    const decoded = this.decode(z);
+  decodeMean(z: Tensor, y?: Tensor): Tensor {
+    const decoded = this.decode(z, y);
     return this.likelihood === "bernoulli" ? decoded.sigmoid() : decoded;
   }
 
-  /** n new examples: z ~ p(z) = N(0, I), then the mean of p(x|z). [n, inputSize]. */
-  sample(n: number, options: { generator?: Generator } = {}): Tensor {
-    return noGrad(() => this.decodeMean(randn([n, this.latentSize], { dtype: this.dtype, generator: options.generator ?? defaultGenerator })));
+  /** n new examples: z ~ p(z) = N(0, I), then the mean of p(x|z) (of p(x|z, y), `labels` [n, classes], when conditional). [n, inputSize]. */
+  sample(n: number, options: { generator?: Generator; labels?: Tensor } = {}): Tensor {
+    return noGrad(() => this.decodeMean(randn([n, this.latentSize], { dtype: this.dtype, generator: options.generator ?? defaultGenerator }), options.labels));
   }
 
-  /** Reconstructions: the mean of p(x | z = μ(x)). */
-  reconstruct(x: Tensor): Tensor {
-    return noGrad(() => this.decodeMean(this.encode(x).mu));
+  /** Reconstructions: the mean of p(x | z = μ(x)) (with y for both when conditional). */
+  reconstruct(x: Tensor, y?: Tensor): Tensor {
+    return noGrad(() => this.decodeMean(this.encode(x, y).mu, y));
   }
 
   /**

@@ -5,9 +5,11 @@
  * autoencoder, a conditional VAE) brings its own, and `trainEpoch` / `evaluate` train and
  * measure it unchanged.
  */
-import type { Tensor } from "../autograd/index.js";
+import { tensor, type Tensor } from "../autograd/index.js";
+import { corruptImages, type Corruption } from "../data/corruption.js";
 import type { Module } from "../nn/index.js";
 import type { DType, Generator } from "../tensor/index.js";
+import { oneHot } from "./conditional.js";
 import { elbo } from "./elbo.js";
 import { iwae } from "./iwae.js";
 import type { VAE } from "./model.js";
@@ -31,8 +33,22 @@ export interface BatchLoss<Term extends string> {
 export interface ObjectiveContext {
   /** Optimizer steps taken before this batch (for schedules such as KL warm-up). */
   step: number;
-  /** Draws the objective's noise (the VAE's ε). */
+  /** Draws the objective's noise (the VAE's ε, a denoising VAE's corruption). */
   generator: Generator;
+  /** The batch's class labels (what a conditional VAE conditions on). */
+  labels?: Uint8Array;
+}
+
+/** The one-hot labels a conditional VAE takes for this batch, or undefined for an unconditional one. */
+function conditionOf(model: VAE, context: ObjectiveContext, what: string): Tensor | undefined {
+  if (model.classes === 0) return undefined;
+  if (context.labels === undefined) throw new RangeError(`${what}: a conditional VAE needs the batch's labels (ObjectiveContext.labels)`);
+  return oneHot(context.labels, model.classes, model.dtype);
+}
+
+export interface ElboObjectiveOptions {
+  /** Corrupt the encoder's input (the denoising VAE) with draws of the context's generator; the target stays `x`. */
+  corruption?: Corruption;
 }
 
 /** The loss of a batch `x` ([batch, features]) under `model`. */
@@ -46,11 +62,17 @@ export type ElboAverages = Record<ElboTerm, number>;
 /**
  * The VAE's objective: loss −(reconstruction − β·KL) (eq. 13 in docs/elbo.md), with β a
  * function of the global step (a constant, or `klWarmup`); reports the reconstruction, the KL
- * and the ELBO, and the posterior means as the codes.
+ * and the ELBO, and the posterior means as the codes. A conditional VAE takes the batch's
+ * labels (the CVAE's bound on log p(x|y)); with `corruption`, the encoder sees a corrupted x
+ * and the terms are the denoising VAE's (log p(x | z), z ~ q(z | x̃)).
  */
-export function elboObjective(beta: (step: number) => number = () => 1): Objective<VAE, ElboTerm> {
-  return (model, x, { step, generator }) => {
-    const terms = elbo(model, x, { beta: beta(step), generator });
+export function elboObjective(beta: (step: number) => number = () => 1, options: ElboObjectiveOptions = {}): Objective<VAE, ElboTerm> {
+  const { corruption } = options;
+  return (model, x, context) => {
+    const { step, generator } = context;
+    const labels = conditionOf(model, context, "elboObjective");
+    const encoderInput = corruption === undefined ? undefined : tensor(corruptImages(x.data, corruption, generator), { shape: x.shape, dtype: x.dtype });
+    const terms = elbo(model, x, { beta: beta(step), generator, labels, encoderInput });
     return {
       loss: terms.loss,
       terms: { reconstruction: terms.reconstruction, kl: terms.kl, elbo: terms.elbo },
@@ -69,8 +91,8 @@ export type IwaeTerm = ElboTerm | "bound";
  */
 export function iwaeObjective(k: number): Objective<VAE, IwaeTerm> {
   if (!Number.isInteger(k) || k < 1) throw new RangeError(`iwaeObjective: k must be a positive integer, got ${k}`);
-  return (model, x, { generator }) => {
-    const terms = iwae(model, x, k, { generator });
+  return (model, x, context) => {
+    const terms = iwae(model, x, k, { generator: context.generator, labels: conditionOf(model, context, "iwaeObjective") });
     return {
       loss: terms.loss,
       terms: { reconstruction: terms.reconstruction, kl: terms.kl, elbo: terms.elbo, bound: terms.bound },

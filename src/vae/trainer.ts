@@ -129,7 +129,7 @@ export function trainEpoch<M extends Trainable, Term extends string>(model: M, o
   for (const batch of shuffledBatches(dataset, options.batchSize, options.generator)) {
     const x = batchTensor(batch, pixels, model.dtype, options.binarize, options.generator);
     optimizer.zeroGrad();
-    const batchLoss: BatchLoss<Term> = options.objective(model, x, { step, generator: options.generator });
+    const batchLoss: BatchLoss<Term> = options.objective(model, x, { step, generator: options.generator, labels: batch.labels });
     const loss = batchLoss.loss.item();
     const terms = termValues(batchLoss.terms);
     names = Object.keys(terms) as Term[];
@@ -185,7 +185,7 @@ export function evaluate<M extends Trainable, Term extends string>(
   noGrad(() => {
     for (const batch of orderedBatches(dataset, options.batchSize)) {
       const x = batchTensor(batch, pixels, model.dtype, options.binarize, options.generator);
-      const batchLoss = options.objective(model, x, { step: 0, generator: options.generator });
+      const batchLoss = options.objective(model, x, { step: 0, generator: options.generator, labels: batch.labels });
       const terms = termValues(batchLoss.terms);
       names = Object.keys(terms) as Term[];
       totals.add(terms, batch.size);
