@@ -13,6 +13,7 @@ import { outliersFlags, runOutliers } from "./outliers.js";
 import { denoiseFlags, runDenoise } from "./denoise.js";
 import { debiasFlags, runDebias } from "./experiment-debias.js";
 import { runVaeVsGan, vaeVsGanFlags } from "./experiment-vae-vs-gan.js";
+import { cvaeFlags, runCvae } from "./experiment-cvae.js";
 
 /** `elbo experiment <name>`: the notes' experiments, each a command of its own. */
 const experiments: Record<string, Command> = {
@@ -25,6 +26,11 @@ const experiments: Record<string, Command> = {
     description: "The VAE and a GAN trained on the same digits and epochs: their samples side by side, judged by a digit classifier.",
     flags: vaeVsGanFlags,
     run: runVaeVsGan,
+  },
+  cvae: {
+    description: "A conditional run's samples of each class, judged by a digit classifier: the share classified as the class asked for.",
+    flags: cvaeFlags,
+    run: runCvae,
   },
 };
 

@@ -101,6 +101,17 @@ describe("elbo train --conditional", () => {
     expect(interpolate.status).toBe(2);
   });
 
+  it("experiment cvae judges each class's samples with a classifier trained on the run's data", () => {
+    const judged = elbo("experiment", "cvae", "--run", "cvae", "--per-class", "5", "--judge", "judge.safetensors");
+    ok(judged);
+    const match = /([\d.]+)% of 50 samples of p\(x \| z, y\) are classified as their y/.exec(judged.stdout);
+    expect(match, judged.stdout).not.toBeNull();
+    expect(judged.stdout).toMatch(/per class: 0 \d+%, 1 \d+%, .*, 9 \d+%/);
+    const plain = elbo("experiment", "cvae", "--run", "plain", "--judge", "judge.safetensors");
+    expect(plain.status).toBe(2);
+    expect(plain.stderr).toContain("--run plain: not a conditional run");
+  });
+
   it("trains the conv CVAE: the one-hot joins the flattened features and z", () => {
     const conv = elbo("train", "--data", "./digits", "--arch", "conv", "--conditional", "--epochs", "1", "--batch-size", "125", "--out", "conv");
     ok(conv);
