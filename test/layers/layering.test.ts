@@ -56,6 +56,15 @@ describe("layers", () => {
     expect(violations).toEqual([]);
   });
 
+  it("the web page (web/src) imports the elbo entry only, besides its own files", () => {
+    const web = join(src, "..", "web", "src");
+    const strays = sourceFiles(web).flatMap((file) =>
+      importsOf(file).filter((s) => s !== "elbo" && !s.startsWith("./")).map((s) => `${relative(web, file)} imports ${s}`),
+    );
+    expect(strays).toEqual([]);
+    expect(sourceFiles(web).some((file) => importsOf(file).includes("elbo"))).toBe(true);
+  });
+
   it("nothing reachable from the browser entry point imports a node: module", () => {
     const reached = new Set<string>();
     const stack = [join(src, "index.ts")];
