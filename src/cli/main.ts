@@ -33,6 +33,7 @@ const experiments: Record<string, Command> = {
     run: runCvae,
   },
 };
+import { pytorchCommands } from "./pytorch.js";
 
 const allCommands: Record<string, Command> = {
   train: {
@@ -51,6 +52,7 @@ const allCommands: Record<string, Command> = {
     flags: outliersFlags,
     run: runOutliers,
   },
+  ...pytorchCommands,
   gradcheck: {
     description: "Check the gradient of the ELBO for every parameter of a small float64 VAE against central differences.",
     flags: gradcheckFlags,

@@ -9,7 +9,12 @@
  *                  [begin, end) relative to the start of the data section
  *
  * A file is untrusted: every size is checked against the input's length before it is used, and
- * nothing larger than the input is allocated.
+ * nothing larger than the input (times 8, for integers widened to float64) is allocated.
+ *
+ * Decoding reads what PyTorch writes besides F32 and F64: halves (F16, BF16) are up-cast to
+ * float32 exactly; integers (BOOL, U8 ... I64, U64) become float64, which holds every one up to
+ * 2^53 exactly (a larger I64/U64 value is an error naming the tensor and element). Encoding
+ * writes F32 and F64 only.
  */
 import { NDArray } from "../tensor/ndarray.js";
 import type { TypedArray } from "../tensor/dtype.js";
@@ -26,15 +31,22 @@ export interface DecodedSafetensors {
 }
 
 type FloatCode = "F32" | "F64";
+/** The dtypes decoded by widening: halves to float32, integers to float64. */
+type WidenedCode = "F16" | "BF16" | "BOOL" | "U8" | "I8" | "U16" | "I16" | "U32" | "I32" | "U64" | "I64";
+type ReadCode = FloatCode | WidenedCode;
 
 const METADATA_KEY = "__metadata__";
 const LENGTH_BYTES = 8;
 /** The largest header we parse, as in the reference implementation (100 MB). */
 export const MAX_HEADER_BYTES = 100_000_000;
-const ITEM_SIZE: Readonly<Record<FloatCode, number>> = { F32: 4, F64: 8 };
+const ITEM_SIZE: Readonly<Record<ReadCode, number>> = {
+  F32: 4, F64: 8, F16: 2, BF16: 2, BOOL: 1, U8: 1, I8: 1, U16: 2, I16: 2, U32: 4, I32: 4, U64: 8, I64: 8,
+};
+const isReadCode = (dtype: string): dtype is ReadCode => Object.hasOwn(ITEM_SIZE, dtype);
 /** Valid safetensors dtypes that elbo does not read. */
-const OTHER_DTYPES = new Set(["BOOL", "U8", "I8", "I16", "U16", "I32", "U32", "I64", "U64", "F16", "BF16",
-  "F8_E5M2", "F8_E4M3", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64"]);
+const OTHER_DTYPES = new Set(["F8_E5M2", "F8_E4M3", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2", "C64"]);
+/** The largest integer magnitude float64 holds exactly, and every smaller one. */
+const EXACT_INTEGER = 2n ** 53n;
 const MAX_COUNT = 2 ** 50;
 const TENSOR_FIELDS = ["dtype", "shape", "data_offsets"] as const;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -75,7 +87,7 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, NDArray>, metadat
 
 interface Entry {
   name: string;
-  code: FloatCode;
+  code: ReadCode;
   shape: number[];
   begin: number;
   end: number;
@@ -141,7 +153,9 @@ export function decodeSafetensors(bytes: Uint8Array, source = "<bytes>"): Decode
 
   const tensors = new Map<string, NDArray>();
   for (const { name, code, shape, begin, end } of entries) {
-    const data = readLittleEndian(bytes, headerEnd + begin, end - begin, code);
+    const data = isFloatCode(code)
+      ? readLittleEndian(bytes, headerEnd + begin, end - begin, code)
+      : readWidened(bytes.subarray(headerEnd + begin, headerEnd + end), code, (problem) => fail(`tensor ${quote(name)}: ${problem}`));
     try {
       tensors.set(name, new NDArray(data, shape));
     } catch (error) {
@@ -177,8 +191,8 @@ function checkEntry(
   if (typeof dtype !== "string") return fail(`dtype is not a string but ${describe(dtype)}`);
   if (!Array.isArray(shape)) return fail(`shape is not an array but ${describe(shape)}`);
   if (!Array.isArray(offsets)) return fail(`data_offsets is not an array but ${describe(offsets)}`);
-  if (dtype !== "F32" && dtype !== "F64") {
-    return fail(OTHER_DTYPES.has(dtype) ? `unsupported dtype "${dtype}" (elbo reads F32 and F64)` : `unknown dtype ${quote(dtype)}`);
+  if (!isReadCode(dtype)) {
+    return fail(OTHER_DTYPES.has(dtype) ? `unsupported dtype "${dtype}" (elbo reads F32, F64, F16, BF16 and the integer types)` : `unknown dtype ${quote(dtype)}`);
   }
   const dims: unknown[] = shape;
   if (!dims.every(isSize)) {
@@ -243,6 +257,60 @@ function scanKeys(text: string): { names: string[]; repeated: string | undefined
 function readLittleEndian(bytes: Uint8Array, start: number, byteLength: number, code: FloatCode): TypedArray {
   const out = code === "F64" ? new Float64Array(byteLength / 8) : new Float32Array(byteLength / 4);
   copyBytes(bytes.subarray(start, start + byteLength), new Uint8Array(out.buffer), 0, out.BYTES_PER_ELEMENT);
+  return out;
+}
+
+const isFloatCode = (code: ReadCode): code is FloatCode => code === "F32" || code === "F64";
+
+/** An IEEE half's bits as the float32 of the same value (every half is exactly a float32). */
+function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * fraction * 2 ** -24; // zero and subnormals: fraction · 2^-14 / 2^10
+  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : Number.NaN;
+  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+}
+
+/**
+ * Little-endian halves up-cast to a Float32Array, integers to a Float64Array (exact up to 2^53;
+ * a larger 64-bit value fails naming its element). `bytes` holds exactly the tensor's elements.
+ */
+function readWidened(bytes: Uint8Array, code: WidenedCode, fail: (problem: string) => never): Float32Array | Float64Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = bytes.length / ITEM_SIZE[code];
+  if (code === "F16" || code === "BF16") {
+    const out = new Float32Array(count);
+    const bf16 = new Uint32Array(out.buffer); // a bfloat16 is the top half of a float32
+    for (let i = 0; i < count; i++) {
+      const bits = view.getUint16(2 * i, true);
+      if (code === "BF16") bf16[i] = bits << 16;
+      else out[i] = halfToFloat(bits);
+    }
+    return out;
+  }
+  const out = new Float64Array(count);
+  for (let i = 0; i < count; i++) {
+    switch (code) {
+      case "BOOL": {
+        const value = view.getUint8(i);
+        if (value > 1) fail(`BOOL element ${i} is byte ${value}, not 0 or 1`);
+        out[i] = value;
+        break;
+      }
+      case "U8": out[i] = view.getUint8(i); break;
+      case "I8": out[i] = view.getInt8(i); break;
+      case "U16": out[i] = view.getUint16(2 * i, true); break;
+      case "I16": out[i] = view.getInt16(2 * i, true); break;
+      case "U32": out[i] = view.getUint32(4 * i, true); break;
+      case "I32": out[i] = view.getInt32(4 * i, true); break;
+      default: {
+        const value = code === "I64" ? view.getBigInt64(8 * i, true) : view.getBigUint64(8 * i, true);
+        if (value > EXACT_INTEGER || value < -EXACT_INTEGER) fail(`${code} element ${i} is ${value}, beyond ±2^53 where float64 is exact`);
+        out[i] = Number(value);
+      }
+    }
+  }
   return out;
 }
 

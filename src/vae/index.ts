@@ -66,3 +66,4 @@ export {
 export { DebiasingVAE, debiasingLoss, type DebiasingVAEConfig, type DebiasingOutputs, type DebiasingLoss, type DebiasingLossOptions } from "./dbvae.js";
 export { resamplingProbabilities, resampleIndices, type ResamplingOptions } from "./latent-resampling.js";
 export { buildModel, parseRunConfig, restoreRun, RunFolderError, type ConfigChange, type ModelConfig, type RunConfig, type TrainingConfig } from "./run-config.js";
+export { pytorchModuleSource, readPyTorchVAE, type PyTorchVAEShape } from "./pytorch.js";

@@ -193,8 +193,14 @@ describe("safetensors reader on untrusted bytes", () => {
         const bytes = rawFile(header, dataLength, pad);
         const result = outcome(bytes);
         if (result === "ok") {
+          // Every tensor holds as many elements as its stored bytes (F16 widened to float32, I64 to float64).
+          const stored: Record<string, number> = { F32: 4, F64: 8, F16: 2, I64: 8 };
           const { tensors } = decodeSafetensors(bytes);
-          const total = [...tensors.values()].reduce((sum, array) => sum + array.data.byteLength, 0);
+          let total = 0;
+          for (const [name, array] of tensors) {
+            const { dtype } = (header as Record<string, { dtype: string }>)[name] as { dtype: string };
+            total += array.size * (stored[dtype] as number);
+          }
           expect(total).toBe(dataLength);
         }
       }),
@@ -220,9 +226,12 @@ describe("safetensors reader names each problem", () => {
     ["unknown field", rawFile({ w: { dtype: "F32", shape: [1], offsets: [0, 4] } }, 4), 'tensor "w": unknown field "offsets"'],
     ["missing field", rawFile({ w: { dtype: "F32", data_offsets: [0, 4] } }, 4), 'tensor "w": missing field "shape"'],
     ["dtype not a string", rawFile({ w: { dtype: 32, shape: [1], data_offsets: [0, 4] } }, 4), "dtype is not a string but a number 32"],
-    ["F16", rawFile({ w: { dtype: "F16", shape: [2], data_offsets: [0, 4] } }, 4), 'tensor "w": unsupported dtype "F16"'],
-    ["BF16", rawFile({ w: { dtype: "BF16", shape: [2], data_offsets: [0, 4] } }, 4), 'unsupported dtype "BF16"'],
-    ["I64", rawFile({ w: { dtype: "I64", shape: [1], data_offsets: [0, 8] } }, 8), 'unsupported dtype "I64"'],
+    ["F8_E4M3", rawFile({ w: { dtype: "F8_E4M3", shape: [2], data_offsets: [0, 2] } }, 2), 'tensor "w": unsupported dtype "F8_E4M3" (elbo reads F32, F64, F16, BF16 and the integer types)'],
+    ["C64", rawFile({ w: { dtype: "C64", shape: [1], data_offsets: [0, 8] } }, 8), 'unsupported dtype "C64"'],
+    ["I64 past 2^53", rawFile({ w: { dtype: "I64", shape: [2], data_offsets: [0, 16] } }, Uint8Array.from([1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0x20, 0])), 'tensor "w": I64 element 1 is 9007199254740993, beyond ±2^53 where float64 is exact'],
+    ["U64 past 2^53", rawFile({ w: { dtype: "U64", shape: [1], data_offsets: [0, 8] } }, Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0x80])), 'tensor "w": U64 element 0 is 9223372036854775808, beyond ±2^53'],
+    ["BOOL byte 2", rawFile({ w: { dtype: "BOOL", shape: [2], data_offsets: [0, 2] } }, Uint8Array.from([1, 2])), 'tensor "w": BOOL element 1 is byte 2, not 0 or 1'],
+    ["F16 wrong size", rawFile({ w: { dtype: "F16", shape: [3], data_offsets: [0, 4] } }, 4), 'tensor "w": shape [3] of F16 needs 6 bytes but data_offsets [0,4] hold 4'],
     ["lowercase dtype", rawFile({ w: { dtype: "f32", shape: [1], data_offsets: [0, 4] } }, 4), 'tensor "w": unknown dtype "f32"'],
     ["shape not an array", rawFile({ w: { dtype: "F32", shape: 1, data_offsets: [0, 4] } }, 4), "shape is not an array but a number 1"],
     ["negative dim", rawFile({ w: f32([-1], 0, 4) }, 4), 'tensor "w": shape [-1] has a number -1, not a non-negative safe integer'],
