@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 /**
  * The page in headless Chromium, served as `npm run web` serves it (COOP/COEP): it loads with
  * no console errors, the bundled checkpoint decodes to the same pixels as in Node, dragging the
