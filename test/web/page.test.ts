@@ -4,10 +4,10 @@
  * point changes the decoding, a 50-step run in the training worker lowers the loss, and the
  * checkpoint it offers for download loads in Node (and in the CLI) as a run folder.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync } from "node:fs";
-import type { Server } from "node:http";
+import { get, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -166,6 +166,23 @@ describe("the web page in Chromium", () => {
     expect(readFileSync(join(work, "samples.png")).subarray(1, 4).toString()).toBe("PNG");
   });
 
+  it("stops a run at the end of the epoch when Stop is pressed, and offers what it trained", async () => {
+    for (const [id, value] of [["latent", "2"], ["hidden", "32"], ["epochs", "50"], ["batch", "100"], ["examples", "500"]]) {
+      await page.fill(`#${id}`, value as string);
+    }
+    await page.click("#train");
+    await page.waitForFunction(() => /^step \d+ \/ 250/.test(document.getElementById("train-info")?.textContent ?? ""));
+    await page.click("#stop");
+    await page.waitForFunction(() => document.getElementById("train-info")?.textContent?.startsWith("stopped"), null, { timeout: 60_000 });
+    const steps = Number(/after (\d+) steps/.exec((await page.textContent("#train-info")) ?? "")?.[1]);
+    console.log(`stop: ${await page.textContent("#train-info")}`);
+    expect(steps % 5).toBe(0); // whole epochs of 500 / 100 steps
+    expect(steps).toBeGreaterThan(0);
+    expect(steps).toBeLessThan(250);
+    expect(await page.locator("#downloads a").count()).toBe(2);
+    expect(await page.isEnabled("#train")).toBe(true);
+  });
+
   it("names what is wrong with files that are not a run folder, and opens dropped files", async () => {
     await page.setInputFiles("#files", [{ name: "config.json", mimeType: "application/json", buffer: readFileSync(join(dist, "bundled", "config.json")) }]);
     await expect.poll(() => page.textContent("#status")).toBe("choose a run folder's config.json and model.safetensors together (got config.json)");
@@ -188,6 +205,30 @@ describe("the web page in Chromium", () => {
 
   it("ran the whole session without a console error or failed request", () => {
     expect(errors).toEqual([]);
+  });
+
+  it("npm run web's server prints its address and sends COOP/COEP", async () => {
+    const child = spawn(join(root, "node_modules", ".bin", "tsx"), [join(root, "web", "serve.ts"), "--port", "0"], { cwd: root });
+    try {
+      const line = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => resolve(chunk.toString()));
+        child.once("exit", (code) => reject(new Error(`web/serve.ts exited with ${code}`)));
+      });
+      const address = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(line)?.[1];
+      expect(line).toContain("cross-origin isolated: COOP/COEP sent");
+      const response = await fetch(address as string);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("cross-origin-opener-policy")).toBe("same-origin");
+      expect(response.headers.get("cross-origin-embedder-policy")).toBe("require-corp");
+      expect(await response.text()).toContain("<title>elbo: latent explorer</title>");
+      // A path that climbs out of web/dist ("/../../package.json", escaped so no client tidies it) is refused.
+      const escaped = await new Promise<number | undefined>((resolve, reject) => {
+        get({ host: "127.0.0.1", port: new URL(address as string).port, path: "/..%2f..%2fpackage.json" }, (res) => resolve(res.statusCode)).on("error", reject);
+      });
+      expect(escaped).toBe(404);
+    } finally {
+      child.kill();
+    }
   });
 
   it("trains on one thread, and says so, where the server sends no COOP/COEP", async () => {
