@@ -1,10 +1,11 @@
 /**
- * The latent explorer: the latent map of dimensions 0 and 1, a point dragged over it (mouse,
- * pen or touch: pointer events) whose decoding is drawn as it moves, and one slider per latent
- * dimension. Every drag event's decode-and-draw time is kept, so the page can report its median.
+ * The latent explorer: the latent map (of z₀, z₁, or for a latent of more than 2 dimensions of
+ * the principal plane of some codes), a point dragged over it (mouse, pen or touch: pointer
+ * events) whose decoding is drawn as it moves, and one slider per latent dimension. Every drag
+ * event's decode-and-draw time is kept, so the page can report its median.
  */
-import { noGrad, tensor } from "elbo";
-import { latentMap } from "./latent-map.js";
+import { noGrad, tensor, type Tensor } from "elbo";
+import { mapImage, mapPlane, type MapPlane } from "./latent-map.js";
 import type { LoadedModel } from "./model-files.js";
 import { grayBytes, grayImage } from "./pixels.js";
 
@@ -18,6 +19,7 @@ export interface ExplorerElements {
   digit: HTMLCanvasElement;
   sliders: HTMLElement;
   readout: HTMLElement;
+  caption: HTMLElement;
 }
 
 export class Explorer {
@@ -29,6 +31,7 @@ export class Explorer {
   /** Milliseconds to decode and draw, one entry per drag event. */
   readonly dragMilliseconds: number[] = [];
   private dragging = false;
+  private plane: MapPlane = mapPlane(2);
 
   constructor(private readonly elements: ExplorerElements) {
     const { overlay } = elements;
@@ -52,12 +55,16 @@ export class Explorer {
     return this.loaded;
   }
 
-  /** Show a model: its map, sliders for every latent dimension, the decoding of z = 0. */
-  show(loaded: LoadedModel): void {
+  /**
+   * Show a model: its map, sliders for every latent dimension, the decoding of z = 0. A latent
+   * of more than 2 dimensions needs `codes` ([examples, latent]) whose principal plane the map shows.
+   */
+  show(loaded: LoadedModel, codes?: Tensor): void {
     this.loaded = loaded;
     this.z = new Float32Array(loaded.config.model.latentSize);
+    this.plane = mapPlane(this.z.length, codes);
     this.buildSliders();
-    this.drawMap();
+    this.drawMap(codes);
     this.update();
   }
 
@@ -73,8 +80,10 @@ export class Explorer {
     const started = performance.now();
     const box = this.elements.overlay.getBoundingClientRect();
     const clamp = (value: number): number => Math.min(1, Math.max(0, value));
-    this.z[0] = MAP_RANGE * (2 * clamp((event.clientX - box.left) / box.width) - 1);
-    this.z[1] = MAP_RANGE * (1 - 2 * clamp((event.clientY - box.top) / box.height));
+    const x = MAP_RANGE * (2 * clamp((event.clientX - box.left) / box.width) - 1);
+    const y = MAP_RANGE * (1 - 2 * clamp((event.clientY - box.top) / box.height));
+    const { first, second } = this.plane;
+    for (let d = 0; d < this.z.length; d++) this.z[d] = x * (first[d] as number) + y * (second[d] as number);
     this.update();
     this.dragMilliseconds.push(performance.now() - started);
   }
@@ -97,14 +106,16 @@ export class Explorer {
     this.elements.readout.textContent = `z = (${Array.from(this.z, (v) => v.toFixed(2)).join(", ")})`;
   }
 
-  private drawMap(): void {
+  private drawMap(codes?: Tensor): void {
     const loaded = this.loaded as LoadedModel;
     const { height, width } = loaded.config.model;
-    const map = latentMap(loaded.model, MAP_CELLS, MAP_RANGE, this.z, { height, width });
+    const map = mapImage(loaded.model, MAP_CELLS, MAP_RANGE, { height, width }, codes);
     const canvas = this.elements.map;
     canvas.width = map.width;
     canvas.height = map.height;
     (canvas.getContext("2d") as CanvasRenderingContext2D).putImageData(grayImage(map.gray, map.width, map.height), 0, 0);
+    const [a, b] = map.axes;
+    this.elements.caption.textContent = `Decoded means over ${a}, ${b} ∈ [−${MAP_RANGE}, ${MAP_RANGE}]${codes ? " (the principal plane of the digits' codes)" : ""}; drag the point.`;
   }
 
   private drawPoint(): void {
@@ -112,8 +123,10 @@ export class Explorer {
     overlay.width = map.width;
     overlay.height = map.height;
     const context = overlay.getContext("2d") as CanvasRenderingContext2D;
-    const x = (((this.z[0] as number) / MAP_RANGE + 1) / 2) * overlay.width;
-    const y = ((1 - (this.z[1] as number) / MAP_RANGE) / 2) * overlay.height;
+    // z's coordinates in the map's plane (its axes are orthonormal).
+    const along = (axis: Float64Array): number => this.z.reduce((sum, value, d) => sum + value * (axis[d] as number), 0);
+    const x = ((along(this.plane.first) / MAP_RANGE + 1) / 2) * overlay.width;
+    const y = ((1 - along(this.plane.second) / MAP_RANGE) / 2) * overlay.height;
     context.clearRect(0, 0, overlay.width, overlay.height);
     context.lineWidth = 3;
     context.strokeStyle = "#ff5a36";
@@ -122,7 +135,7 @@ export class Explorer {
     context.stroke();
   }
 
-  /** One slider per latent dimension; moving one of dimension 2 or more redraws the map. */
+  /** One slider per latent dimension. */
   private buildSliders(): void {
     const container = this.elements.sliders;
     container.replaceChildren();
@@ -134,7 +147,6 @@ export class Explorer {
       input.setAttribute("aria-label", `latent dimension ${d}`);
       input.addEventListener("input", () => {
         this.z[d] = Number(input.value);
-        if (d >= 2) this.drawMap();
         this.update();
       });
       label.append(input);

@@ -1,36 +1,41 @@
 /**
- * The latent map of a model: decoded means on an n × n grid of latent points over
- * [-range, range]² in dimensions 0 and 1 (the others held at `fixed`), as one image of
- * n × n digits, the top row at z₁ = +range (up is positive, as on a plot).
+ * The latent map the explorer draws: `vae.latentMap` (the experiments' decoded grid, Kingma &
+ * Welling 2014, Fig. 4) over the cell centres of an n × n grid on [-range, range]², in
+ * (z₀, z₁) for a 2-D latent, else in the principal plane of the given codes, tiled into one
+ * gray image (row 0 at the top, the largest second coordinate).
  */
-import { noGrad, tensor, type vae } from "elbo";
+import { type Tensor, vae } from "elbo";
 import { grayBytes } from "./pixels.js";
 
-export interface LatentMap {
+export interface MapImage {
   /** Gray bytes, row-major [n * height, n * width]. */
   gray: Uint8ClampedArray;
   width: number;
   height: number;
+  /** The map's axes: "z1, z2" or "PC 1, PC 2". */
+  axes: [string, string];
 }
 
-/** The latent point of grid cell (row, column): cell centres, spaced evenly over [-range, range]. */
-export function gridPoint(row: number, column: number, n: number, range: number): [number, number] {
-  const at = (i: number): number => -range + (2 * range * (i + 0.5)) / n;
-  return [at(column), -at(row)];
+/** The unit vectors the map's axes follow in latent space. */
+export interface MapPlane {
+  first: Float64Array;
+  second: Float64Array;
 }
 
-export function latentMap(model: vae.VAE, n: number, range: number, fixed: Float32Array, side: { height: number; width: number }): LatentMap {
-  const latent = model.latentSize;
-  const points = new Float32Array(n * n * latent);
-  for (let row = 0; row < n; row++) {
-    for (let column = 0; column < n; column++) {
-      const offset = (row * n + column) * latent;
-      points.set(fixed, offset);
-      points.set(gridPoint(row, column, n, range), offset);
-    }
+/** The plane of a map: (z₀, z₁) for a 2-D latent, else the codes' two principal directions. */
+export function mapPlane(latentSize: number, codes?: Tensor): MapPlane {
+  if (latentSize > 2 && codes) {
+    const { first, second } = vae.principalPlane(codes);
+    return { first, second };
   }
-  const means = noGrad(() => model.decodeMean(tensor(points, { shape: [n * n, latent], dtype: model.dtype }))).data;
-  const cells = grayBytes(means);
+  const unit = (axis: number): Float64Array => Float64Array.from({ length: latentSize }, (_, d) => (d === axis ? 1 : 0));
+  return { first: unit(0), second: unit(1) };
+}
+
+export function mapImage(model: vae.VAE, n: number, range: number, side: { height: number; width: number }, codes?: Tensor): MapImage {
+  const centres = vae.linspace(-range + range / n, range - range / n, n);
+  const map = vae.latentMap(model, { xValues: centres, yValues: centres, ...(codes ? { codes } : {}) });
+  const cells = grayBytes(map.images.data);
   const { height, width } = side;
   const gray = new Uint8ClampedArray(n * height * n * width);
   for (let cell = 0; cell < n * n; cell++) {
@@ -40,5 +45,5 @@ export function latentMap(model: vae.VAE, n: number, range: number, fixed: Float
       gray.set(cells.subarray((cell * height + y) * width, (cell * height + y + 1) * width), (top + y) * n * width + left);
     }
   }
-  return { gray, width: n * width, height: n * height };
+  return { gray, width: n * width, height: n * height, axes: map.axes };
 }

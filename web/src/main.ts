@@ -3,7 +3,7 @@
  * files opened or dropped) and a small VAE trained in a Web Worker on bundled digits, whose
  * checkpoint can be explored and downloaded for `elbo` on the command line.
  */
-import { kernelPath } from "elbo";
+import { kernelPath, noGrad, tensor, type Tensor } from "elbo";
 import { Explorer } from "./explorer.js";
 import { LossCurve } from "./loss-curve.js";
 import { modelFromBytes, modelFromFiles, modelFromUrl, type LoadedModel } from "./model-files.js";
@@ -23,6 +23,7 @@ const explorer = new Explorer({
   digit: byId("digit"),
   sliders: byId("sliders"),
   readout: byId("z-readout"),
+  caption: byId("map-caption"),
 });
 const curve = new LossCurve(byId("loss-curve"));
 const progress = byId<HTMLProgressElement>("train-progress");
@@ -35,8 +36,25 @@ function report(error: unknown): void {
   status.classList.add("error");
 }
 
-function show(loaded: LoadedModel): void {
-  explorer.show(loaded);
+/** Digits encoded for the principal plane of a latent of more than 2 dimensions. */
+const CODE_DIGITS = 500;
+let digits: Promise<DigitBytes> | null = null;
+
+/** The posterior means of the first bundled digits under a model with more than 2 latent dimensions. */
+async function codesFor(loaded: LoadedModel): Promise<Tensor | undefined> {
+  const { latentSize, inputSize } = loaded.config.model;
+  if (latentSize <= 2) return undefined;
+  digits ??= fetchDigits();
+  const bytes = await digits;
+  const pixels = bytes.height * bytes.width;
+  if (pixels !== inputSize) throw new Error(`${loaded.name}: the map of a ${latentSize}-D latent needs the codes of digits, but the model takes ${inputSize} inputs, not ${pixels}`);
+  const count = Math.min(CODE_DIGITS, bytes.count);
+  const images = Float32Array.from(bytes.pixels.subarray(0, count * pixels), (value) => value / 255);
+  return noGrad(() => loaded.model.encode(tensor(images, { shape: [count, pixels], dtype: loaded.model.dtype })).mu);
+}
+
+async function show(loaded: LoadedModel): Promise<void> {
+  explorer.show(loaded, await codesFor(loaded));
   const { hiddenSizes, latentSize, inputSize } = loaded.config.model;
   modelName.textContent = `${loaded.name}: ${[inputSize, ...hiddenSizes, latentSize].join("-")} VAE, ${latentSize}-D latent`;
   status.textContent = "";
@@ -44,7 +62,7 @@ function show(loaded: LoadedModel): void {
 }
 
 const openFiles = (files: FileList | null | undefined): void => {
-  if (files && files.length > 0) modelFromFiles([...files]).then(show, report);
+  if (files && files.length > 0) modelFromFiles([...files]).then(show).catch(report);
 };
 byId<HTMLInputElement>("files").addEventListener("change", (event) => openFiles((event.target as HTMLInputElement).files));
 const drop = byId<HTMLElement>("explorer");
@@ -58,13 +76,11 @@ drop.addEventListener("drop", (event) => {
   drop.classList.remove("dropping");
   openFiles(event.dataTransfer?.files);
 });
-const loadBundled = (): Promise<void> => modelFromUrl("bundled 2-D model", "bundled/").then(show, report);
+const loadBundled = (): Promise<void> => modelFromUrl("bundled 2-D model", "bundled/").then(show).catch(report);
 byId<HTMLButtonElement>("bundled").addEventListener("click", () => void loadBundled());
 
 // Training in the worker.
 const worker = new Worker(new URL("./train-worker.js", import.meta.url), { type: "module", name: "elbo training" });
-let digits: Promise<DigitBytes> | null = null;
-
 async function fetchDigits(): Promise<DigitBytes> {
   const [shape, bytes] = await Promise.all([fetch("digits.json"), fetch("digits.bin")]);
   if (!shape.ok || !bytes.ok) throw new Error(`digits.json / digits.bin: HTTP ${shape.status} / ${bytes.status}`);
@@ -147,11 +163,9 @@ worker.onmessage = (event: MessageEvent<FromWorker>) => {
     stopButton.disabled = true;
     trainInfo.textContent = `${message.stopped ? "stopped" : "done"} after ${message.steps} steps in ${message.seconds.toFixed(1)} s (${Math.round(message.examplesPerSecond)} examples/s)`;
     const configText = `${JSON.stringify(message.config, null, 2)}\n`;
-    try {
-      show(modelFromBytes("trained here", configText, "config.json", message.checkpoint, "model.safetensors"));
-    } catch (error) {
-      report(error);
-    }
+    Promise.resolve()
+      .then(() => show(modelFromBytes("trained here", configText, "config.json", message.checkpoint, "model.safetensors")))
+      .catch(report);
     offerDownload("config.json", configText, "application/json");
     offerDownload("model.safetensors", message.checkpoint, "application/octet-stream");
   } else {
