@@ -4,10 +4,10 @@
  * `setNumThreads` does in Node. Called from a worker: the caller waits on its helpers with
  * Atomics.wait, which a page's main thread may not do.
  */
-import { kernels } from "elbo";
+import { gemmThreads, setGemmThreads, type SpawnWorker } from "elbo";
 
 /** Starts the gemm worker's source text in a Web Worker and hands it its start data. */
-const spawnWebWorker: kernels.SpawnWorker = (source, data) => {
+const spawnWebWorker: SpawnWorker = (source, data) => {
   const url = URL.createObjectURL(new Blob([`${source}\nonmessage = (event) => serveGemm(event.data);`], { type: "text/javascript" }));
   const worker = new Worker(url, { name: `elbo gemm ${data.participant}` });
   URL.revokeObjectURL(url);
@@ -19,6 +19,6 @@ const spawnWebWorker: kernels.SpawnWorker = (source, data) => {
 export function startThreads(wanted: number): { threads: number; isolated: boolean } {
   const isolated = globalThis.crossOriginIsolated === true;
   const threads = isolated ? Math.max(1, Math.min(wanted, navigator.hardwareConcurrency || 1)) : 1;
-  kernels.setGemmThreads(threads, threads > 1 ? spawnWebWorker : undefined);
-  return { threads: kernels.gemmThreads(), isolated };
+  setGemmThreads(threads, threads > 1 ? spawnWebWorker : undefined);
+  return { threads: gemmThreads(), isolated };
 }
