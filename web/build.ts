@@ -3,6 +3,7 @@
  *
  *   main.js, train-worker.js   the page and its training worker, bundled by esbuild from web/src
  *                              with `elbo` resolved to src/index.ts; source maps carry the sources
+ *   gemm-worker.js             elbo's gemm worker, which the training worker starts per thread
  *   index.html, style.css      copied
  *   bundled/                   the bundled 2-D model: `elbo train` on the bundled digits (seeded,
  *                              so every build makes the same weights), weights only
@@ -26,7 +27,12 @@ const DIGITS = 2000;
 
 async function bundle(): Promise<void> {
   await build({
-    entryPoints: { main: join(web, "src/main.ts"), "train-worker": join(web, "src/train-worker.ts") },
+    entryPoints: {
+      main: join(web, "src/main.ts"),
+      "train-worker": join(web, "src/train-worker.ts"),
+      // spawnWebWorker starts it as new URL("./gemm-worker.js", import.meta.url): beside train-worker.js.
+      "gemm-worker": join(root, "src/tensor/wasm/gemm-worker.ts"),
+    },
     outdir: out,
     bundle: true,
     format: "esm",

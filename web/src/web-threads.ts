@@ -1,19 +1,11 @@
 /**
  * The engine's gemm workers as Web Workers: where the page is cross-origin isolated (the server
  * sends COOP/COEP, so SharedArrayBuffer exists), each large product runs on several threads, as
- * `setNumThreads` does in Node. Called from a worker: the caller waits on its helpers with
+ * `setNumThreads` does in Node; each gemm worker is elbo's `gemm-worker.js` (build.ts bundles it
+ * beside this worker's file). Called from a worker: the caller waits on its helpers with
  * Atomics.wait, which a page's main thread may not do.
  */
-import { gemmThreads, setGemmThreads, type SpawnWorker } from "elbo";
-
-/** Starts the gemm worker's source text in a Web Worker and hands it its start data. */
-const spawnWebWorker: SpawnWorker = (source, data) => {
-  const url = URL.createObjectURL(new Blob([`${source}\nonmessage = (event) => serveGemm(event.data);`], { type: "text/javascript" }));
-  const worker = new Worker(url, { name: `elbo gemm ${data.participant}` });
-  URL.revokeObjectURL(url);
-  worker.postMessage(data);
-  return worker;
-};
+import { gemmThreads, setGemmThreads, spawnWebWorker } from "elbo";
 
 /** Threads the products can use here: up to `wanted` where shared memory exists, else 1. */
 export function startThreads(wanted: number): { threads: number; isolated: boolean } {
