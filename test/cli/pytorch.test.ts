@@ -128,6 +128,7 @@ describe("elbo export --to pytorch", () => {
     const fromTorch = JSON.parse(python.stdout) as { mu: number[]; logVar: number[]; means: number[] };
     const { mu, logVar } = noGrad(() => model.encode(tensor(Float32Array.from(x), { shape: [2, 12] })));
     const means = noGrad(() => model.decodeMean(tensor(Float32Array.from(z), { shape: [2, 2] })));
+    console.log(`PyTorch ${torch.stdout.trim()} vs elbo: max |difference| mu ${maxAbsDifference(mu.data, fromTorch.mu)}, log-variance ${maxAbsDifference(logVar.data, fromTorch.logVar)}, decoded means ${maxAbsDifference(means.data, fromTorch.means)}`);
     expect(maxAbsDifference(mu.data, fromTorch.mu)).toBeLessThanOrEqual(1e-6);
     expect(maxAbsDifference(logVar.data, fromTorch.logVar)).toBeLessThanOrEqual(1e-6);
     expect(maxAbsDifference(means.data, fromTorch.means)).toBeLessThanOrEqual(1e-6);

@@ -1,8 +1,9 @@
 /**
  * The page in headless Chromium, served as `npm run web` serves it (COOP/COEP): it loads with
  * no console errors, the bundled checkpoint decodes to the same pixels as in Node, dragging the
- * point changes the decoding, a 50-step run in the training worker lowers the loss, and the
- * checkpoint it offers for download loads in Node (and in the CLI) as a run folder.
+ * point (by mouse, and by touch on a touch screen) changes the decoding, a 50-step run in the
+ * training worker lowers the loss, and the checkpoint it offers for download loads in Node (and
+ * in the CLI) as a run folder.
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -27,10 +28,12 @@ let server: Server;
 let url: string;
 let page: Page;
 let errors: string[];
+/** The paths the page fetched (its workers' scripts included). */
+const loaded: string[] = [];
 
 /** What the page shows now: its latent point, decoded means, and the digit canvas's gray bytes. */
-async function shown(): Promise<{ z: number[]; means: number[]; pixels: Uint8Array }> {
-  const { z, means, pixels } = await page.evaluate(() => {
+async function shown(on: Page = page): Promise<{ z: number[]; means: number[]; pixels: Uint8Array }> {
+  const { z, means, pixels } = await on.evaluate(() => {
     const { explorer } = (globalThis as unknown as { elboPage: { explorer: { z: Float32Array; decoded: Float32Array } } }).elboPage;
     const canvas = document.getElementById("digit") as HTMLCanvasElement;
     const rgba = (canvas.getContext("2d") as CanvasRenderingContext2D).getImageData(0, 0, canvas.width, canvas.height).data;
@@ -71,6 +74,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
   errors = watchForErrors(page);
+  page.on("requestfinished", (request) => loaded.push(new URL(request.url()).pathname));
   await page.goto(url);
   await page.waitForFunction(() => document.getElementById("model-name")?.textContent?.startsWith("bundled 2-D model"));
   await page.waitForFunction(() => !document.getElementById("threads")?.textContent?.startsWith("Starting"));
@@ -88,6 +92,9 @@ describe("the web page in Chromium", () => {
     const threads = await page.textContent("#threads");
     console.log(`page: ${threads}`);
     expect(threads).toMatch(/^Training runs on \d+ threads? \(the page is cross-origin isolated\), wasm kernels\.$/);
+    // With more than one thread, the training worker started its gemm helpers from elbo's worker module.
+    if (threads?.startsWith("Training runs on 1 thread")) expect(loaded).not.toContain("/gemm-worker.js");
+    else expect(loaded).toContain("/gemm-worker.js");
     expect(await page.textContent("#model-name")).toBe("bundled 2-D model: 784-128-2 VAE, 2-D latent");
     expect(await page.textContent("#map-caption")).toBe("Decoded means over z1, z2 ∈ [−3, 3]; drag the point.");
   });
@@ -119,6 +126,48 @@ describe("the web page in Chromium", () => {
     console.log(`drag: ${times.count - timed} events, median decode + draw ${times.median.toFixed(3)} ms (max ${times.max.toFixed(2)} ms)`);
     expect(times.count - timed).toBeGreaterThanOrEqual(61);
     expect(await page.textContent("#z-readout")).toBe(`z = (${after.z.map((v) => v.toFixed(2)).join(", ")})`);
+  });
+
+  it("drags the point by touch as by mouse: the same touch path draws the same decoding", async () => {
+    // The mouse drag's end point on this page, then the same path by touch on a touch-screen page.
+    await drag([0.5, 0.5], [0.75, 0.3], 10);
+    const byMouse = await shown();
+    // A viewport shorter than the page, so a touch that panned would scroll it.
+    const context = await browser.newContext({ viewport: { width: 1200, height: 600 }, hasTouch: true });
+    const touchPage = await context.newPage();
+    const touchErrors = watchForErrors(touchPage);
+    try {
+      await touchPage.goto(url);
+      await touchPage.waitForFunction(() => document.getElementById("model-name")?.textContent?.startsWith("bundled 2-D model"));
+      expect(await touchPage.evaluate(() => document.documentElement.scrollHeight > window.innerHeight)).toBe(true);
+      const before = await shown(touchPage);
+      await touchPage.evaluate(() => {
+        const types: string[] = [];
+        (globalThis as unknown as { pointerTypes: string[] }).pointerTypes = types;
+        document.getElementById("latent-overlay")?.addEventListener("pointermove", (event) => types.push(event.pointerType));
+      });
+      const box = await touchPage.locator("#latent-overlay").boundingBox();
+      if (!box) throw new Error("the latent map is not visible");
+      const at = (fx: number, fy: number): { x: number; y: number } => ({ x: box.x + fx * box.width, y: box.y + fy * box.height });
+      const cdp = await context.newCDPSession(touchPage);
+      await cdp.send("Input.dispatchTouchEvent", { type: "touchStart", touchPoints: [at(0.5, 0.5)] });
+      for (let i = 1; i <= 10; i++) {
+        await cdp.send("Input.dispatchTouchEvent", { type: "touchMove", touchPoints: [at(0.5 + (i / 10) * 0.25, 0.5 - (i / 10) * 0.2)] });
+      }
+      await cdp.send("Input.dispatchTouchEvent", { type: "touchEnd", touchPoints: [] });
+      const byTouch = await shown(touchPage);
+      const pointerTypes = await touchPage.evaluate(() => (globalThis as unknown as { pointerTypes: string[] }).pointerTypes);
+      expect(pointerTypes.length).toBeGreaterThanOrEqual(10);
+      expect(new Set(pointerTypes)).toEqual(new Set(["touch"]));
+      expect(sha256(byTouch.pixels)).not.toBe(sha256(before.pixels));
+      expect(byTouch.z).toEqual(byMouse.z);
+      expect(sha256(byTouch.pixels)).toBe(sha256(byMouse.pixels));
+      // The page did not scroll under the finger (touch-action: none on the map).
+      expect(await touchPage.evaluate(() => window.scrollY)).toBe(0);
+      expect(touchErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 
   it("trains 50 steps in the worker, lowering the loss, then explores the new model with one slider per dimension", async () => {
