@@ -34,7 +34,7 @@ function nodeExamplesPerSecond(): number {
   const started = performance.now();
   let step = 0;
   for (let epoch = 0; epoch < SETTINGS.epochs; epoch++) {
-    step += vae.trainEpoch(model, optimizer, dataset, { batchSize: SETTINGS.batchSize, generator, beta: () => 1, startStep: step }).steps;
+    step += vae.trainEpoch(model, optimizer, dataset, { objective: vae.elboObjective(), batchSize: SETTINGS.batchSize, generator, startStep: step }).steps;
   }
   return (SETTINGS.epochs * dataset.count) / ((performance.now() - started) / 1000);
 }

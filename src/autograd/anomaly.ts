@@ -47,10 +47,11 @@ export class AnomalyError extends Error {
 /** Frames of the current stack outside src/autograd/ (the engine), at most `frames` of them. */
 export function creationStack(frames = 6): string {
   // V8 keeps 10 frames by default; the engine's own take several, so ask for more (other engines ignore this).
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = 30;
+  const errors = Error as ErrorConstructor & { stackTraceLimit?: number }; // V8's; not in the DOM lib
+  const limit = errors.stackTraceLimit;
+  errors.stackTraceLimit = 30;
   const stack = new Error().stack ?? "";
-  Error.stackTraceLimit = limit;
+  errors.stackTraceLimit = limit;
   const lines = stack.split("\n").slice(1);
   const outside = lines.filter((line) => !/[\\/]autograd[\\/][a-z-]+\.[jt]s/.test(line));
   return outside.slice(0, frames).map((line) => `    ${line.trim()}`).join("\n");

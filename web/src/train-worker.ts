@@ -61,13 +61,13 @@ async function train(settings: TrainSettings, digits: DigitBytes): Promise<void>
   const speed = (): number => examples / ((performance.now() - started) / 1000);
   while (epoch < settings.epochs && !stopRequested) {
     vae.trainEpoch(model, optimizer, dataset, {
+      objective: vae.elboObjective(),
       batchSize: settings.batchSize,
       generator,
-      beta: () => 1,
       startStep: step,
       onStep: (info) => {
         examples += info.batchSize;
-        post({ type: "step", step: info.step, totalSteps, loss: -info.elbo, examplesPerSecond: speed() });
+        post({ type: "step", step: info.step, totalSteps, loss: -info.terms.elbo, examplesPerSecond: speed() });
       },
     });
     step += epochSteps;
