@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { loadSafetensors, saveSafetensorsSync, writeFileAtomicSync } from "../io/files.js";
 import { captureCheckpoint } from "../nn/index.js";
-import { buildModel, pytorchModuleSource, readPyTorchVAE, type RunConfig } from "../vae/index.js";
+import { buildModel, pytorchModuleSource, readPyTorchVAE, type Activation, type RunConfig } from "../vae/index.js";
 import { flagNumber, flagOptionalString, flagString, UsageError, type FlagSpec, type ParsedFlags } from "./args.js";
 import type { Command } from "./commands.js";
 import { CHECKPOINT_FILE, CONFIG_FILE, ensureDir, loadRun, writeCheckpoint, writeJson } from "./run-folder.js";
@@ -22,15 +22,18 @@ const exportFlags: Record<string, FlagSpec> = {
 
 const importFlags: Record<string, FlagSpec> = {
   from: { type: "string", default: "pytorch", choices: ["pytorch"], help: "what the weights come from" },
-  weights: { type: "string", help: "safetensors file of a state_dict: pytorch/examples' vae/main.py VAE (fc1, fc21, fc22, fc3, fc4) or an elbo export" },
+  weights: { type: "string", help: "safetensors file of a state_dict: pytorch/examples' vae/main.py VAE (fc1, fc21, fc22, fc3, fc4) or an elbo export (MLP or conv)" },
   height: { type: "int", min: 1, help: "image height (default: the square root of the input size)" },
   width: { type: "int", min: 1, help: "image width (default: input size / height)" },
   likelihood: { type: "string", default: "bernoulli", choices: ["bernoulli", "gaussian"], help: "decoder likelihood the weights were trained with" },
+  activation: { type: "string", default: "relu", choices: ["relu", "tanh"], help: "the dense layers' nonlinearity (a state_dict does not say)" },
   out: { type: "string", default: "runs/imported", help: "run folder to write (config.json, model.safetensors)" },
 };
 
 function runExport(flags: ParsedFlags, log: (line: string) => void): void {
-  const { config, model } = loadRun(flagString(flags, "run"));
+  const run = flagString(flags, "run");
+  const { config, model } = loadRun(run);
+  if (config.model.outputLogVar !== undefined) throw new UsageError(`--run ${run}: its Gaussian decoder learns its variance (outputLogVar), which the PyTorch module does not have yet; export a run with the fixed variance`);
   const dir = flagString(flags, "out");
   ensureDir(dir);
   saveSafetensorsSync(join(dir, CHECKPOINT_FILE), new Map([...model.namedParameters()].map(([name, p]) => [name, p.value])));
@@ -56,7 +59,7 @@ function runImport(flags: ParsedFlags, log: (line: string) => void): void {
   const dir = flagString(flags, "out");
   const config: RunConfig = {
     format: "elbo-run/1",
-    model: { inputSize: read.inputSize, ...imageSide(flags, read.inputSize), hiddenSizes: read.hiddenSizes, latentSize: read.latentSize, likelihood: flagString(flags, "likelihood") as RunConfig["model"]["likelihood"] },
+    model: { arch: read.arch, inputSize: read.inputSize, ...imageSide(flags, read.inputSize), hiddenSizes: read.hiddenSizes, latentSize: read.latentSize, likelihood: flagString(flags, "likelihood") as RunConfig["model"]["likelihood"], activation: flagString(flags, "activation") as Activation },
     // The PyTorch example's recipe (10 epochs, Adam 1e-3, batch 128); the checkpoint has no optimizer state.
     training: { data: "mnist", epochs: 10, batchSize: 128, lr: 1e-3, beta: 1, warmupSteps: 0, binarize: "none", testSize: 1000, seed: 0 },
   };
@@ -68,7 +71,7 @@ function runImport(flags: ParsedFlags, log: (line: string) => void): void {
   writeJson(join(dir, CONFIG_FILE), config);
   writeCheckpoint(dir, captureCheckpoint({ model, metadata: { epoch: "0", step: "0", importedFrom: path } }));
   const sizes = [read.inputSize, ...read.hiddenSizes, read.latentSize].join("-");
-  log(`Read a ${sizes} VAE (${read.layout} names) from ${path}; wrote the run folder ${dir}`);
+  log(`Read a ${sizes} ${read.arch === "conv" ? "conv " : ""}VAE (${read.layout} names) from ${path}; wrote the run folder ${dir}`);
 }
 
 export const pytorchCommands: Record<string, Command> = {

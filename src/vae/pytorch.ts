@@ -7,13 +7,17 @@
  *   pytorch/examples   vae/main.py's VAE: fc1 (encoder), fc21 (mean), fc22 (log-variance),
  *                      fc3 (decoder), fc4 (output logits); one hidden layer, mirrored
  *   elbo               elbo's own names, as `elbo export --to pytorch` writes them:
- *                      encoder.{0,2,...}, meanHead, logVarHead, decoder.{0,2,...}, outputLayer
+ *                      encoder.{0,2,...}, meanHead, logVarHead, decoder.{0,2,...}, outputLayer;
+ *                      a conv VAE (architecture.ts) also has features.{1,3} and its decoder's
+ *                      convolutions decoder.{3,5} (PyTorch's Conv2d / ConvTranspose2d layouts)
  */
 import type { NDArray } from "../tensor/index.js";
+import type { Activation, Architecture } from "./architecture.js";
 
 /** What a state_dict says of the model that holds it. */
 export interface PyTorchVAEShape {
   layout: "pytorch/examples" | "elbo";
+  arch: Architecture;
   inputSize: number;
   hiddenSizes: number[];
   latentSize: number;
@@ -60,6 +64,7 @@ export function readPyTorchVAE(tensors: ReadonlyMap<string, NDArray>, source: st
   };
   const encoder: [number, number][] = [];
   while (state.has(`encoder.${2 * encoder.length}.weight`)) encoder.push(shapeOf(`encoder.${2 * encoder.length}`));
+  if (state.has("features.1.weight")) return convShape(state, encoder, shapeOf("meanHead")[0], fail);
   const [latentSize, lastHidden] = shapeOf("meanHead");
   const [inputSize, firstHidden] = shapeOf("outputLayer");
   const hiddenSizes = encoder.map(([out]) => out);
@@ -77,13 +82,26 @@ export function readPyTorchVAE(tensors: ReadonlyMap<string, NDArray>, source: st
   }
   const extra = [...state.keys()].filter((name) => !expected.has(name.slice(0, name.lastIndexOf("."))));
   if (extra.length > 0) fail(`tensors that are not layers of the VAE: ${extra.join(", ")}`);
-  return { layout, inputSize, hiddenSizes, latentSize, state };
+  return { layout, arch: "mlp", inputSize, hiddenSizes, latentSize, state };
+}
+
+/**
+ * A conv VAE's sizes from its dense layers: the encoder's input is the flattened 64 × (h/4) × (w/4)
+ * features, so the image has a quarter as many pixels. The other tensors' shapes are checked
+ * against the model built from these sizes (VAE.checkStateDict), which names each that differs.
+ */
+function convShape(state: Map<string, NDArray>, encoder: [number, number][], latentSize: number, fail: (problem: string) => never): PyTorchVAEShape {
+  const flat = encoder[0]?.[1] ?? state.get("decoder.0.weight")?.shape[0];
+  if (flat === undefined || flat % 64 !== 0) fail(`a conv VAE's encoder.0 must take 64 × (height/4) × (width/4) features, got ${flat ?? "no encoder.0 or decoder.0"}`);
+  return { layout: "elbo", arch: "conv", inputSize: (flat as number) / 4, hiddenSizes: encoder.map(([out]) => out), latentSize, state };
 }
 
 /** A PyTorch module file with elbo's VAE layers and names, and a safetensors reader and writer. */
-export function pytorchModuleSource(model: { inputSize: number; hiddenSizes: readonly number[]; latentSize: number; likelihood: string }): string {
+export function pytorchModuleSource(model: { arch?: Architecture; activation?: Activation; inputSize: number; height: number; width: number; hiddenSizes: readonly number[]; latentSize: number; likelihood: string }): string {
+  const arch = model.arch ?? "mlp";
+  const activation = model.activation ?? "relu";
   const sizes = [model.inputSize, ...model.hiddenSizes, model.latentSize].join("-");
-  return `"""A ${sizes} VAE (${model.likelihood} decoder) exported by elbo: the layers and parameter names of elbo's VAE.
+  return `"""A ${sizes} ${arch === "conv" ? "conv " : ""}VAE (${model.likelihood} decoder) exported by elbo: the layers and parameter names of elbo's VAE.
 
     import model
     vae = model.VAE()
@@ -100,8 +118,12 @@ import struct
 import torch
 from torch import nn
 
+ARCH = "${arch}"
 INPUT_SIZE = ${model.inputSize}
+HEIGHT, WIDTH = ${model.height}, ${model.width}
 HIDDEN_SIZES = [${model.hiddenSizes.join(", ")}]
+# The dense layers' nonlinearity (the convolutions, if any, use ReLU).
+ACTIVATION = nn.${activation === "tanh" ? "Tanh" : "ReLU"}
 LATENT_SIZE = ${model.latentSize}
 LIKELIHOOD = "${model.likelihood}"
 # elbo's boundLogVar: the predicted log-variance is clamped to [-30, 20].
@@ -110,31 +132,50 @@ DTYPES = {"F32": torch.float32, "F64": torch.float64}
 
 
 def mlp(sizes):
-    """Linear + ReLU through sizes, as elbo's hidden stacks (nn.Sequential names 0, 2, ...)."""
+    """Linear + ACTIVATION through sizes, as elbo's hidden stacks (nn.Sequential names 0, 2, ...)."""
     layers = []
     for fan_in, fan_out in zip(sizes, sizes[1:]):
-        layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
+        layers += [nn.Linear(fan_in, fan_out), ACTIVATION()]
     return nn.Sequential(*layers)
 
 
 class VAE(nn.Module):
     def __init__(self):
         super().__init__()
-        last_hidden = (HIDDEN_SIZES or [INPUT_SIZE])[-1]
-        first_hidden = (HIDDEN_SIZES or [LATENT_SIZE])[0]
-        self.encoder = mlp([INPUT_SIZE] + HIDDEN_SIZES)
+        if ARCH == "conv":
+            # Conv2d 32, 64 (3x3, stride 2) down to 64 x HEIGHT/4 x WIDTH/4; the decoder mirrors it.
+            flat = 64 * (HEIGHT // 4) * (WIDTH // 4)
+            self.features = nn.Sequential(
+                nn.Unflatten(1, (1, HEIGHT, WIDTH)),
+                nn.Conv2d(1, 32, 3, stride=2, padding=1), nn.ReLU(),
+                nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),
+                nn.Flatten(),
+            )
+            self.encoder = mlp([flat] + HIDDEN_SIZES)
+            last_hidden = (HIDDEN_SIZES or [flat])[-1]
+            self.decoder = nn.Sequential(
+                *mlp([LATENT_SIZE, flat]),
+                nn.Unflatten(1, (64, HEIGHT // 4, WIDTH // 4)),
+                nn.ConvTranspose2d(64, 64, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+                nn.ConvTranspose2d(64, 32, 3, stride=2, padding=1, output_padding=1), nn.ReLU(),
+            )
+            self.outputLayer = nn.ConvTranspose2d(32, 1, 3, stride=1, padding=1)
+        else:
+            self.features = nn.Sequential()
+            self.encoder = mlp([INPUT_SIZE] + HIDDEN_SIZES)
+            last_hidden = (HIDDEN_SIZES or [INPUT_SIZE])[-1]
+            self.decoder = mlp([LATENT_SIZE] + HIDDEN_SIZES[::-1])
+            self.outputLayer = nn.Linear((HIDDEN_SIZES or [LATENT_SIZE])[0], INPUT_SIZE)
         self.meanHead = nn.Linear(last_hidden, LATENT_SIZE)
         self.logVarHead = nn.Linear(last_hidden, LATENT_SIZE)
-        self.decoder = mlp([LATENT_SIZE] + HIDDEN_SIZES[::-1])
-        self.outputLayer = nn.Linear(first_hidden, INPUT_SIZE)
 
     def encode(self, x):
-        hidden = self.encoder(x)
+        hidden = self.encoder(self.features(x))
         return self.meanHead(hidden), self.logVarHead(hidden).clamp(LOG_VAR_MIN, LOG_VAR_MAX)
 
     def decode(self, z):
-        """Logits (bernoulli) or means (gaussian) of p(x|z)."""
-        return self.outputLayer(self.decoder(z))
+        """Logits (bernoulli) or means (gaussian) of p(x|z), flattened to [batch, INPUT_SIZE]."""
+        return self.outputLayer(self.decoder(z)).flatten(1)
 
     def decode_mean(self, z):
         decoded = self.decode(z)

@@ -88,59 +88,116 @@ describe("elbo import --from pytorch", () => {
 });
 
 describe("elbo export --to pytorch", () => {
-  it("writes a module PyTorch runs to elbo's outputs, whose state_dict imports back bit-identically", () => {
+  /** A run folder of a fresh (seeded) VAE, exported to PyTorch in `${name}-torch`. */
+  function exportedRun(name: string, model: RunConfig["model"]): { run: string; torchDir: string; vae: ReturnType<typeof buildModel> } {
+    const config: RunConfig = {
+      format: "elbo-run/1",
+      model,
+      training: { data: "mnist", epochs: 1, batchSize: 8, lr: 1e-3, beta: 1, warmupSteps: 0, binarize: "none", testSize: 10, seed: 5 },
+    };
+    const run = join(work, name);
+    const vae = buildModel(config.model, 5);
+    mkdirSync(run, { recursive: true });
+    writeJson(join(run, "config.json"), config);
+    writeCheckpoint(run, captureCheckpoint({ model: vae, metadata: { epoch: "1", step: "1" } }));
+    const torchDir = join(work, `${name}-torch`);
+    const exported = elbo("export", "--run", run, "--to", "pytorch", "--out", torchDir);
+    expect(exported.status, exported.stderr).toBe(0);
+    return { run, torchDir, vae };
+  }
+
+  /** PyTorch's encode and decode_mean of the exported module (x: [2, inputs], z: [2, latent]), and its state_dict saved back; undefined, with the reason printed, where torch is missing. */
+  function inTorch(torchDir: string, x: number[], z: number[]): { mu: number[]; logVar: number[]; means: number[]; version: string } | undefined {
     const torch = spawnSync(PYTHON, ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
     if (torch.status !== 0) {
       console.warn(`PyTorch round trip not run: ${PYTHON} -c "import torch" failed (${(torch.stderr || String(torch.error)).trim().split("\n").pop()})`);
-      return;
+      return undefined;
     }
-    const config: RunConfig = {
-      format: "elbo-run/1",
-      model: { inputSize: 12, height: 3, width: 4, hiddenSizes: [6, 3], latentSize: 2, likelihood: "bernoulli" },
-      training: { data: "mnist", epochs: 1, batchSize: 8, lr: 1e-3, beta: 1, warmupSteps: 0, binarize: "none", testSize: 10, seed: 5 },
-    };
-    const run = join(work, "run");
-    const model = buildModel(config.model, 5);
-    mkdirSync(run, { recursive: true });
-    writeJson(join(run, "config.json"), config);
-    writeCheckpoint(run, captureCheckpoint({ model, metadata: { epoch: "1", step: "1" } }));
-    const exported = elbo("export", "--run", run, "--to", "pytorch", "--out", join(work, "torch"));
-    expect(exported.status, exported.stderr).toBe(0);
-
-    const x = Array.from({ length: 2 * 12 }, (_, i) => ((i * 7) % 11) / 10);
-    const z = [0.5, -1.25, 2, 0.75];
     const script = [
       "import json, sys",
-      `sys.path.insert(0, ${JSON.stringify(join(work, "torch"))})`,
+      `sys.path.insert(0, ${JSON.stringify(torchDir)})`,
       "import torch, model",
       "vae = model.VAE()",
-      `vae.load_state_dict(model.load_safetensors(${JSON.stringify(join(work, "torch", "model.safetensors"))}))`,
-      `x = torch.tensor(${JSON.stringify(x)}).reshape(2, 12)`,
-      `z = torch.tensor(${JSON.stringify(z)}).reshape(2, 2)`,
+      `vae.load_state_dict(model.load_safetensors(${JSON.stringify(join(torchDir, "model.safetensors"))}))`,
+      `x = torch.tensor(${JSON.stringify(x)}).reshape(2, -1)`,
+      `z = torch.tensor(${JSON.stringify(z)}).reshape(2, -1)`,
       "with torch.no_grad():",
       "    mu, log_var = vae.encode(x)",
       "    means = vae.decode_mean(z)",
-      `model.save_safetensors(vae.state_dict(), ${JSON.stringify(join(work, "back.safetensors"))})`,
+      `model.save_safetensors(vae.state_dict(), ${JSON.stringify(join(torchDir, "back.safetensors"))})`,
       "print(json.dumps({'mu': mu.flatten().tolist(), 'logVar': log_var.flatten().tolist(), 'means': means.flatten().tolist()}))",
     ].join("\n");
     const python = spawnSync(PYTHON, ["-c", script], { encoding: "utf8", timeout: 60_000 });
     expect(python.status, python.stderr).toBe(0);
-    const fromTorch = JSON.parse(python.stdout) as { mu: number[]; logVar: number[]; means: number[] };
-    const { mu, logVar } = noGrad(() => model.encode(tensor(Float32Array.from(x), { shape: [2, 12] })));
-    const means = noGrad(() => model.decodeMean(tensor(Float32Array.from(z), { shape: [2, 2] })));
-    console.log(`PyTorch ${torch.stdout.trim()} vs elbo: max |difference| mu ${maxAbsDifference(mu.data, fromTorch.mu)}, log-variance ${maxAbsDifference(logVar.data, fromTorch.logVar)}, decoded means ${maxAbsDifference(means.data, fromTorch.means)}`);
-    expect(maxAbsDifference(mu.data, fromTorch.mu)).toBeLessThanOrEqual(1e-6);
-    expect(maxAbsDifference(logVar.data, fromTorch.logVar)).toBeLessThanOrEqual(1e-6);
-    expect(maxAbsDifference(means.data, fromTorch.means)).toBeLessThanOrEqual(1e-6);
+    return { ...(JSON.parse(python.stdout) as { mu: number[]; logVar: number[]; means: number[] }), version: torch.stdout.trim() };
+  }
 
-    const back = join(work, "back");
-    const imported = elbo("import", "--weights", join(work, "back.safetensors"), "--height", "3", "--out", back);
+  /** elbo's outputs for the same inputs, and PyTorch's largest differences from them. */
+  function differences(vae: ReturnType<typeof buildModel>, fromTorch: { mu: number[]; logVar: number[]; means: number[] }, x: number[], z: number[]): { mu: number; logVar: number; means: number } {
+    const { mu, logVar } = noGrad(() => vae.encode(tensor(Float32Array.from(x), { shape: [2, x.length / 2] })));
+    const means = noGrad(() => vae.decodeMean(tensor(Float32Array.from(z), { shape: [2, z.length / 2] })));
+    return { mu: maxAbsDifference(mu.data, fromTorch.mu), logVar: maxAbsDifference(logVar.data, fromTorch.logVar), means: maxAbsDifference(means.data, fromTorch.means) };
+  }
+
+  /** Every parameter of the run folder `dir` equals the model's, bit for bit. */
+  function expectSameParameters(dir: string, vae: ReturnType<typeof buildModel>): void {
+    const again = new Map(loadRun(dir).model.namedParameters());
+    expect([...again.keys()]).toEqual([...vae.namedParameters()].map(([name]) => name));
+    for (const [name, parameter] of vae.namedParameters()) {
+      expect(Array.from(again.get(name)?.data ?? []), name).toEqual(Array.from(parameter.data));
+    }
+  }
+
+  it("writes a module PyTorch runs to elbo's outputs, whose state_dict imports back bit-identically", () => {
+    const { torchDir, vae } = exportedRun("mlp", { inputSize: 12, height: 3, width: 4, hiddenSizes: [6, 3], latentSize: 2, likelihood: "bernoulli" });
+    expect(readFileSync(join(torchDir, "model.py"), "utf8")).toContain("HIDDEN_SIZES = [6, 3]");
+    const x = Array.from({ length: 2 * 12 }, (_, i) => ((i * 7) % 11) / 10);
+    const z = [0.5, -1.25, 2, 0.75];
+    const fromTorch = inTorch(torchDir, x, z);
+    if (!fromTorch) return;
+    const worst = differences(vae, fromTorch, x, z);
+    console.log(`PyTorch ${fromTorch.version} vs elbo (MLP): max |difference| mu ${worst.mu}, log-variance ${worst.logVar}, decoded means ${worst.means}`);
+    expect(Math.max(worst.mu, worst.logVar, worst.means)).toBeLessThanOrEqual(1e-6);
+    const back = join(work, "mlp-back");
+    const imported = elbo("import", "--weights", join(torchDir, "back.safetensors"), "--height", "3", "--out", back);
     expect(imported.status, imported.stderr).toBe(0);
     expect(imported.stdout).toContain("Read a 12-6-3-2 VAE (elbo names)");
-    const againParameters = new Map(loadRun(back).model.namedParameters());
-    for (const [name, parameter] of model.namedParameters()) {
-      expect(Array.from(againParameters.get(name)?.data ?? []), name).toEqual(Array.from(parameter.data));
-    }
-    expect(readFileSync(join(work, "torch", "model.py"), "utf8")).toContain("HIDDEN_SIZES = [6, 3]");
+    expectSameParameters(back, vae);
+  });
+
+  it("exports a conv run with tanh dense layers that imports back bit-identically and runs in PyTorch", () => {
+    const { torchDir, vae } = exportedRun("conv", { arch: "conv", activation: "tanh", inputSize: 64, height: 8, width: 8, hiddenSizes: [5], latentSize: 2, likelihood: "bernoulli" });
+    const source = readFileSync(join(torchDir, "model.py"), "utf8");
+    expect(source).toContain('ARCH = "conv"');
+    expect(source).toContain("ACTIVATION = nn.Tanh");
+    const back = join(work, "conv-back");
+    const imported = elbo("import", "--weights", join(torchDir, "model.safetensors"), "--activation", "tanh", "--out", back);
+    expect(imported.status, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain("Read a 64-5-2 conv VAE (elbo names)");
+    expect(loadRun(back).config.model).toMatchObject({ arch: "conv", activation: "tanh", height: 8, width: 8, hiddenSizes: [5], latentSize: 2 });
+    expectSameParameters(back, vae);
+
+    const x = Array.from({ length: 2 * 64 }, (_, i) => ((i * 5) % 13) / 12);
+    const z = [1.5, -0.5, -2, 0.25];
+    const fromTorch = inTorch(torchDir, x, z);
+    if (!fromTorch) return;
+    const worst = differences(vae, fromTorch, x, z);
+    console.log(`PyTorch ${fromTorch.version} vs elbo (conv): max |difference| mu ${worst.mu}, log-variance ${worst.logVar}, decoded means ${worst.means}`);
+    expect(Math.max(worst.mu, worst.logVar, worst.means)).toBeLessThanOrEqual(1e-5);
+  });
+
+  it("refuses a run whose Gaussian decoder learned its variance, naming the run", () => {
+    const config: RunConfig = {
+      format: "elbo-run/1",
+      model: { inputSize: 12, height: 3, width: 4, hiddenSizes: [6], latentSize: 2, likelihood: "gaussian", outputLogVar: "learned" },
+      training: { data: "mnist", epochs: 1, batchSize: 8, lr: 1e-3, beta: 1, warmupSteps: 0, binarize: "none", testSize: 10, seed: 5 },
+    };
+    const run = join(work, "learned-variance");
+    mkdirSync(run, { recursive: true });
+    writeJson(join(run, "config.json"), config);
+    writeCheckpoint(run, captureCheckpoint({ model: buildModel(config.model, 5), metadata: { epoch: "1", step: "1" } }));
+    const exported = elbo("export", "--run", run, "--to", "pytorch", "--out", join(work, "learned-variance-torch"));
+    expect(exported.status).toBe(2);
+    expect(exported.stderr).toContain(`--run ${run}: its Gaussian decoder learns its variance`);
   });
 });
