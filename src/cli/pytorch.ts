@@ -34,6 +34,7 @@ function runExport(flags: ParsedFlags, log: (line: string) => void): void {
   const run = flagString(flags, "run");
   const { config, model } = loadRun(run);
   if (config.model.outputLogVar !== undefined) throw new UsageError(`--run ${run}: its Gaussian decoder learns its variance (outputLogVar), which the PyTorch module does not have yet; export a run with the fixed variance`);
+  if (config.model.classes !== undefined) throw new UsageError(`--run ${run}: a conditional VAE (--conditional, ${config.model.classes} classes) takes labels beside the pixels, which the PyTorch module does not have yet`);
   const dir = flagString(flags, "out");
   ensureDir(dir);
   saveSafetensorsSync(join(dir, CHECKPOINT_FILE), new Map([...model.namedParameters()].map(([name, p]) => [name, p.value])));

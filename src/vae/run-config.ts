@@ -4,7 +4,7 @@
  * the trained VAE from the settings and a checkpoint's tensors.
  */
 import { restoreCheckpoint, type Checkpoint } from "../nn/index.js";
-import { parseCorruption } from "../data/index.js";
+import { parseCorruption } from "../data/corruption.js";
 import { Generator } from "../tensor/index.js";
 import type { Activation, Architecture } from "./architecture.js";
 import { VAE, type Likelihood } from "./model.js";
