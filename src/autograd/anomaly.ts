@@ -5,7 +5,7 @@
  * backward) and where the op was created: a short stack captured when the op ran, in this mode
  * only. Outside it, the cost is one counter test per op (see bench/anomaly.ts).
  */
-import { formatShape, type NDArray } from "../tensor/index.js";
+import { formatShape, nonFiniteEntries, type NDArray } from "../tensor/index.js";
 
 let anomalyDepth = 0;
 
@@ -57,32 +57,20 @@ export function creationStack(frames = 6): string {
   return outside.slice(0, frames).map((line) => `    ${line.trim()}`).join("\n");
 }
 
-function nonFinite(values: ArrayLike<number>): { count: number; first: number } {
-  let count = 0;
-  let first = -1;
-  for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i] as number)) {
-      if (count === 0) first = i;
-      count++;
-    }
-  }
-  return { count, first };
-}
-
 function describe(array: NDArray, count: number, first: number): string {
   return `${count} NaN or infinite value${count === 1 ? "" : "s"} of ${array.size} in ${formatShape(array.shape)} (first at flat index ${first}: ${array.data[first]})`;
 }
 
 /** Throws an `AnomalyError` when `output` holds a NaN or ±∞. */
 export function checkForward(op: string, inputs: readonly NDArray[], output: NDArray, creation: string | undefined): void {
-  const { count, first } = nonFinite(output.data);
+  const { count, first } = nonFiniteEntries(output.data);
   if (count === 0) return;
   throw new AnomalyError({ op, pass: "forward", inputShapes: inputs.map((x) => x.shape), what: describe(output, count, first), creation });
 }
 
 /** Throws an `AnomalyError` when the gradient for input `index` holds a NaN or ±∞. */
 export function checkBackward(op: string, inputs: readonly NDArray[], index: number, grad: NDArray, creation: string | undefined): void {
-  const { count, first } = nonFinite(grad.data);
+  const { count, first } = nonFiniteEntries(grad.data);
   if (count === 0) return;
   throw new AnomalyError({ op, pass: "backward", inputShapes: inputs.map((x) => x.shape), what: `${describe(grad, count, first)} for input ${index}`, creation });
 }

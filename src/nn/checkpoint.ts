@@ -15,7 +15,7 @@
  * non-finite values too, so a NaN never reaches a checkpoint unless asked (`allowNonFinite`).
  */
 import type { Tensor } from "../autograd/index.js";
-import { formatShape, Generator, type GeneratorState, type NDArray } from "../tensor/index.js";
+import { formatShape, Generator, nonFiniteEntries, type GeneratorState, type NDArray } from "../tensor/index.js";
 import type { Module } from "./module.js";
 import type { HyperParameters, Optimizer, OptimizerStateDict, ParameterState } from "./optim/optimizer.js";
 
@@ -76,16 +76,10 @@ function fail(problem: string, source?: string): never {
   throw new CheckpointError(`${source === undefined ? "" : `${source}: `}checkpoint: ${problem}`, source);
 }
 
-function countNonFinite(values: ArrayLike<number>): number {
-  let count = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i] as number)) count++;
-  return count;
-}
-
 /** Throws naming the first tensor that holds a NaN or ±∞, with the count. */
 function checkFinite(tensors: Iterable<[string, NDArray]>, what: string, source?: string): void {
   for (const [name, value] of tensors) {
-    const count = countNonFinite(value.data);
+    const { count } = nonFiniteEntries(value.data);
     if (count > 0) {
       fail(`${what} "${name}" holds ${count} NaN or infinite value${count === 1 ? "" : "s"} of ${value.size} (allowNonFinite loads it anyway, for forensic use)`, source);
     }

@@ -10,6 +10,7 @@
  * What happens then is the loop's choice: stop (throw a `NonFiniteError`) or skip the step.
  */
 import type { Tensor } from "../autograd/index.js";
+import { nonFiniteEntries } from "../tensor/index.js";
 
 /** A loss, a term or a gradient that became NaN or ±∞ during training. */
 export class NonFiniteError extends Error {
@@ -36,12 +37,6 @@ function sumOfSquares(values: ArrayLike<number>): number {
   return total;
 }
 
-function nonFiniteCount(values: ArrayLike<number>): number {
-  let count = 0;
-  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i] as number)) count++;
-  return count;
-}
-
 /** The gradient norm ‖g‖₂ over `parameters`, or the first parameter whose gradient holds a NaN or ±∞. */
 export function checkGradients(parameters: Iterable<[string, Tensor]>): { norm: number } | { parameter: string; count: number; size: number } {
   let total = 0;
@@ -50,7 +45,7 @@ export function checkGradients(parameters: Iterable<[string, Tensor]>): { norm: 
   if (Number.isFinite(total)) return { norm: Math.sqrt(total) };
   // Slow path, only on failure: which parameter, and how many of its entries.
   for (const [name, p] of list) {
-    const count = p.grad ? nonFiniteCount(p.grad.data) : 0;
+    const count = p.grad ? nonFiniteEntries(p.grad.data).count : 0;
     if (count > 0) return { parameter: name, count, size: p.size };
   }
   // Every entry finite but Σ g² overflowed float64 (|g| > 1e154): infinite for our purposes.
