@@ -9,7 +9,7 @@ import type { Checkpoint } from "../nn/index.js";
 import type { Activation, Architecture } from "../vae/index.js";
 import { flagBoolean, flagInts, flagNumber, flagOptionalInts, flagOptionalString, flagString, UsageError, type ParsedFlags } from "./args.js";
 import { checkOutputFolder } from "./paths.js";
-import { checkFixedFlags, resumedConfig } from "./resume.js";
+import { checkFixedFlags, nothingToTrainLine, resumedConfig } from "./resume.js";
 import { latestTarget, LATEST, newRunFolder } from "./run-names.js";
 import {
   checkpointProgress,
@@ -187,7 +187,7 @@ function prepareResume(dir: string, flags: ParsedFlags, threads: number, log: (l
   const done = checkpointProgress(checkpoint.metadata, join(dir, CHECKPOINT_FILE));
   const { config, changes } = resumedConfig(saved, flags, done.epoch + 1, threads);
   if (config.training.epochs <= done.epoch) {
-    log(`Nothing to train: ${dir} has finished ${done.epoch} epoch${done.epoch === 1 ? "" : "s"}, and --epochs ${config.training.epochs} asks for no more (pass --epochs ${done.epoch + 1} or more to continue). No file was changed.`);
+    log(nothingToTrainLine(dir, done.epoch, config.training.epochs));
     return null;
   }
   log(`Loading ${config.training.data} ...`);

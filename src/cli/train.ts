@@ -37,6 +37,7 @@ import { lockRunFolder, removeOrphanTempFiles, type RunLock } from "./run-lock.j
 import { LATEST, latestTarget, pointLatestAt } from "./run-names.js";
 import { prepareRun, runFolderFromFlags, type PreparedRun } from "./train-setup.js";
 import { applyPreset, PRESETS } from "./presets.js";
+import { changeLine } from "./resume.js";
 import { systemReason, writeFileAtomicSync } from "../io/files.js";
 import { formatDuration, ProgressReporter, type ProgressStream } from "../io/progress.js";
 import { getNumThreads, setNumThreads } from "../threads/node.js";
@@ -134,7 +135,7 @@ function startRun(run: PreparedRun, log: Log): RunState {
       log(`Note: this run was trained with the ${savedPath} kernels and continues with the ${kernelPath()} ones; results match up to float32 rounding, not bit for bit`);
     }
     log(`Resuming ${run.dir} after epoch ${state.done.epoch} (step ${state.done.step})`);
-    for (const change of run.changes) log(`${change.flag} ${change.to} from epoch ${change.fromEpoch} on (was ${change.from ?? "not recorded"}); recorded in ${CONFIG_FILE}`);
+    for (const change of run.changes) log(changeLine(change));
   }
   return state;
 }

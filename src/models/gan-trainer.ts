@@ -10,7 +10,7 @@
  */
 import { noGrad, tensor, type Tensor } from "../autograd/index.js";
 import { batchCount, pixelsOf, shuffledBatches, type Dataset } from "../data/dataset.js";
-import type { Optimizer } from "../nn/index.js";
+import { checkGradients, NonFiniteError, type Optimizer } from "../nn/index.js";
 import type { Generator } from "../tensor/index.js";
 import { discriminatorLoss, generatorLoss, type GAN } from "./gan.js";
 
@@ -35,12 +35,26 @@ export interface GanEpochOptions {
   batchSize: number;
   /** Shuffles the batches and draws the noise. */
   generator: Generator;
+  /** Steps taken before this epoch, and the epoch's number: for the guard's messages. */
+  startStep?: number;
+  epoch?: number;
   onStep?: (info: GanStepInfo) => void;
 }
 
-/** Throws naming the loss and the step when a loss is NaN or infinite (before any update). */
-function checkFinite(name: string, value: number, epochStep: number): number {
-  if (!Number.isFinite(value)) throw new Error(`GAN training, step ${epochStep}: the ${name} loss is not finite (${value})`);
+/**
+ * The training guard of one G or D step (as the VAE's: nn/guard.ts): throws a `NonFiniteError`
+ * naming the loss, the epoch step and, for a finite loss, the first parameter whose gradient is
+ * not finite, before the optimizer step, so the weights stay finite. Returns the loss's value.
+ */
+function guardStep(gan: GAN, name: "discriminator" | "generator", loss: Tensor, where: { text: string; step: number }, backward: () => void): number {
+  const value = loss.item();
+  if (!Number.isFinite(value)) throw new NonFiniteError(`${where.text}: the ${name} loss is not finite (${value})`, { term: name, step: where.step });
+  backward();
+  const gradients = checkGradients(gan.namedParameters());
+  if (!("norm" in gradients)) {
+    const what = gradients.count > 0 ? `holds ${gradients.count} NaN or infinite values of ${gradients.size}` : "overflows";
+    throw new NonFiniteError(`${where.text}: the ${name} step's gradient of ${gradients.parameter} ${what} (the loss ${value} was finite)`, { term: "gradient", step: where.step });
+  }
   return value;
 }
 
@@ -57,6 +71,8 @@ export function trainGanEpoch(gan: GAN, optimizer: Optimizer, dataset: Dataset, 
   let epochStep = 0;
   for (const batch of shuffledBatches(dataset, options.batchSize, options.generator)) {
     epochStep++;
+    const step = (options.startStep ?? 0) + epochStep - 1;
+    const where = { text: `GAN training, ${options.epoch === undefined ? "" : `epoch ${options.epoch}, `}step ${epochStep}/${epochSteps} (step ${step + 1} overall)`, step };
     const real = tensor(batch.images, { shape: [batch.size, pixels], dtype: gan.dtype });
     const fake = gan.generate(gan.noise(batch.size, options.generator));
     // D step: G(z) detached, so only D's parameters get gradients.
@@ -64,15 +80,15 @@ export function trainGanEpoch(gan: GAN, optimizer: Optimizer, dataset: Dataset, 
     const realLogits = gan.discriminate(real);
     const fakeLogits = gan.discriminate(fake.detach());
     const dLoss = discriminatorLoss(realLogits, fakeLogits);
-    const dValue = checkFinite("discriminator", dLoss.item(), epochStep);
-    dLoss.backward();
+    const dValue = guardStep(gan, "discriminator", dLoss, where, () => dLoss.backward());
     optimizer.step();
     // G step against the updated D; D's gradients are dropped so that only G moves.
     optimizer.zeroGrad();
     const gLoss = generatorLoss(gan.discriminate(fake));
-    const gValue = checkFinite("generator", gLoss.item(), epochStep);
-    gLoss.backward();
-    for (const p of discriminatorParameters) p.grad = null;
+    const gValue = guardStep(gan, "generator", gLoss, where, () => {
+      gLoss.backward();
+      for (const p of discriminatorParameters) p.grad = null;
+    });
     optimizer.step();
 
     sums.discriminatorLoss += dValue * batch.size;

@@ -50,6 +50,23 @@ describe("elbo train --model gan", () => {
     expect(readFileSync(join(work, "resumed", "samples.png")).equals(readFileSync(join(work, "full", "samples.png")))).toBe(true);
   });
 
+  it("resumes honestly: a changed --latent is refused, --lr is applied and recorded, --epochs not above the run's changes no file", () => {
+    const before = readFileSync(join(work, "resumed", "config.json"));
+    const latent = elbo("train", "--epochs", "4", "--out", "resumed", "--resume", "--latent", "3");
+    expect(latent.status).toBe(2);
+    expect(latent.stderr).toMatch(/--latent 3: the run in resumed was trained with --latent 8, and a flag that shapes the model or the data cannot change on --resume/);
+    const nothing = elbo("train", "--epochs", "3", "--out", "resumed", "--resume");
+    expect(nothing.status).toBe(0);
+    expect(nothing.stdout).toMatch(/Nothing to train: resumed has finished 3 epochs, and --epochs 3 asks for no more/);
+    expect(readFileSync(join(work, "resumed", "config.json")).equals(before)).toBe(true);
+    const lr = elbo("train", "--epochs", "4", "--out", "resumed", "--resume", "--lr", "0.001", "--threads", "2");
+    expect(lr.status).toBe(0);
+    expect(lr.stdout).toContain("--lr 0.001 from epoch 4 on (was 0.0002); recorded in config.json");
+    const config = JSON.parse(readFileSync(join(work, "resumed", "config.json"), "utf8")) as { training: { lr: number }; changes: { flag: string }[] };
+    expect(config.training.lr).toBe(0.001);
+    expect(config.changes.map((c) => c.flag)).toEqual(["--epochs", "--threads", "--lr", "--epochs"]);
+  });
+
   it("refuses a VAE-only flag instead of ignoring it", () => {
     const bad = elbo("train", ...small, "--exclude-labels", "9", "--out", "bad");
     expect(bad.status).toBe(2);

@@ -8,7 +8,7 @@ import { gradcheck, tensor, type Tensor } from "../../src/autograd/index.js";
 import { loadBundledMnist, subset, shuffledBatches } from "../../src/data/index.js";
 import { discriminatorLoss, GAN, generatorLoss } from "../../src/models/gan.js";
 import { trainGanEpoch } from "../../src/models/gan-trainer.js";
-import { Adam } from "../../src/nn/index.js";
+import { Adam, NonFiniteError } from "../../src/nn/index.js";
 import { Generator } from "../../src/tensor/index.js";
 
 const tiny = (seed: number): GAN => new GAN({ inputSize: 6, latentSize: 3, hiddenSizes: [5], dtype: "float64", generator: new Generator(seed) });
@@ -103,5 +103,25 @@ describe("trainGanEpoch", () => {
     expect(Array.from(samples.data).every((v) => v >= 0 && v <= 1)).toBe(true);
     const again = run();
     expect(Array.from(again.gan.sample(4, { generator: new Generator(1) }).data)).toEqual(Array.from(samples.data));
+  });
+
+  it("a NaN weight in D stops the epoch with a NonFiniteError naming the loss and the step, before any update", () => {
+    const gan = new GAN({ ...config, generator: new Generator(9) });
+    const [name, poisoned] = gan.namedParameters().find(([n]) => n.startsWith("discriminator")) ?? [];
+    (poisoned as Tensor).data[0] = Number.NaN;
+    const before = gan.namedParameters().map(([, p]) => Array.from(p.data));
+    const optimizer = new Adam(gan.parameters(), { lr: 2e-4, betas: [0.5, 0.999] });
+    let error: unknown;
+    try {
+      trainGanEpoch(gan, optimizer, digits, { batchSize: 100, generator: new Generator(6), startStep: 12, epoch: 3 });
+    } catch (e) {
+      error = e;
+    }
+    expect(name).toBeDefined();
+    expect(error).toBeInstanceOf(NonFiniteError);
+    expect((error as NonFiniteError).message).toMatch(/^GAN training, epoch 3, step 1\/6 \(step 13 overall\): the discriminator loss is not finite \(NaN\)/);
+    expect((error as NonFiniteError).term).toBe("discriminator");
+    expect((error as NonFiniteError).step).toBe(12);
+    gan.namedParameters().forEach(([n, p], i) => expect(Array.from(p.data), n).toEqual(before[i]));
   });
 });
