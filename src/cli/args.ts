@@ -17,8 +17,11 @@ export interface FlagSpec {
   choices?: readonly string[];
   /** Smallest allowed value for numbers (and each of `ints`). */
   min?: number;
-  /** A file the command writes: checked (folder exists and is writable, not a folder) before any work. */
-  output?: "file";
+  /**
+   * What the command writes at this path, checked before any work: a file (its folder exists and
+   * is writable, it is not a folder) or a folder (a folder, or creatable in a writable one).
+   */
+  output?: "file" | "folder";
 }
 
 export type FlagValue = number | string | boolean | number[] | undefined;

@@ -20,7 +20,7 @@ export const debiasFlags: Record<string, FlagSpec> = {
   combine: { type: "string", default: "max", choices: ["max", "product"], help: "combine the dimensions' weights: max (the MIT lab's code) or product (the paper's equation)" },
   latent: { type: "int", default: 8, min: 1, help: "latent dimensions of the VAE head" },
   hidden: { type: "ints", default: [128], min: 1, help: "hidden sizes of the shared features" },
-  out: { type: "string", default: "runs/debias", help: "folder for summary.json, table.md and resampled.png" },
+  out: { type: "string", default: "runs/debias", output: "folder", help: "folder for summary.json, table.md and resampled.png" },
 };
 
 const percent = (value: number): string => `${(100 * value).toFixed(1)}%`;

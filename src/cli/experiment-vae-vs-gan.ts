@@ -18,7 +18,7 @@ export const vaeVsGanFlags: Record<string, FlagSpec> = {
   epochs: { type: "int", default: 10, min: 1, help: "epochs for each model" },
   seed: { type: "int", default: 0, min: 0, help: "seed of weights, batches and noise" },
   judge: { type: "string", help: "the judge's cache file (default: runs/classifier-<data>/model.safetensors)" },
-  out: { type: "string", default: "runs/vae-vs-gan", help: "folder for vae-vs-gan.png and summary.json" },
+  out: { type: "string", default: "runs/vae-vs-gan", output: "folder", help: "folder for vae-vs-gan.png and summary.json" },
 };
 
 export function runVaeVsGan(flags: ParsedFlags, log: (line: string) => void): void {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { formatHelp, parseFlags, UsageError, type FlagSpec, type ParsedFlags } from "./args.js";
-import { checkOutputFile } from "./paths.js";
+import { checkOutputFile, checkOutputFolder } from "./paths.js";
 import { commands, type Command } from "./commands.js";
 import { runTrain, trainFlags } from "./train.js";
 import { gradcheckFlags, runGradcheck } from "./gradcheck.js";
@@ -81,7 +81,9 @@ function version(): string {
 function checkOutputs(flags: ParsedFlags, specs: Readonly<Record<string, FlagSpec>>): void {
   for (const [flag, spec] of Object.entries(specs)) {
     const path = flags[flag];
-    if (spec.output === "file" && typeof path === "string") checkOutputFile(path, flag);
+    if (typeof path !== "string") continue;
+    if (spec.output === "file") checkOutputFile(path, flag);
+    if (spec.output === "folder") checkOutputFolder(path, flag);
   }
 }
 

@@ -22,7 +22,7 @@ export const outliersFlags: Record<string, FlagSpec> = {
   k: { type: "int", default: 100, min: 1, help: "importance samples per image" },
   n: { type: "int", default: 1000, min: 1, help: "at most this many images of each set (evenly spaced)" },
   seed: { type: "int", default: 0, min: 0, help: "seed of the importance samples" },
-  out: { type: "string", default: "runs/outliers", help: "folder for summary.json and the pictures" },
+  out: { type: "string", default: "runs/outliers", output: "folder", help: "folder for summary.json and the pictures" },
 };
 
 /** At most `n` examples spread evenly over `data` (bundled MNIST is sorted by label). */

@@ -139,6 +139,10 @@ describe("where runs go, and what the command line says", () => {
     expect(notFolder.status).toBe(2);
     expect(notFolder.stderr).toMatch(/--out honest\/config.json\/run: .*config\.json is a file, not a folder/);
     expect(notFolder.stdout).not.toContain("Loading");
+    // A folder flag of another command, checked before the run is even looked for.
+    const outliers = elbo("outliers", "--run", "no-such-run", "--out-of", "9", "--out", "honest/config.json");
+    expect(outliers.status).toBe(2);
+    expect(outliers.stderr).toContain("--out honest/config.json: is a file, not a folder");
   });
 
   it("elbo --version prints the package's version", () => {
