@@ -274,16 +274,16 @@ function trainLocked(dir: string, flags: ParsedFlags, log: Log, stream: Progress
   finishRun(run, state, (performance.now() - started) / 1000, log);
 }
 
-/** --conditional and --corrupt shape the VAE; the GAN has neither. */
-function refuseVaeOnlyFlags(flags: ParsedFlags): void {
+/** --conditional and --corrupt shape the VAE; another --model (the GAN) has neither. */
+function refuseVaeOnlyFlags(flags: ParsedFlags, model: string): void {
   for (const flag of ["conditional", "corrupt"]) {
-    if (flagGiven(flags, flag)) throw new UsageError(`--${flag}: is for the VAE; --model gan trains an unconditional GAN on clean images (leave out --${flag})`);
+    if (flagGiven(flags, flag)) throw new UsageError(`--${flag}: is for the VAE; --model ${model} trains without labels or corruption (leave out --${flag})`);
   }
 }
 
 function trainCommand(flags: ParsedFlags, log: Log, stream: ProgressStream): void {
   const started = performance.now();
-  if (flagString(flags, "model") === "gan") refuseVaeOnlyFlags(flags);
+  if (flagString(flags, "model") !== "vae") refuseVaeOnlyFlags(flags, flagString(flags, "model"));
   const dir = runFolderFromFlags(flags);
   let lock: RunLock;
   try {
@@ -298,7 +298,7 @@ function trainCommand(flags: ParsedFlags, log: Log, stream: ProgressStream): voi
     if (removed.length > 0) log(`Removed ${removed.length} temp file${removed.length === 1 ? "" : "s"} left by a writer that is gone: ${removed.join(", ")}`);
     const gan = flagString(flags, "model") === "gan" || (flagBoolean(flags, "resume") && hasCheckpoint(dir) && isGanRun(dir));
     if (gan) {
-      refuseVaeOnlyFlags(flags);
+      refuseVaeOnlyFlags(flags, "gan");
       runGanTrain(dir, flags, log, stream);
     }
     else trainLocked(dir, flags, log, stream, started);
