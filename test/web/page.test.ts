@@ -188,6 +188,9 @@ describe("the web page in Chromium", () => {
     // A third dimension: the map shows the principal plane of the digits' codes, and z₂ has its slider.
     expect(await page.textContent("#map-caption")).toBe("Decoded means over PC 1, PC 2 ∈ [−3, 3] (the principal plane of the digits' codes); drag the point.");
     expect(await page.locator("#sliders input").count()).toBe(3);
+    // The decoding stays beside the map (not wrapped below it) with the longer caption and readout.
+    const [map, digit] = [await page.locator("#latent-map").boundingBox(), await page.locator("#digit").boundingBox()];
+    expect(digit && map && digit.x > map.x + map.width && digit.y < map.y + map.height).toBe(true);
     const before = await shown();
     await page.locator("#sliders input").nth(2).evaluate((input: HTMLInputElement) => {
       input.value = "2.5";
