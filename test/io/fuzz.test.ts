@@ -16,6 +16,7 @@ describe("fuzzing the readers", () => {
       expect(counts[kind]["other error"]).toBe(0);
       // Both outcomes occur: the mutations reach past the first check.
       expect(counts[kind]["typed error"]).toBeGreaterThan(300);
+      expect(counts[kind].valid).toBeGreaterThan(0);
       expect(counts[kind].valid + counts[kind]["typed error"]).toBe(1500);
     }
   });
