@@ -335,7 +335,7 @@ function emitTransposeOut(mod: ModuleBuilder, e: Element): void {
 export function buildGemmModule(shape: GemmShape = GEMM_SHAPE, memory: "own" | "shared" = "own", element: GemmElement = "f32"): Uint8Array {
   const { mr, nr, unroll } = shape;
   const e = ELEMENTS[element];
-  if (nr % e.lanes !== 0 || (unroll & (unroll - 1)) !== 0) throw new RangeError(`buildGemmModule: nr must be a multiple of ${e.lanes}, unroll a power of 2`);
+  if (nr % e.lanes !== 0 || (unroll & (unroll - 1)) !== 0) throw new RangeError(`buildGemmModule: nr must be a multiple of ${e.lanes}, unroll a power of 2 (got nr ${nr}, unroll ${unroll})`);
   const mod = new ModuleBuilder();
   if (memory === "shared") mod.importMemory("env", "memory", { minPages: 1, maxPages: MAX_PAGES, shared: true });
   else mod.memory(1, "memory");

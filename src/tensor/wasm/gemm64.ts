@@ -46,7 +46,8 @@ export function createWasmGemm64(shape: GemmShape = GEMM64_SHAPE): WasmGemm64 {
       checkRange("out", out, outOffset, m * n);
       if (m === 0 || n === 0) return;
       if (k === 0) return void out.fill(0, outOffset, outOffset + m * n);
-      const { kc, swap, rows, cols, aPtr, bPtr, cPtr, cOut, packedA, packedB, privateBase, end } = layoutGemm(m, n, k, false, shape, KC, 1, 0, 8, true);
+      // No bias, one thread (chunkWork 1, no workers), 8-byte elements, the JS kernel's k slices.
+      const { kc, swap, rows, cols, aPtr, bPtr, cPtr, cOut, packedA, packedB, privateBase, end } = layoutGemm(m, n, k, false, shape, KC, 1, 0, Float64Array.BYTES_PER_ELEMENT, true);
       if (end > MAX_BYTES) throw new RangeError(`gemm (wasm, float64): [${m},${k}]·[${k},${n}] needs ${end} bytes, over the 4 GiB of wasm32`);
       reserve(memory, end);
       if (heap.buffer !== memory.buffer) heap = new Float64Array(memory.buffer);
@@ -56,6 +57,7 @@ export function createWasmGemm64(shape: GemmShape = GEMM64_SHAPE): WasmGemm64 {
       const operands = swap
         ? [n, m, k, kc, bPtr, transposeB ? 0 : 1, aPtr, transposeA ? 0 : 1, cPtr]
         : [m, n, k, kc, aPtr, transposeA ? 1 : 0, bPtr, transposeB ? 1 : 0, cPtr];
+      // No bias; the whole of C (rows [0, rows), columns [0, cols)); pack 3: pack both operands (gemm.ts).
       run(...operands, packedA, packedB, privateBase, 0, 0, rows, 0, cols, 3);
       const result = swap ? cOut : cPtr;
       if (swap) transposeOut(cPtr, n, m, cOut, 0);
