@@ -11,7 +11,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { UsageError } from "./args.js";
 
-export const LOCK_FILE = "elbo.lock";
+const LOCK_FILE = "elbo.lock";
 
 /** Another process holds the run folder's lock (exit status 2, as a usage error). */
 export class RunLockedError extends UsageError {

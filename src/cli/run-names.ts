@@ -6,7 +6,7 @@
 import { lstatSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 
-export const RUNS_DIR = "runs";
+const RUNS_DIR = "runs";
 export const LATEST = join(RUNS_DIR, "latest");
 
 /** A new, empty folder runs/<data>-<n> with n one above the highest taken (mkdir claims it, so two starts never share one). */

@@ -57,7 +57,7 @@ export function mnistFullDir(): string {
 }
 
 /** The image counts of LeCun's MNIST files, which "mnist-full" checks its files against. */
-export const MNIST_FULL_COUNTS: Readonly<Record<IdxSplit, number>> = { train: 60_000, t10k: 10_000 };
+const MNIST_FULL_COUNTS: Readonly<Record<IdxSplit, number>> = { train: 60_000, t10k: 10_000 };
 
 /**
  * Digit d's images as bytes. The package stores `{ "data": [...] }` in `src/digits/d.json`:

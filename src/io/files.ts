@@ -114,7 +114,7 @@ export function systemReason(error: unknown): string {
 }
 
 /** A system error (ENOENT, EROFS, ...) as a `FileError` naming `path`, in words. */
-export function systemFileError(path: string, action: string, error: unknown): FileError {
+function systemFileError(path: string, action: string, error: unknown): FileError {
   const code = (error as { code?: unknown }).code;
   return new FileError(path, `${action}: ${systemReason(error)}`, typeof code === "string" ? code : undefined);
 }
