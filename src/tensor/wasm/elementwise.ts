@@ -49,9 +49,9 @@ const UNARY_BODIES = {
 export type WasmBinaryOp = keyof typeof BINARY_BODIES;
 export type WasmUnaryOp = keyof typeof UNARY_BODIES;
 
-/** Whether `op` has a wasm kernel (add, sub, mul). */
+/** Whether `op` has a wasm kernel: a key of BINARY_BODIES. */
 export const hasWasmBinary = (op: BinaryOp): op is WasmBinaryOp => Object.hasOwn(BINARY_BODIES, op);
-/** Whether `op` has a wasm kernel (relu, step, neg, exp, sigmoid, softplus). */
+/** Whether `op` has a wasm kernel: a key of UNARY_BODIES. */
 export const hasWasmUnary = (op: UnaryOp): op is WasmUnaryOp => Object.hasOwn(UNARY_BODIES, op);
 
 /**
