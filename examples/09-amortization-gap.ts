@@ -22,6 +22,7 @@ const count = 32;
 function setup(runDir: string | undefined): { model: VAE; x: Tensor; what: string } {
   if (runDir !== undefined) {
     const run = loadRun(runDir);
+    if (run.model.kind !== "vae") throw new Error(`${runDir} holds an autoencoder; the amortization gap needs a VAE's q(z|x)`);
     const { test } = loadSplits(run.config.training.data, run.config.training.testSize, run.config.training.seed);
     const pixels = run.config.model.inputSize;
     const x = tensor(test.images.slice(0, count * pixels), { shape: [count, pixels], dtype: run.model.dtype });

@@ -5,9 +5,9 @@
 import { writeFileAtomicSync } from "../io/files.js";
 import { noGrad, tensor } from "../autograd/index.js";
 import { Generator } from "../tensor/index.js";
-import { estimateLogLikelihood } from "../vae/index.js";
+import { estimateLogLikelihood, fitCodeGaussian, type CodeGaussian, type VAE } from "../vae/index.js";
 import { formatDuration } from "../io/progress.js";
-import { flagNumber, flagOptionalString, flagString, UsageError, type FlagSpec, type ParsedFlags } from "./args.js";
+import { flagBoolean, flagNumber, flagOptionalString, flagString, UsageError, type FlagSpec, type ParsedFlags } from "./args.js";
 import { classSamplesPng, interpolationPng, labelInput, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
 import { loadRun, type LoadedRun } from "./run-folder.js";
 import { binarizeTestSet, loadSplits } from "./splits.js";
@@ -68,6 +68,15 @@ function scoreProgress(log: (line: string) => void, seconds = 10): (done: number
   };
 }
 
+/** An AE is sampled from a Gaussian fitted to the codes of its training split; says so. */
+function fitTrainingCodes(run: LoadedRun, log: (line: string) => void): CodeGaussian {
+  const { train } = loadSplits(run.config.training.data, run.config.training.testSize, run.config.training.seed);
+  const x = tensor(train.images, { shape: [train.count, run.config.model.inputSize], dtype: run.model.dtype });
+  const fit = fitCodeGaussian(noGrad(() => run.model.codes(x)));
+  log(`An autoencoder has no prior: its codes are drawn from a Gaussian (mean and full covariance) fitted to the codes of its ${train.count} training images`);
+  return fit;
+}
+
 function writeOut(flags: ParsedFlags, bytes: Uint8Array, log: (line: string) => void): void {
   const path = flagString(flags, "out");
   writeFileAtomicSync(path, bytes);
@@ -76,12 +85,13 @@ function writeOut(flags: ParsedFlags, bytes: Uint8Array, log: (line: string) => 
 
 export const commands: Record<string, Command> = {
   sample: {
-    description: "Draw z from the prior N(0, I) and decode: a grid of new images (a conditional run: of the classes --label names).",
+    description: "Draw z from the prior N(0, I) (an AE: from a Gaussian fitted to its training codes) and decode: a grid of new images (a conditional run: of the classes --label names).",
     flags: {
       run: runFlag,
       n: { type: "int", default: 64, min: 1, help: "number of samples (with --label all: see --per-class)" },
       label: { type: "string", help: "a conditional run's class to draw (e.g. 3), or all: one row per class, one z per column (default for a conditional run: all)" },
       "per-class": { type: "int", default: 10, min: 1, help: "with --label all: images per class (the row's length)" },
+      draw: { type: "boolean", default: false, help: "draw x ~ p(x|z) (Bernoulli pixels or Gaussian noise) instead of showing its mean" },
       seed: seedFlag,
       out: { type: "string", default: "samples.png", output: "file", help: "PNG to write" },
     },
@@ -91,9 +101,14 @@ export const commands: Record<string, Command> = {
       const labels = sampleLabels(run, flags, dir);
       const seed = flagNumber(flags, "seed");
       const names = run.config.training.data === "fashion-mnist" ? FASHION_MNIST_CLASSES : undefined;
-      if (labels === null) writeOut(flags, samplesPng(run.model, run.config.model, flagNumber(flags, "n"), seed), log);
-      else if (labels === "all") writeOut(flags, classSamplesPng(run.model, run.config.model, flagNumber(flags, "per-class"), seed, names), log);
-      else writeOut(flags, samplesPng(run.model, run.config.model, flagNumber(flags, "n"), seed, labels[0]), log);
+      const fit = run.model.kind === "ae" ? fitTrainingCodes(run, log) : undefined;
+      const options = { draw: flagBoolean(flags, "draw"), ...(fit ? { fit } : {}) };
+      if (labels === "all" && options.draw) throw new UsageError("--draw: the one-row-per-class grid of --label all shows means; pass --label k to draw x ~ p(x|z, y = k)");
+      const model = run.model;
+      if (labels === null) writeOut(flags, samplesPng(model, run.config.model, flagNumber(flags, "n"), seed, options), log);
+      // Only a VAE is conditional (sampleLabels returns "all" or a class only for a conditional run).
+      else if (labels === "all") writeOut(flags, classSamplesPng(model as VAE, run.config.model, flagNumber(flags, "per-class"), seed, names), log);
+      else writeOut(flags, samplesPng(run.model, run.config.model, flagNumber(flags, "n"), seed, { ...options, label: labels[0] }), log);
     },
   },
   reconstruct: {
@@ -129,13 +144,16 @@ export const commands: Record<string, Command> = {
       const data = testSet(run, flags);
       const latent = run.config.model.latentSize;
       const x = tensor(data.images, { shape: [data.count, run.config.model.inputSize], dtype: run.model.dtype });
-      const { mu, logVar } = noGrad(() => run.model.encode(x, labelInput(run.model, data.labels)));
-      const header = ["label", ...Array.from({ length: latent }, (_, d) => `mu${d}`), ...Array.from({ length: latent }, (_, d) => `logVar${d}`)];
+      // A VAE gives q(z|x)'s mean and log-variance; an AE one code per image (columns z0...).
+      const model = run.model;
+      const columns = model.kind === "vae" ? noGrad(() => { const q = model.encode(x, labelInput(model, data.labels)); return [q.mu, q.logVar]; }) : [noGrad(() => model.encode(x))];
+      const prefixes = model.kind === "vae" ? ["mu", "logVar"] : ["z"];
+      if (model.kind === "ae") log("An autoencoder has one code per image, no posterior: the CSV holds label, z0...");
+      const header = ["label", ...prefixes.flatMap((prefix) => Array.from({ length: latent }, (_, d) => `${prefix}${d}`))];
       const lines = [header.join(",")];
       for (let i = 0; i < data.count; i++) {
         const row = [String(data.labels[i])];
-        for (let d = 0; d < latent; d++) row.push(String(mu.data[i * latent + d]));
-        for (let d = 0; d < latent; d++) row.push(String(logVar.data[i * latent + d]));
+        for (const column of columns) for (let d = 0; d < latent; d++) row.push(String(column.data[i * latent + d]));
         lines.push(row.join(","));
       }
       writeOut(flags, new TextEncoder().encode(`${lines.join("\n")}\n`), log);
@@ -156,9 +174,11 @@ export const commands: Record<string, Command> = {
     },
     run(flags, log) {
       const run = loadRun(flagString(flags, "run"));
+      const model = run.model;
+      if (model.kind !== "vae") throw new UsageError(`${flagString(flags, "run")} holds an autoencoder, which has no density p(x) to score; train a VAE (--model vae)`);
       const data = testSet(run, flags);
       const k = flagNumber(flags, "k");
-      const estimate = estimateLogLikelihood(run.model, data, { k, generator: new Generator(flagNumber(flags, "seed")), onProgress: scoreProgress(log) });
+      const estimate = estimateLogLikelihood(model, data, { k, generator: new Generator(flagNumber(flags, "seed")), onProgress: scoreProgress(log) });
       const scores = estimate.logPx;
       const order = Array.from(scores.keys()).sort((a, b) => (scores[a] as number) - (scores[b] as number));
       const lines = ["index,label,logPx", ...order.map((i) => `${i},${data.labels[i]},${scores[i]}`)];

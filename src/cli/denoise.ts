@@ -35,8 +35,10 @@ export function runDenoise(flags: ParsedFlags, log: (line: string) => void): voi
   } catch (error) {
     throw new UsageError(`--corrupt ${(error as Error).message}`);
   }
+  const model = run.model;
+  if (model.kind !== "vae") throw new UsageError(`--run ${dir}: an autoencoder run; denoise takes a VAE (train one with elbo train --corrupt ...)`);
   const data = testSet(run, flags);
-  const result = denoiseDataset(run.model, data, corruption, new Generator(flagNumber(flags, "seed")));
+  const result = denoiseDataset(model, data, corruption, new Generator(flagNumber(flags, "seed")));
   const n = Math.min(flagNumber(flags, "n"), data.count);
   const pixels = pixelsOf(data);
   const figure = new Float32Array(3 * n * pixels);

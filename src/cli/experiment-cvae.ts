@@ -20,13 +20,14 @@ export const cvaeFlags: Record<string, FlagSpec> = {
 export function runCvae(flags: ParsedFlags, log: (line: string) => void): void {
   const dir = flagString(flags, "run");
   const run = loadRun(dir);
-  if (run.model.classes === 0) throw new UsageError(`--run ${dir}: not a conditional run (train one with elbo train --conditional)`);
+  const model = run.model;
+  if (model.kind !== "vae" || model.classes === 0) throw new UsageError(`--run ${dir}: not a conditional run (train one with elbo train --conditional)`);
   const data = run.config.training.data;
   const { train, test } = loadSplits(data, run.config.training.testSize, run.config.training.seed);
   const judgePath = typeof flags.judge === "string" ? flags.judge : join("runs", `classifier-${data}`, "model.safetensors");
   const judge = loadOrTrainJudge(train, test, { path: judgePath, log });
   log(`judge: ${(100 * judge.testAccuracy).toFixed(2)}% test accuracy on real ${data} images (${judge.cached ? "cached" : "trained now"}, ${judge.path})`);
-  const result = conditionalSampleAccuracy(run.model, judge.classifier, flagNumber(flags, "per-class"), flagNumber(flags, "seed"));
+  const result = conditionalSampleAccuracy(model, judge.classifier, flagNumber(flags, "per-class"), flagNumber(flags, "seed"));
   log(`per class: ${result.perClass.map((a, y) => `${y} ${(100 * a).toFixed(0)}%`).join(", ")}`);
   log(`${(100 * result.accuracy).toFixed(1)}% of ${result.samples} samples of p(x | z, y) are classified as their y`);
 }

@@ -14,6 +14,8 @@ import { denoiseFlags, runDenoise } from "./denoise.js";
 import { debiasFlags, runDebias } from "./experiment-debias.js";
 import { runVaeVsGan, vaeVsGanFlags } from "./experiment-vae-vs-gan.js";
 import { cvaeFlags, runCvae } from "./experiment-cvae.js";
+import { latentCommands } from "./latent-commands.js";
+import { experimentCommands } from "./experiment.js";
 
 /** `elbo experiment <name>`: the notes' experiments, each a command of its own. */
 const experiments: Record<string, Command> = {
@@ -32,6 +34,7 @@ const experiments: Record<string, Command> = {
     flags: cvaeFlags,
     run: runCvae,
   },
+  ...experimentCommands,
 };
 import { pytorchCommands } from "./pytorch.js";
 
@@ -47,6 +50,7 @@ const allCommands: Record<string, Command> = {
     flags: denoiseFlags,
     run: runDenoise,
   },
+  ...latentCommands,
   outliers: {
     description: "Score an in-distribution and an outlier set (ELBO, IWAE log p(x), complexity-corrected): AUROC, AUPRC, ROC and histogram PNGs.",
     flags: outliersFlags,

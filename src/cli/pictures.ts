@@ -7,9 +7,10 @@ import type { Dataset } from "../data/dataset.js";
 import { imageGridPng } from "../io/grid.js";
 import { linePlot, scatterPlot } from "../io/plots.js";
 import { concat, noGrad, randn } from "../autograd/index.js";
-import { oneHot, projectTo2D, repeatRows, type InterpolationMode, type VAE } from "../vae/index.js";
+import { drawObservations, generativeCodes, oneHot, projectTo2D, repeatRows, type CodeGaussian, type InterpolationMode, type LatentModel, type VAE } from "../vae/index.js";
 import { labelledGridPng } from "../io/labelled-grid.js";
 import type { EpochMetrics } from "./run-folder.js";
+import { imageGridFigure } from "../experiments/figures.js";
 
 const SCALE = 2;
 
@@ -18,9 +19,9 @@ function grid(images: Tensor, dataset: { height: number; width: number }, cols: 
 }
 
 /** Rows of originals, each followed by a row of their reconstructions (the mean of p(x|μ(x))). */
-export function reconstructionsPng(model: VAE, dataset: Dataset, count = 32, cols = 8): Uint8Array {
+export function reconstructionsPng(model: LatentModel, dataset: Dataset, count = 32, cols = 8): Uint8Array {
   const { x: originals, labels } = evenlySpacedImages(dataset, Math.max(cols, count - (count % cols)), model);
-  const reconstructions = model.reconstruct(originals, labelInput(model, labels));
+  const reconstructions = model.kind === "vae" ? model.reconstruct(originals, labelInput(model, labels)) : model.reconstruct(originals);
   const rows: Tensor[] = [];
   for (let start = 0; start < (originals.shape[0] as number); start += cols) {
     rows.push(originals.slice([start], [start + cols]), reconstructions.slice([start], [start + cols]));
@@ -28,10 +29,30 @@ export function reconstructionsPng(model: VAE, dataset: Dataset, count = 32, col
   return grid(noGrad(() => concat(rows, 0)), dataset, cols);
 }
 
-/** `count` samples x ~ p(x|z), z ~ N(0, I) (of p(x|z, y = label) for a conditional VAE), shown as the decoder's means. */
-export function samplesPng(model: VAE, dataset: { height: number; width: number }, count = 64, seed = 0, label?: number): Uint8Array {
-  const labels = label === undefined ? undefined : oneHot(Array.from({ length: count }, () => label), model.classes, model.dtype);
-  return grid(model.sample(count, { generator: new Generator(seed), labels }), dataset, Math.ceil(Math.sqrt(count)));
+export interface SampleOptions {
+  /** Draw x ~ p(x|z) (Bernoulli pixels or Gaussian noise) instead of showing the decoder's mean. */
+  draw?: boolean;
+  /** An autoencoder's codes come from this Gaussian fitted to its training codes (it has no prior). */
+  fit?: CodeGaussian;
+  /** A conditional VAE's class, for every sample: p(x | z, y = label). */
+  label?: number;
+}
+
+/**
+ * `count` new examples: z from the prior N(0, I) (VAE) or from `options.fit` (AE), decoded to
+ * the mean of p(x|z) (of p(x|z, y) with `label`, for a conditional VAE), or, with `draw`, to one
+ * draw x ~ p(x|z).
+ */
+export function samplesPng(model: LatentModel, dataset: { height: number; width: number }, count = 64, seed = 0, options: SampleOptions = {}): Uint8Array {
+  const generator = new Generator(seed);
+  const codes = generativeCodes(model, count, generator, options.fit);
+  const { label } = options;
+  const means = noGrad(() => (model.kind === "vae" && label !== undefined ? model.decodeMean(codes, oneHot(Array.from({ length: count }, () => label), model.classes, model.dtype)) : model.decodeMean(codes)));
+  const logVar = model.kind === "vae" && model.likelihood === "gaussian" ? model.outputLogVar.item() : 0;
+  const images = options.draw ? drawObservations(model.likelihood, means, generator, logVar) : means;
+  const source = `${model.kind === "vae" ? "z ~ N(0, I)" : "z ~ Gaussian fitted to the training codes"}${label === undefined ? "" : `, class ${label}`}`;
+  const shown = options.draw ? `one draw x ~ p(x|z) (${model.likelihood})` : "the mean of p(x|z)";
+  return imageGridFigure(images, dataset, { title: [`${model.kind === "vae" ? "VAE" : "AE"} samples: ${shown}`, `${source}, seed ${seed}`], cols: Math.ceil(Math.sqrt(count)) }).toPng();
 }
 
 /**
@@ -56,12 +77,12 @@ export function classSamplesPng(
 }
 
 /** The one-hot labels a conditional VAE takes with these examples (undefined for an unconditional one). */
-export function labelInput(model: VAE, labels: ArrayLike<number>): Tensor | undefined {
+export function labelInput(model: LatentModel, labels: ArrayLike<number>): Tensor | undefined {
   return model.classes > 0 ? oneHot(labels, model.classes, model.dtype) : undefined;
 }
 
 /** One row per pair of test images: the path between their posterior means, decoded. */
-export function interpolationPng(model: VAE, dataset: Dataset, pairs = 8, steps = 10, mode: InterpolationMode = "linear"): Uint8Array {
+export function interpolationPng(model: LatentModel, dataset: Dataset, pairs = 8, steps = 10, mode: InterpolationMode = "linear"): Uint8Array {
   const images = evenlySpacedImages(dataset, 2 * pairs, model).x;
   const count = Math.floor((images.shape[0] as number) / 2);
   const rows: Tensor[] = [];
@@ -73,13 +94,13 @@ export function interpolationPng(model: VAE, dataset: Dataset, pairs = 8, steps 
 }
 
 /** The posterior means of (up to `count`) examples, projected to 2-D, coloured by label. */
-export function latentPng(model: VAE, dataset: Dataset, count = 2000, labelNames?: readonly string[]): Uint8Array {
+export function latentPng(model: LatentModel, dataset: Dataset, count = 2000, labelNames?: readonly string[]): Uint8Array {
   const images = evenlySpacedImages(dataset, count, model);
-  const means = noGrad(() => model.encode(images.x, labelInput(model, images.labels)).mu);
+  const means = noGrad(() => (model.kind === "vae" ? model.encode(images.x, labelInput(model, images.labels)).mu : model.codes(images.x)));
   const points = projectTo2D(means);
   const projected = model.latentSize > 2;
   const plot = scatterPlot(points, images.labels, {
-    title: projected ? "Posterior means, first 2 PCs" : "Posterior means",
+    title: `${model.kind === "vae" ? "Posterior means" : "Autoencoder codes"}${projected ? ", first 2 PCs" : ""}`,
     xLabel: projected ? "PC 1" : "z1",
     yLabel: projected ? "PC 2" : "z2",
     ...(labelNames ? { labelNames } : {}),
@@ -88,7 +109,7 @@ export function latentPng(model: VAE, dataset: Dataset, count = 2000, labelNames
 }
 
 /** Up to `count` examples spread evenly over the dataset (bundled MNIST is sorted by label). */
-function evenlySpacedImages(dataset: Dataset, count: number, model: VAE): { x: Tensor; labels: Uint8Array } {
+function evenlySpacedImages(dataset: Dataset, count: number, model: LatentModel): { x: Tensor; labels: Uint8Array } {
   const n = Math.min(count, dataset.count);
   const pixels = dataset.height * dataset.width;
   const x = new Float32Array(n * pixels);
@@ -101,14 +122,19 @@ function evenlySpacedImages(dataset: Dataset, count: number, model: VAE): { x: T
   return { x: tensor(x, { shape: [n, pixels], dtype: model.dtype }), labels };
 }
 
-/** Train and test ELBO per epoch. */
+/** Train and test ELBO per epoch (an autoencoder, which has no ELBO: its reconstruction term). */
 export function curvesPng(metrics: readonly EpochMetrics[]): Uint8Array {
   const epochs = metrics.map((m) => m.epoch);
+  const autoencoder = metrics.every((m) => m.trainElbo === null);
+  const [train, test] = autoencoder
+    ? [metrics.map((m) => m.trainReconstruction), metrics.map((m) => m.testReconstruction)]
+    : [metrics.map((m) => m.trainElbo ?? Number.NaN), metrics.map((m) => m.testElbo ?? Number.NaN)];
+  const what = autoencoder ? "reconstruction log p(x|z)" : "ELBO";
   return linePlot(
     [
-      { name: "train ELBO", values: metrics.map((m) => m.trainElbo), x: epochs },
-      { name: "test ELBO", values: metrics.map((m) => m.testElbo), x: epochs },
+      { name: `train ${what}`, values: train, x: epochs },
+      { name: `test ${what}`, values: test, x: epochs },
     ],
-    { title: "ELBO per example (nats)", xLabel: "epoch", yLabel: "nats" },
+    { title: `${autoencoder ? "Autoencoder: reconstruction" : "ELBO"} per example (nats)`, xLabel: "epoch", yLabel: "nats" },
   ).canvas.toPng();
 }

@@ -1,7 +1,7 @@
 /**
  * A run folder: everything one training run leaves behind.
  *
- *   config.json          the model and training settings (what `loadRun` rebuilds the VAE from)
+ *   config.json          the model and training settings (what `loadRun` rebuilds the model from)
  *   model.safetensors    the last checkpoint: weights, Adam's state, the generator, epoch/step
  *   metrics.json         one entry per finished epoch
  *   *.png                pictures (see pictures.ts)
@@ -12,7 +12,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadSafetensors, readFileChecked, saveSafetensorsSync, writeFileAtomicSync } from "../io/files.js";
 import { CheckpointError, type Checkpoint } from "../nn/index.js";
-import { parseRunConfig, restoreRun, RunFolderError, type RunConfig, type VAE } from "../vae/index.js";
+import { parseRunConfig, restoreRun, RunFolderError, type LatentModel, type RunConfig } from "../vae/index.js";
 
 export { buildModel, parseRunConfig, RunFolderError, type ConfigChange, type ModelConfig, type RunConfig, type TrainingConfig } from "../vae/index.js";
 
@@ -27,12 +27,13 @@ export interface EpochMetrics {
   step: number;
   /** The KL weight β of the epoch's last step (below the target during warm-up). */
   beta: number;
-  trainElbo: number;
+  /** The ELBO and KL are null for an autoencoder, which has neither. */
+  trainElbo: number | null;
   trainReconstruction: number;
-  trainKl: number;
-  testElbo: number;
+  trainKl: number | null;
+  testElbo: number | null;
   testReconstruction: number;
-  testKl: number;
+  testKl: number | null;
   /** IWAE runs: L_k on the training batches (running average) and on the test set. */
   trainBound?: number;
   testBound?: number;
@@ -107,10 +108,10 @@ export function hasCheckpoint(dir: string): boolean {
 
 export interface LoadedRun {
   config: RunConfig;
-  model: VAE;
+  model: LatentModel;
 }
 
-/** Rebuild the trained VAE of a run folder (weights only) for sampling, encoding, scoring. */
+/** Rebuild the trained VAE or autoencoder of a run folder (weights only) for sampling, encoding, scoring. */
 export function loadRun(dir: string): LoadedRun {
   const configPath = join(dir, CONFIG_FILE);
   if (!existsSync(configPath)) throw new RunFolderError(dir, `not a run folder (no ${CONFIG_FILE}); train one with "elbo train --out ${dir}"`);

@@ -64,8 +64,22 @@ function modelFromFlags(flags: ParsedFlags, dataset: Dataset, dataSpec: string):
   if (flagBoolean(flags, "learned-variance") && likelihood !== "gaussian") {
     throw new UsageError(`--learned-variance: learns the Gaussian decoder's variance, so it needs --likelihood gaussian (got --likelihood ${likelihood})`);
   }
+  const kind = flagString(flags, "model") as "vae" | "ae";
+  if (kind === "ae") {
+    // The autoencoder is dense ReLU layers with a fixed-variance decoder, trained on its reconstruction term.
+    const vaeOnly: [string, boolean][] = [
+      ["--arch conv", arch === "conv"],
+      [`--activation ${flagString(flags, "activation")}`, flagString(flags, "activation") !== "relu"],
+      ["--learned-variance", flagBoolean(flags, "learned-variance")],
+      ["--objective iwae", flagString(flags, "objective") === "iwae"],
+      ["--conditional", flagBoolean(flags, "conditional")],
+      ["--corrupt", flags.corrupt !== undefined],
+    ];
+    for (const [flag, given] of vaeOnly) if (given) throw new UsageError(`--model ae: ${flag} is for the VAE (the autoencoder is unconditional, with dense ReLU layers, a fixed-variance decoder and the reconstruction term of clean inputs only)`);
+  }
   return {
     arch,
+    kind,
     inputSize: dataset.height * dataset.width,
     height: dataset.height,
     width: dataset.width,
@@ -112,6 +126,7 @@ function trainingFromFlags(flags: ParsedFlags, threads: number): RunConfig["trai
     batchSize: flagNumber(flags, "batch-size"),
     lr: typeof flags.lr === "number" ? flags.lr : DEFAULT_LR,
     beta: flagNumber(flags, "beta"),
+    reconstructionWeight: flagNumber(flags, "reconstruction-weight"),
     warmupSteps: flagNumber(flags, "warmup"),
     binarize: flagString(flags, "binarize") as RunConfig["training"]["binarize"],
     testSize: flagNumber(flags, "test-size"),

@@ -16,7 +16,8 @@ import { batchCount, FASHION_MNIST_CLASSES, parseCorruption, type Dataset } from
 import { Adam, captureCheckpoint, ExplosionWatch, NonFiniteError, restoreCheckpoint, formatTerms, type Optimizer } from "../nn/index.js";
 import { Generator, kernelPath } from "../tensor/index.js";
 import { detectAnomaly } from "../autograd/index.js";
-import { elboObjective, evaluate, iwaeObjective, klWarmup, trainEpoch, type ElboTerm, type IwaeTerm, type NonFiniteAction, type Objective, type VAE } from "../vae/index.js";
+import { autoencoderObjective, elboObjective, evaluate, iwaeObjective, klWarmup, trainEpoch, type Autoencoder, type CodeGaussian, type ElboTerm, type EpochOptions, type LatentModel, type NonFiniteAction, type Objective, type VAE } from "../vae/index.js";
+import { fitTrainingCodes } from "../experiments/measure.js";
 import type { FlagSpec, ParsedFlags } from "./args.js";
 import { flagBoolean, flagGiven, flagNumber, flagString, UsageError } from "./args.js";
 import { classSamplesPng, curvesPng, interpolationPng, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
@@ -32,6 +33,7 @@ import {
   writeJson,
   type EpochMetrics,
   type Progress,
+  type RunConfig,
 } from "./run-folder.js";
 import { lockRunFolder, removeOrphanTempFiles, type RunLock } from "./run-lock.js";
 import { LATEST, latestTarget, pointLatestAt } from "./run-names.js";
@@ -44,7 +46,7 @@ import { getNumThreads, setNumThreads } from "../threads/node.js";
 import { isGanRun, runGanTrain } from "./train-gan.js";
 
 export const trainFlags: Record<string, FlagSpec> = {
-  model: { type: "string", default: "vae", choices: ["vae", "gan"], help: "what to train: the VAE, or a GAN (MLP G and D, Adam betas 0.5, 0.999)" },
+  model: { type: "string", default: "vae", choices: ["vae", "ae", "gan"], help: "what to train: the VAE, the deterministic autoencoder (reconstruction term only), or a GAN (MLP G and D, Adam betas 0.5, 0.999)" },
   data: {
     type: "string",
     default: "mnist",
@@ -60,6 +62,7 @@ export const trainFlags: Record<string, FlagSpec> = {
   hidden: { type: "ints", min: 1, help: "hidden (dense) layer sizes, comma-separated (default: 400; 16 with --arch conv)" },
   lr: { type: "number", min: 0, help: "Adam learning rate (default: 1e-3 for the VAE, 2e-4 for the GAN)" },
   beta: { type: "number", default: 1, min: 0, help: "weight of the KL term (beta-VAE)" },
+  "reconstruction-weight": { type: "number", default: 1, min: 0, help: "weight of the reconstruction term (0: the KL alone)" },
   warmup: { type: "int", default: 0, min: 0, help: "KL warm-up: steps over which beta rises from 0" },
   activation: { type: "string", default: "relu", choices: ["relu", "tanh"], help: "nonlinearity of the dense hidden layers" },
   likelihood: { type: "string", default: "bernoulli", choices: ["bernoulli", "gaussian"], help: "decoder likelihood" },
@@ -97,11 +100,23 @@ export const trainFlags: Record<string, FlagSpec> = {
 
 type Log = (line: string) => void;
 
+/** A model with its objective: the VAE's negative ELBO, or the autoencoder's reconstruction term. */
+type Trained = { model: VAE; objective: Objective<VAE, ElboTerm> } | { model: Autoencoder; objective: Objective<Autoencoder, "reconstruction"> };
+
+/** An epoch's averages; the KL and the ELBO are null for an autoencoder, which has neither. */
+interface EpochTerms {
+  reconstruction: number;
+  kl: number | null;
+  elbo: number | null;
+  /** An IWAE run's L_k. */
+  bound?: number;
+}
+
 /** What trains: the model, its objective, the optimizer, the generator, and where they stand. */
 interface RunState {
-  model: VAE;
+  trained: Trained;
+  model: LatentModel;
   /** An IWAE run's objective also reports "bound" (L_k); `boundName` ("L_5") says so. */
-  objective: Objective<VAE, ElboTerm>;
   boundName: string | null;
   beta: (step: number) => number;
   optimizer: Optimizer;
@@ -116,9 +131,12 @@ function startRun(run: PreparedRun, log: Log): RunState {
   const model = buildModel(run.config.model, training.seed);
   const beta = (s: number): number => klWarmup(s, training.warmupSteps, training.beta);
   const iwae = training.objective === "iwae";
+  const corruption = training.corrupt === undefined ? {} : { corruption: parseCorruption(training.corrupt) };
+  const objective = iwae ? iwaeObjective(training.k ?? 1) : elboObjective(beta, { reconstructionWeight: training.reconstructionWeight ?? 1, ...corruption });
+  const trained: Trained = model.kind === "vae" ? { model, objective } : { model, objective: autoencoderObjective() };
   const state: RunState = {
+    trained,
     model,
-    objective: iwae ? iwaeObjective(training.k ?? 1) : elboObjective(beta, training.corrupt === undefined ? {} : { corruption: parseCorruption(training.corrupt) }),
     boundName: iwae ? `L_${training.k ?? 1}` : null,
     beta,
     optimizer: new Adam(model.parameters(), { lr: training.lr }),
@@ -152,16 +170,12 @@ function checkEpochFinite(epoch: number, step: number, what: string, terms: Reco
 /** Images per test batch: 1,000, fewer when k draws each would make [k, batch, pixels] large. */
 const testBatchSize = (k: number): number => Math.max(1, Math.min(1000, Math.floor(20_000 / k)));
 
-/** The bound an IWAE run reports beside the ELBO's terms (see `iwaeObjective`), or undefined. */
-const boundOf = (terms: Record<ElboTerm, number>): number | undefined => (terms as Partial<Record<IwaeTerm, number>>).bound;
-
 /** Train and test one epoch, write its metrics and checkpoint; return its metrics entry. */
 function runEpoch(run: PreparedRun, state: RunState, epoch: number, guard: { onNonFinite: NonFiniteAction; watch: ExplosionWatch; stream: ProgressStream; log: Log }): EpochMetrics {
   const { training } = run.config;
   const progress = new ProgressReporter(guard.stream, { epoch, epochs: training.epochs, totalSteps: batchCount(run.train.count, training.batchSize), valueName: state.boundName ?? "ELBO" });
   const started = performance.now();
-  const trained = trainEpoch(state.model, state.optimizer, run.train, {
-    objective: state.objective,
+  const options: Omit<EpochOptions<LatentModel, string>, "objective"> = {
     batchSize: training.batchSize,
     generator: state.generator,
     startStep: state.done.step,
@@ -169,19 +183,20 @@ function runEpoch(run: PreparedRun, state: RunState, epoch: number, guard: { onN
     onNonFinite: guard.onNonFinite,
     explosionWatch: guard.watch,
     epoch,
-    onStep: (info) => progress.update(info.epochStep, info.batchSize, boundOf(info.terms) ?? info.terms.elbo),
+    onStep: (info) => progress.update(info.epochStep, info.batchSize, info.terms.bound ?? info.terms.elbo ?? info.terms.reconstruction ?? Number.NaN),
     onWarning: (message) => {
       progress.finish();
       guard.log(`Warning: ${message}`);
     },
-  });
+  };
+  // The test set is binarized already (train-setup.ts: once, with a fixed seed, for a dynamic run).
+  const testOptions = { batchSize: testBatchSize(training.k ?? 1), generator: new Generator(training.seed + 3 + epoch), binarize: "none" as const };
+  const { trained, tested } = trainAndTest(state.trained, state.optimizer, run, options, testOptions);
   const seconds = (performance.now() - started) / 1000;
   const step = state.done.step + trained.steps;
-  // The test set is binarized already (train-setup.ts: once, with a fixed seed, for a dynamic run).
-  const tested = evaluate(state.model, run.test, { objective: state.objective, batchSize: testBatchSize(training.k ?? 1), generator: new Generator(training.seed + 3 + epoch), binarize: "none" });
   progress.finish();
-  checkEpochFinite(epoch, step, "train", { reconstruction: trained.reconstruction, kl: trained.kl, elbo: trained.elbo });
-  checkEpochFinite(epoch, step, "test", { reconstruction: tested.reconstruction, kl: tested.kl, elbo: tested.elbo });
+  checkEpochFinite(epoch, step, "train", termsOf(trained));
+  checkEpochFinite(epoch, step, "test", termsOf(tested));
   return {
     epoch,
     step,
@@ -192,19 +207,54 @@ function runEpoch(run: PreparedRun, state: RunState, epoch: number, guard: { onN
     testElbo: tested.elbo,
     testReconstruction: tested.reconstruction,
     testKl: tested.kl,
-    ...(state.boundName === null ? {} : { trainBound: boundOf(trained), testBound: boundOf(tested) }),
-    activeUnits: tested.activeUnits ?? 0,
+    ...(state.boundName === null ? {} : { trainBound: trained.bound, testBound: tested.bound }),
+    activeUnits: tested.activeUnits,
     skippedSteps: trained.skipped,
     seconds,
     examplesPerSecond: run.train.count / seconds,
   };
 }
 
+/** One epoch of either model: its train and test averages (KL and ELBO null for an AE). */
+function trainAndTest(
+  trained: Trained,
+  optimizer: Optimizer,
+  run: PreparedRun,
+  options: Omit<EpochOptions<LatentModel, string>, "objective">,
+  testOptions: { batchSize: number; generator: Generator; binarize: RunConfig["training"]["binarize"] },
+): { trained: EpochTerms & { steps: number; skipped: number }; tested: EpochTerms & { activeUnits: number } } {
+  if (trained.model.kind === "vae") {
+    const { model, objective } = trained as Extract<Trained, { model: VAE }>;
+    const result = trainEpoch(model, optimizer, run.train, { ...options, objective });
+    const test = evaluate(model, run.test, { ...testOptions, objective });
+    return { trained: result, tested: { ...test, activeUnits: test.activeUnits ?? 0 } };
+  }
+  const { model, objective } = trained as Extract<Trained, { model: Autoencoder }>;
+  const result = trainEpoch(model, optimizer, run.train, { ...options, objective });
+  const test = evaluate(model, run.test, { ...testOptions, objective });
+  return { trained: { ...result, kl: null, elbo: null }, tested: { reconstruction: test.reconstruction, kl: null, elbo: null, activeUnits: test.activeUnits ?? 0 } };
+}
+
+/** The finite-checkable terms of an epoch (an AE's missing KL and ELBO left out). */
+function termsOf(terms: EpochTerms): Record<string, number> {
+  const out: Record<string, number> = { reconstruction: terms.reconstruction };
+  if (terms.kl !== null) out.kl = terms.kl;
+  if (terms.elbo !== null) out.elbo = terms.elbo;
+  if (terms.bound !== undefined) out.bound = terms.bound;
+  return out;
+}
+
 function epochLine(entry: EpochMetrics, epochs: number, boundName: string | null): string {
+  if (entry.testElbo === null || entry.trainElbo === null) {
+    return (
+      `epoch ${entry.epoch}/${epochs}: train reconstruction ${entry.trainReconstruction.toFixed(2)}, test reconstruction ${entry.testReconstruction.toFixed(2)} (AE: no KL, no ELBO), ` +
+      `${Math.round(entry.examplesPerSecond)} examples/s` + (entry.skippedSteps > 0 ? `, ${entry.skippedSteps} steps skipped (not finite)` : "")
+    );
+  }
   const bound = boundName === null ? "" : `train ${boundName} ${entry.trainBound?.toFixed(2)}, test ${boundName} ${entry.testBound?.toFixed(2)}, `;
   return (
     `epoch ${entry.epoch}/${epochs}: ${bound}train ELBO ${entry.trainElbo.toFixed(2)}, test ELBO ${entry.testElbo.toFixed(2)} ` +
-    `(reconstruction ${entry.testReconstruction.toFixed(2)}, KL ${entry.testKl.toFixed(2)}), ` +
+    `(reconstruction ${entry.testReconstruction.toFixed(2)}, KL ${(entry.testKl ?? Number.NaN).toFixed(2)}), ` +
     `${entry.activeUnits} active units, ${Math.round(entry.examplesPerSecond)} examples/s` +
     (entry.skippedSteps > 0 ? `, ${entry.skippedSteps} steps skipped (not finite)` : "")
   );
@@ -224,13 +274,13 @@ function trainEpochs(run: PreparedRun, state: RunState, flags: ParsedFlags, stre
   }
 }
 
-function writePictures(dir: string, model: VAE, test: Dataset, metrics: readonly EpochMetrics[], data: string, seed: number): string[] {
+function writePictures(dir: string, model: LatentModel, test: Dataset, metrics: readonly EpochMetrics[], data: string, seed: number, fit?: CodeGaussian): string[] {
   const labelNames = data === "fashion-mnist" ? FASHION_MNIST_CLASSES : undefined;
   // A conditional VAE's samples are one row per class; its interpolation would need a label for the path, so it has none.
   const conditional = model.classes > 0;
   const pictures: [string, () => Uint8Array][] = [
     ["reconstructions.png", () => reconstructionsPng(model, test)],
-    ["samples.png", () => (conditional ? classSamplesPng(model, test, 10, seed, labelNames) : samplesPng(model, test, 64, seed))],
+    ["samples.png", () => (conditional && model.kind === "vae" ? classSamplesPng(model, test, 10, seed, labelNames) : samplesPng(model, test, 64, seed, model.kind === "ae" ? { fit: fit as CodeGaussian } : {}))],
     ...(conditional ? [] : [["interpolation.png", () => interpolationPng(model, test)] as [string, () => Uint8Array]]),
     ["latent.png", () => latentPng(model, test, 2000, labelNames)],
     ["curves.png", () => curvesPng(metrics)],
@@ -241,14 +291,17 @@ function writePictures(dir: string, model: VAE, test: Dataset, metrics: readonly
 
 /** The closing lines: total time, the final and the best test ELBO, where the files are. */
 function finishRun(run: PreparedRun, state: RunState, seconds: number, log: Log): void {
-  const written = writePictures(run.dir, state.model, run.test, state.metrics, run.config.training.data, run.config.training.seed);
+  const fit = state.model.kind === "ae" ? fitTrainingCodes(state.model, run.train) : undefined;
+  const written = writePictures(run.dir, state.model, run.test, state.metrics, run.config.training.data, run.config.training.seed, fit);
   log(`Wrote ${run.dir}/{${[CONFIG_FILE, CHECKPOINT_FILE, METRICS_FILE, ...written].join(",")}}`);
   const last = state.metrics[state.metrics.length - 1];
-  const best = state.metrics.reduce<EpochMetrics | undefined>((b, m) => (b === undefined || m.testElbo > b.testElbo ? m : b), undefined);
+  // An AE has no ELBO: its reconstruction term is what it is judged by.
+  const score = (m: EpochMetrics): number => m.testElbo ?? m.testReconstruction;
+  const best = state.metrics.reduce<EpochMetrics | undefined>((b, m) => (b === undefined || score(m) > score(b) ? m : b), undefined);
   if (last === undefined || best === undefined) return;
   const latest = latestTarget() !== null && resolve(latestTarget() as string) === resolve(run.dir) ? ` (${LATEST} points there)` : "";
   log(
-    `Done in ${formatDuration(seconds)}: test ELBO ${last.testElbo.toFixed(2)} after epoch ${last.epoch}, best ${best.testElbo.toFixed(2)} at epoch ${best.epoch}. ` +
+    `Done in ${formatDuration(seconds)}: test ${last.testElbo === null ? "reconstruction" : "ELBO"} ${score(last).toFixed(2)} after epoch ${last.epoch}, best ${score(best).toFixed(2)} at epoch ${best.epoch}. ` +
       `The run is in ${run.dir}${latest}; try: elbo sample --run ${run.dir}`,
   );
 }
@@ -266,7 +319,7 @@ function trainLocked(dir: string, flags: ParsedFlags, log: Log, stream: Progress
   const kind = [shape.classes === undefined ? "" : `conditional (${shape.classes} classes) `, training.corrupt === undefined ? "" : `denoising (${training.corrupt}) `].join("");
   const threads = getNumThreads();
   log(
-    `Training a ${[shape.inputSize, ...layers, shape.latentSize].join("-")} ${kind}VAE (${state.model.parameterCount().toLocaleString("en-US")} parameters) on ${run.train.count} ${training.data} examples${excluded}, ` +
+    `Training a ${[shape.inputSize, ...layers, shape.latentSize].join("-")} ${kind}${state.model.kind === "vae" ? "VAE" : "autoencoder"} (${state.model.parameterCount().toLocaleString("en-US")} parameters) on ${run.train.count} ${training.data} examples${excluded}, ` +
       `testing on ${run.test.count}, ${threads} thread${threads === 1 ? "" : "s"}, ${kernelPath() === "wasm" ? "WebAssembly SIMD" : "plain JavaScript"} kernels`,
   );
   log(`A stopped run (Ctrl-C, a crash) continues from its last epoch with: elbo train --out ${run.dir} --resume`);

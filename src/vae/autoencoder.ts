@@ -11,7 +11,11 @@ import { DEFAULT_DTYPE, type DType, type Generator } from "../tensor/index.js";
 import { bernoulliLogLikelihood, gaussianLogLikelihood } from "./likelihood.js";
 import { interpolateLatents, type InterpolationMode } from "./latent.js";
 import { hiddenStack } from "./architecture.js";
-import type { Likelihood } from "./model.js";
+import type { Likelihood, VAE } from "./model.js";
+import type { Objective } from "./objective.js";
+
+/** Either model of the notes' comparison; `kind` tells them apart. */
+export type LatentModel = VAE | Autoencoder;
 
 export interface AutoencoderConfig {
   /** Pixels per example (784 for 28×28). */
@@ -29,6 +33,8 @@ export interface AutoencoderConfig {
 
 export class Autoencoder extends Module {
   readonly kind = "ae";
+  /** Always 0: the autoencoder is unconditional (a conditional VAE has its number of classes here). */
+  readonly classes = 0;
   readonly inputSize: number;
   readonly hiddenSizes: number[];
   readonly latentSize: number;
@@ -97,4 +103,17 @@ export class Autoencoder extends Module {
       return this.decodeMean(interpolateLatents(za, zb, steps, options.mode ?? "linear"));
     });
   }
+}
+
+/**
+ * The autoencoder's objective: the reconstruction term alone, loss −log p(x | z = f(x)) per
+ * example (the notes' L_rec; with the Gaussian likelihood, squared error plus a constant).
+ * Reports the reconstruction (nats per example, as the VAE's) and the codes.
+ */
+export function autoencoderObjective(): Objective<Autoencoder, "reconstruction"> {
+  return (model, x) => {
+    const codes = model.encode(x);
+    const reconstruction = model.logLikelihood(model.decode(codes), x).mean();
+    return { loss: reconstruction.neg(), terms: { reconstruction }, codes };
+  };
 }

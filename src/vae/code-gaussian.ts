@@ -3,8 +3,9 @@
  * full covariance of the training codes, drawn as z = m + L ε with L Lᵀ = Σ (Cholesky) and
  * ε ~ N(0, I) from the caller's generator.
  */
-import { tensor, type Tensor } from "../autograd/index.js";
+import { randn, tensor, type Tensor } from "../autograd/index.js";
 import { formatShape, NDArray, ShapeError, type Generator } from "../tensor/index.js";
+import type { LatentModel } from "./autoencoder.js";
 
 export interface CodeGaussian {
   /** The mean of the codes, [latent]. */
@@ -58,4 +59,15 @@ export function sampleCodeGaussian(fit: CodeGaussian, n: number, generator: Gene
     }
   }
   return tensor(out).to(dtype);
+}
+
+/**
+ * `n` codes to decode into new examples: from the prior N(0, I) for a VAE; for an autoencoder,
+ * which has no prior, from the Gaussian fitted to its training codes (`fit`, required).
+ */
+export function generativeCodes(model: LatentModel, n: number, generator: Generator, fit?: CodeGaussian): Tensor {
+  if (model.kind === "vae") return randn([n, model.latentSize], { dtype: model.dtype, generator });
+  if (!fit) throw new Error("generativeCodes: an autoencoder has no prior; pass the Gaussian fitted to its training codes (fitCodeGaussian)");
+  if (fit.mean.length !== model.latentSize) throw new ShapeError(`generativeCodes: a fit of ${fit.mean.length} dimensions for a ${model.latentSize}-D autoencoder`);
+  return sampleCodeGaussian(fit, n, generator, model.dtype);
 }

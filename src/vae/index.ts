@@ -33,10 +33,10 @@ export {
   standardNormalLogDensity,
   boundLogVar,
 } from "./gaussian.js";
-export { bernoulliLogLikelihood, gaussianLogLikelihood } from "./likelihood.js";
+export { bernoulliLogLikelihood, gaussianLogLikelihood, drawObservations } from "./likelihood.js";
 export { interpolateLatents, activeUnits, projectTo2D, principalPlane, type InterpolationMode, type ActiveUnits, type PrincipalPlane } from "./latent.js";
-export { Autoencoder, type AutoencoderConfig } from "./autoencoder.js";
-export { fitCodeGaussian, sampleCodeGaussian, type CodeGaussian } from "./code-gaussian.js";
+export { Autoencoder, autoencoderObjective, type AutoencoderConfig, type LatentModel } from "./autoencoder.js";
+export { fitCodeGaussian, sampleCodeGaussian, generativeCodes, type CodeGaussian } from "./code-gaussian.js";
 export {
   inverseNormalCdf,
   normalQuantileGrid,

@@ -49,6 +49,8 @@ function conditionOf(model: VAE, context: ObjectiveContext, what: string): Tenso
 export interface ElboObjectiveOptions {
   /** Corrupt the encoder's input (the denoising VAE) with draws of the context's generator; the target stays `x`. */
   corruption?: Corruption;
+  /** Weight w of the reconstruction term (default 1; 0: the KL alone). */
+  reconstructionWeight?: number;
 }
 
 /** The loss of a batch `x` ([batch, features]) under `model`. */
@@ -60,19 +62,20 @@ export type ElboTerm = "reconstruction" | "kl" | "elbo";
 export type ElboAverages = Record<ElboTerm, number>;
 
 /**
- * The VAE's objective: loss −(reconstruction − β·KL) (eq. 13 in docs/elbo.md), with β a
- * function of the global step (a constant, or `klWarmup`); reports the reconstruction, the KL
+ * The VAE's objective: loss −(w·reconstruction − β·KL) (eq. 13 in docs/elbo.md), with β a
+ * function of the global step (a constant, or `klWarmup`) and w `reconstructionWeight` (default 1;
+ * 0 trains on the KL alone); reports the reconstruction, the KL
  * and the ELBO, and the posterior means as the codes. A conditional VAE takes the batch's
  * labels (the CVAE's bound on log p(x|y)); with `corruption`, the encoder sees a corrupted x
  * and the terms are the denoising VAE's (log p(x | z), z ~ q(z | x̃)).
  */
 export function elboObjective(beta: (step: number) => number = () => 1, options: ElboObjectiveOptions = {}): Objective<VAE, ElboTerm> {
-  const { corruption } = options;
+  const { corruption, reconstructionWeight = 1 } = options;
   return (model, x, context) => {
     const { step, generator } = context;
     const labels = conditionOf(model, context, "elboObjective");
     const encoderInput = corruption === undefined ? undefined : tensor(corruptImages(x.data, corruption, generator), { shape: x.shape, dtype: x.dtype });
-    const terms = elbo(model, x, { beta: beta(step), generator, labels, encoderInput });
+    const terms = elbo(model, x, { beta: beta(step), reconstructionWeight, generator, labels, encoderInput });
     return {
       loss: terms.loss,
       terms: { reconstruction: terms.reconstruction, kl: terms.kl, elbo: terms.elbo },

@@ -1,17 +1,20 @@
 /**
  * A run's settings, `config.json` of a run folder, as data: what model was trained and how.
  * Pure (no files), so the CLI and the browser page read the same format; `restoreRun` rebuilds
- * the trained VAE from the settings and a checkpoint's tensors.
+ * the trained model (a VAE, or the deterministic autoencoder) from the settings and a checkpoint's tensors.
  */
 import { restoreCheckpoint, type Checkpoint } from "../nn/index.js";
 import { parseCorruption } from "../data/corruption.js";
 import { Generator } from "../tensor/index.js";
 import type { Activation, Architecture } from "./architecture.js";
 import { VAE, type Likelihood } from "./model.js";
+import { Autoencoder, type LatentModel } from "./autoencoder.js";
 
 export interface ModelConfig {
   /** Absent in runs written before the conv architecture: "mlp". */
   arch?: Architecture;
+  /** "vae" (the default, and what a config without it means) or "ae", the deterministic autoencoder. */
+  kind?: "vae" | "ae";
   inputSize: number;
   height: number;
   width: number;
@@ -32,6 +35,8 @@ export interface TrainingConfig {
   batchSize: number;
   lr: number;
   beta: number;
+  /** Weight of the reconstruction term (absent: 1; 0 trains on the KL alone). */
+  reconstructionWeight?: number;
   warmupSteps: number;
   binarize: "none" | "static" | "dynamic";
   /** Held-out examples: the test split's real size (the file's own t10k split, or the seeded hold-out). */
@@ -99,6 +104,7 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
   if (model.activation !== undefined && model.activation !== "relu" && model.activation !== "tanh") throw bad('model.activation must be "relu" or "tanh"');
   if (model.classes !== undefined && !(isPositiveInteger(model.classes) && model.classes <= 256)) throw bad("model.classes must be an integer 1-256");
   if (model.outputLogVar !== undefined && !(model.outputLogVar === "learned" && model.likelihood === "gaussian")) throw bad('model.outputLogVar must be "learned", with the gaussian likelihood');
+  if (model.kind !== undefined && model.kind !== "vae" && model.kind !== "ae") throw bad('model.kind must be "vae" or "ae"');
   const training = config.training;
   if (typeof training !== "object" || training === null) throw bad("missing training settings");
   if (typeof training.data !== "string") throw bad("training.data must be a string");
@@ -114,6 +120,8 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
   if (training.excludeLabels !== undefined && !(Array.isArray(training.excludeLabels) && training.excludeLabels.every((l) => Number.isInteger(l) && l >= 0 && l <= 255))) {
     throw bad("training.excludeLabels must be a list of labels 0-255");
   }
+  const weight = training.reconstructionWeight;
+  if (weight !== undefined && (typeof weight !== "number" || !Number.isFinite(weight) || weight < 0)) throw bad("training.reconstructionWeight must be a finite number ≥ 0");
   if (!["none", "static", "dynamic"].includes(training.binarize)) throw bad('training.binarize must be "none", "static" or "dynamic"');
   if (training.threads !== undefined && !isPositiveInteger(training.threads)) throw bad("training.threads must be a positive integer");
   if (training.objective !== undefined && training.objective !== "elbo" && training.objective !== "iwae") throw bad('training.objective must be "elbo" or "iwae"');
@@ -138,9 +146,8 @@ function isConfigChange(value: unknown): value is ConfigChange {
   return isPositiveInteger(change.fromEpoch) && typeof change.flag === "string" && typeof change.to === "number" && (change.from === null || typeof change.from === "number");
 }
 
-export function buildModel(config: ModelConfig, seed: number): VAE {
-  return new VAE({
-    arch: config.arch ?? "mlp",
+export function buildModel(config: ModelConfig, seed: number): LatentModel {
+  const settings = {
     inputSize: config.inputSize,
     height: config.height,
     width: config.width,
@@ -151,14 +158,15 @@ export function buildModel(config: ModelConfig, seed: number): VAE {
     outputLogVar: config.outputLogVar ?? 0,
     classes: config.classes ?? 0,
     generator: new Generator(seed),
-  });
+  };
+  return config.kind === "ae" ? new Autoencoder(settings) : new VAE({ ...settings, arch: config.arch ?? "mlp" });
 }
 
 /**
- * The trained VAE of a run, in eval mode: built from its settings, weights from the checkpoint
+ * The trained model of a run (a VAE, or an autoencoder for `kind: "ae"`), in eval mode: built from its settings, weights from the checkpoint
  * (`source`, the checkpoint's file, names it in errors).
  */
-export function restoreRun(config: RunConfig, checkpoint: Checkpoint, source?: string): VAE {
+export function restoreRun(config: RunConfig, checkpoint: Checkpoint, source?: string): LatentModel {
   const model = buildModel(config.model, config.training.seed);
   restoreCheckpoint(checkpoint, { model }, source === undefined ? {} : { source });
   model.eval();

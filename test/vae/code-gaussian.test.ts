@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { tensor } from "../../src/autograd/index.js";
 import { fitCodeGaussian, sampleCodeGaussian } from "../../src/vae/code-gaussian.js";
+import { drawObservations } from "../../src/vae/likelihood.js";
 import { Generator } from "../../src/tensor/index.js";
 
 describe("fitCodeGaussian", () => {
@@ -36,5 +37,21 @@ describe("fitCodeGaussian", () => {
     const fit = fitCodeGaussian(tensor([[1, 2], [2, 4], [3, 6]], { dtype: "float64" }));
     expect(Array.from(fit.cholesky).every(Number.isFinite)).toBe(true);
     expect(() => fitCodeGaussian(tensor([[1, 2]]))).toThrow("fitCodeGaussian: expected codes [examples ≥ 2, latent], got [1,2]");
+  });
+});
+
+describe("drawObservations", () => {
+  it("draws Bernoulli pixels at their probabilities, and Gaussian ones around their means", () => {
+    const n = 20_000;
+    const mean = tensor(Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 0.2 : 0.9)), { dtype: "float64" });
+    const bits = drawObservations("bernoulli", mean, new Generator(1)).data;
+    expect(Array.from(bits).every((v) => v === 0 || v === 1)).toBe(true);
+    const share = (parity: number): number => Array.from(bits).filter((v, i) => i % 2 === parity && v === 1).length / (n / 2);
+    expect(share(0)).toBeCloseTo(0.2, 1);
+    expect(share(1)).toBeCloseTo(0.9, 1);
+    // σ² = exp(logVar) = 0.25: the draws' standard deviation about the means is 0.5.
+    const noisy = drawObservations("gaussian", mean, new Generator(2), Math.log(0.25)).data;
+    const variance = Array.from(noisy).reduce((t, v, i) => t + (v - (mean.data[i] as number)) ** 2, 0) / n;
+    expect(Math.sqrt(variance)).toBeCloseTo(0.5, 1);
   });
 });
