@@ -16,6 +16,12 @@ import { getNumThreads, setNumThreads } from "../threads/node.js";
 import { flagNumber, flagString, UsageError, type FlagSpec, type ParsedFlags } from "./args.js";
 import type { Command } from "./commands.js";
 import { loadSplits } from "./splits.js";
+import { loadRun } from "./run-folder.js";
+import { fitTrainingCodes } from "../experiments/measure.js";
+import { reconstructionAccuracy, sampleQuality } from "../experiments/sample-quality.js";
+import { generativeCodes } from "../vae/index.js";
+import { Generator } from "../tensor/index.js";
+import { noGrad } from "../autograd/index.js";
 
 const common = (epochs: number, out: string): Record<string, FlagSpec> => ({
   data: { type: "string", default: "mnist", help: 'dataset: "mnist", "fashion-mnist", or a directory of IDX files' },
@@ -84,6 +90,33 @@ function parseBetas(text: string): number[] {
   });
   return values;
 }
+
+/** `elbo quality`: the judge's verdict on any run's samples and reconstructions. */
+export const qualityCommand: Command = {
+  description: "Judge a run's samples (z from the prior, or an AE's fitted Gaussian) and reconstructions with the cached digit classifier.",
+  flags: {
+    run: { type: "string", default: "runs/latest", help: "run folder written by elbo train" },
+    n: { type: "int", default: 1000, min: 1, help: "samples to judge" },
+    seed: { type: "int", default: 0, min: 0, help: "seed of the samples" },
+    judge: { type: "string", default: "", help: "classifier cache file (default runs/classifier-<data>/model.safetensors)" },
+  },
+  run(flags, log) {
+    const dir = flagString(flags, "run");
+    const run = loadRun(dir);
+    const spec = run.config.training.data;
+    const { train, test } = loadSplits(spec, run.config.training.testSize, run.config.training.seed);
+    const judgePath = flagString(flags, "judge") || join("runs", `classifier-${spec.replace(/[^A-Za-z0-9._-]+/g, "_")}`, "model.safetensors");
+    const judge = loadOrTrainJudge(train, test, { path: judgePath, log });
+    const fit = run.model.kind === "ae" ? fitTrainingCodes(run.model, train) : undefined;
+    const codes = generativeCodes(run.model, flagNumber(flags, "n"), new Generator(flagNumber(flags, "seed")), fit);
+    const quality = sampleQuality(judge.classifier, noGrad(() => run.model.decodeMean(codes)));
+    const accuracy = reconstructionAccuracy(judge.classifier, run.model, test);
+    log(`${dir}: ${quality.count} samples (${run.model.kind === "vae" ? "z ~ N(0, I)" : "z ~ Gaussian fitted to the training codes"}), judged by ${judgePath} (${(100 * judge.testAccuracy).toFixed(1)}% test accuracy)`);
+    log(`  mean top-class probability ${quality.meanTopProbability.toFixed(3)}, class-histogram entropy ${quality.classEntropy.toFixed(3)} nats (even: ${Math.log(10).toFixed(3)}), Inception Score ${quality.inceptionScore.toFixed(2)}`);
+    log(`  classes: ${quality.classHistogram.join(" ")}`);
+    log(`  reconstructions classified as their own label: ${(100 * accuracy).toFixed(1)}% of ${test.count} test images`);
+  },
+};
 
 export const experimentCommands: Record<string, Command> = {
   "ae-vs-vae": {

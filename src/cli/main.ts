@@ -15,7 +15,7 @@ import { debiasFlags, runDebias } from "./experiment-debias.js";
 import { runVaeVsGan, vaeVsGanFlags } from "./experiment-vae-vs-gan.js";
 import { cvaeFlags, runCvae } from "./experiment-cvae.js";
 import { latentCommands } from "./latent-commands.js";
-import { experimentCommands } from "./experiment.js";
+import { experimentCommands, qualityCommand } from "./experiment.js";
 
 /** `elbo experiment <name>`: the notes' experiments, each a command of its own. */
 const experiments: Record<string, Command> = {
@@ -57,6 +57,7 @@ const allCommands: Record<string, Command> = {
     run: runOutliers,
   },
   ...pytorchCommands,
+  quality: qualityCommand,
   gradcheck: {
     description: "Check the gradient of the ELBO for every parameter of a small float64 VAE against central differences.",
     flags: gradcheckFlags,
