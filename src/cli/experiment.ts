@@ -154,9 +154,11 @@ export const experimentCommands: Record<string, Command> = {
       betas: { type: "string", default: "0.5,1,4,8", help: "comma-separated KL weights" },
     },
     run(flags, log) {
+      // Bad --betas is named before any data is loaded or judge trained.
+      const betas = parseBetas(flagString(flags, "betas"));
       withThreads(flags, () => {
         const data = loadData(flags, log);
-        const result = betaSweep(data, { betas: parseBetas(flagString(flags, "betas")), epochs: flagNumber(flags, "epochs"), latentSize: flagNumber(flags, "latent"), seed: flagNumber(flags, "seed"), log });
+        const result = betaSweep(data, { betas, epochs: flagNumber(flags, "epochs"), latentSize: flagNumber(flags, "latent"), seed: flagNumber(flags, "seed"), log });
         for (const line of betaSweepTable(result.summary)) log(line);
         writeResult(flags, result, log);
       });
