@@ -71,11 +71,13 @@ function table(result: OutlierResult): string[] {
 export function runOutliers(flags: ParsedFlags, log: (line: string) => void): void {
   const runDir = flagString(flags, "run");
   const run = loadRun(runDir);
+  const model = run.model;
+  if (model.kind !== "vae") throw new UsageError(`${runDir} holds an autoencoder, which has no density p(x) to score outliers by; train a VAE (--model vae)`);
   const { inSet, outSet, inName, outName, note } = chooseSets(run, flags);
   if (note) log(note);
   const k = flagNumber(flags, "k");
   log(`Scoring ${inSet.count} ${inName} (in) and ${outSet.count} ${outName} (out) images, IWAE k = ${k} ...`);
-  const result = outlierExperiment(run.model, inSet, outSet, { k, generator: new Generator(flagNumber(flags, "seed")), compressedBits });
+  const result = outlierExperiment(model, inSet, outSet, { k, generator: new Generator(flagNumber(flags, "seed")), compressedBits });
   for (const line of table(result)) log(line);
 
   const dir = flagString(flags, "out");
