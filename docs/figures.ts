@@ -1,14 +1,14 @@
 /**
  * `npm run docs:figures`: regenerate every picture of docs/elbo.md from the command line, with
  * fixed seeds, into docs/figures/. Each step is one `elbo` command, as a reader would type it;
- * the runs it trains go to runs/docs-figures/ (kept, so a second call can skip training with
- * --reuse). Takes a few minutes on two cores; heavy, so run it alone (or under the CPU lock).
+ * the runs and experiments it trains go to runs/docs-figures/ (kept, so a second call can skip
+ * training with --reuse). Takes a few minutes on two cores; heavy, so run it alone (or under the CPU lock).
  *
  *   npm run docs:figures [-- --reuse]
  */
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -24,30 +24,47 @@ function elbo(...args: string[]): void {
   if (output.trim()) console.log(output.trim());
 }
 
-/** Train a run into runs/docs-figures/<name> unless --reuse finds its checkpoint. */
+/** Train a run into runs/docs-figures/<name> unless --reuse finds its checkpoint; its path from the root (figure titles name it). */
 function train(name: string, ...flags: string[]): string {
-  const out = join(runs, name);
-  if (!(reuse && existsSync(join(out, "model.safetensors")))) elbo("train", "--data", "mnist", "--seed", "0", "--out", out, ...flags);
+  const out = relative(root, join(runs, name));
+  if (!(reuse && existsSync(join(root, out, "model.safetensors")))) elbo("train", "--data", "mnist", "--seed", "0", "--out", out, ...flags);
   return out;
+}
+
+/** Run `elbo experiment <name>` into runs/docs-figures/<name> unless --reuse finds its summary.json; copy its figures. */
+function experiment(name: string, pngs: string[], ...flags: string[]): void {
+  const out = relative(root, join(runs, name));
+  if (!(reuse && existsSync(join(root, out, "summary.json")))) elbo("experiment", name, "--data", "mnist", "--seed", "0", "--out", out, ...flags);
+  for (const png of pngs) copyFileSync(join(root, out, png), figure(png));
 }
 
 mkdirSync(figures, { recursive: true });
 const figure = (name: string): string => join(figures, name);
 
-// The canonical model (784-400-20, Bernoulli, 10 epochs), as `npm start` trains it.
+// The canonical model (784-400-20, Bernoulli, 10 epochs) at `train`'s defaults (`npm start` adds --lr 3e-3).
 const canonical = train("canonical", "--epochs", "10");
 elbo("sample", "--run", canonical, "--n", "64", "--seed", "0", "--out", figure("samples.png"));
 elbo("reconstruct", "--run", canonical, "--n", "32", "--out", figure("reconstructions.png"));
 elbo("interpolate", "--run", canonical, "--pairs", "6", "--steps", "10", "--out", figure("interpolation.png"));
-copyFileSync(join(canonical, "curves.png"), figure("curves.png"));
+copyFileSync(join(root, canonical, "curves.png"), figure("curves.png"));
+// x ~ p(x|z) itself, not its mean (the generative story run to the end); the same 64 codes.
+elbo("sample", "--run", canonical, "--n", "64", "--seed", "0", "--draw", "--out", figure("samples-draw.png"));
+// One row per latent dimension, ordered by KL, around the posterior mean of test image 0.
+elbo("traverse", "--run", canonical, "--out", figure("traversal.png"));
+elbo("attribute", "--run", canonical, "--from", "1", "--to", "7", "--out", figure("attribute-1-to-7.png"));
 
 // A 2-D latent, so the codes can be drawn without a projection.
 const planar = train("latent2", "--epochs", "10", "--latent", "2");
-elbo("encode", "--run", planar, "--out", join(planar, "latent.csv"), "--plot", figure("latent-2d.png"));
+elbo("encode", "--run", planar, "--out", join(root, planar, "latent.csv"), "--plot", figure("latent-2d.png"));
 elbo("sample", "--run", planar, "--n", "64", "--seed", "0", "--out", figure("samples-2d.png"));
+elbo("manifold", "--run", planar, "--out", figure("latent-map-2d.png"));
 
 // β = 0: reconstruction alone (lecture note 000's warning), same architecture and seed.
 const betaZero = train("beta0", "--epochs", "10", "--beta", "0");
 elbo("sample", "--run", betaZero, "--n", "64", "--seed", "0", "--out", figure("samples-beta0.png"));
+
+// The lecture notes' experiments at their defaults: AE vs VAE (notes 000, 002) and note 002's three loss panels.
+experiment("ae-vs-vae", ["ae-vs-vae.png"]);
+experiment("loss-terms", ["loss-terms.png"]);
 
 console.log(`figures in ${figures}`);
