@@ -29,6 +29,7 @@ function digits(): Dataset {
 function nodeExamplesPerSecond(): number {
   const dataset = digits();
   const model = vae.buildModel({ inputSize: 784, height: 28, width: 28, hiddenSizes: SETTINGS.hiddenSizes, latentSize: SETTINGS.latentSize, likelihood: "bernoulli" }, SETTINGS.seed);
+  if (model.kind !== "vae") throw new Error("a config without kind builds a VAE");
   const optimizer = new nn.Adam(model.parameters(), { lr: SETTINGS.lr });
   const generator = new Generator(SETTINGS.seed);
   const started = performance.now();

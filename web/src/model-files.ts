@@ -30,7 +30,9 @@ export function modelFromBytes(name: string, configText: string, configSource: s
   const config = parseConfigText(configText, configSource);
   const decoded = decodeSafetensors(checkpoint, checkpointSource);
   try {
-    return { name, config, model: vae.restoreRun(config, decoded) };
+    const model = vae.restoreRun(config, decoded);
+    if (model.kind !== "vae") throw new Error(`an autoencoder run (model.kind "ae"); the page shows VAEs`);
+    return { name, config, model };
   } catch (error) {
     throw new Error(`${checkpointSource} does not fit ${configSource}: ${error instanceof Error ? error.message : String(error)}`);
   }

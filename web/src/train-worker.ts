@@ -50,6 +50,7 @@ async function train(settings: TrainSettings, digits: DigitBytes): Promise<void>
   const dataset = datasetOf(digits, Math.min(settings.examples, digits.count));
   const config = runConfig(settings, dataset);
   const model = vae.buildModel(config.model, settings.seed);
+  if (model.kind !== "vae") throw new Error("the page trains VAEs only (model.kind is \"ae\")");
   const optimizer = new nn.Adam(model.parameters(), { lr: settings.lr });
   const generator = new Generator(settings.seed);
   const epochSteps = Math.ceil(dataset.count / settings.batchSize);
