@@ -164,7 +164,7 @@ export const commands: Record<string, Command> = {
   },
   score: {
     description:
-      "Estimate log p(x) of each test image with the importance-weighted bound L_k (batched: any k fits in memory); low values are outliers. Prints the mean with its standard error; --k 5000 is the density-estimation tables' setting.",
+      "Estimate log p(x) of each test image with the importance-weighted bound L_k (batched, so every k fits in memory); low values are outliers. Prints the mean with its standard error; --k 5000 is the density-estimation tables' setting.",
     flags: {
       run: runFlag,
       data: dataFlag,

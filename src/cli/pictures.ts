@@ -11,6 +11,7 @@ import { drawObservations, generativeCodes, oneHot, projectTo2D, repeatRows, typ
 import { labelledGridPng } from "../io/labelled-grid.js";
 import type { EpochMetrics } from "./run-folder.js";
 import { imageGridFigure } from "../experiments/figures.js";
+import { spreadSample } from "../experiments/latent-figures.js";
 
 const SCALE = 2;
 
@@ -20,7 +21,7 @@ function grid(images: Tensor, dataset: { height: number; width: number }, cols: 
 
 /** Rows of originals, each followed by a row of their reconstructions (the mean of p(x|μ(x))). */
 export function reconstructionsPng(model: LatentModel, dataset: Dataset, count = 32, cols = 8): Uint8Array {
-  const { x: originals, labels } = evenlySpacedImages(dataset, Math.max(cols, count - (count % cols)), model);
+  const { x: originals, labels } = spreadSample(dataset, Math.max(cols, count - (count % cols)), model.dtype);
   const reconstructions = model.kind === "vae" ? model.reconstruct(originals, labelInput(model, labels)) : model.reconstruct(originals);
   const rows: Tensor[] = [];
   for (let start = 0; start < (originals.shape[0] as number); start += cols) {
@@ -83,7 +84,7 @@ export function labelInput(model: LatentModel, labels: ArrayLike<number>): Tenso
 
 /** One row per pair of test images: the path between their posterior means, decoded. */
 export function interpolationPng(model: LatentModel, dataset: Dataset, pairs = 8, steps = 10, mode: InterpolationMode = "linear"): Uint8Array {
-  const images = evenlySpacedImages(dataset, 2 * pairs, model).x;
+  const images = spreadSample(dataset, 2 * pairs, model.dtype).x;
   const count = Math.floor((images.shape[0] as number) / 2);
   const rows: Tensor[] = [];
   // Pair image p with image p + count: half the dataset apart, so usually two different classes.
@@ -95,7 +96,7 @@ export function interpolationPng(model: LatentModel, dataset: Dataset, pairs = 8
 
 /** The posterior means of (up to `count`) examples, projected to 2-D, coloured by label. */
 export function latentPng(model: LatentModel, dataset: Dataset, count = 2000, labelNames?: readonly string[]): Uint8Array {
-  const images = evenlySpacedImages(dataset, count, model);
+  const images = spreadSample(dataset, count, model.dtype);
   const means = noGrad(() => (model.kind === "vae" ? model.encode(images.x, labelInput(model, images.labels)).mu : model.codes(images.x)));
   const points = projectTo2D(means);
   const projected = model.latentSize > 2;
@@ -106,20 +107,6 @@ export function latentPng(model: LatentModel, dataset: Dataset, count = 2000, la
     ...(labelNames ? { labelNames } : {}),
   });
   return plot.canvas.toPng();
-}
-
-/** Up to `count` examples spread evenly over the dataset (bundled MNIST is sorted by label). */
-function evenlySpacedImages(dataset: Dataset, count: number, model: LatentModel): { x: Tensor; labels: Uint8Array } {
-  const n = Math.min(count, dataset.count);
-  const pixels = dataset.height * dataset.width;
-  const x = new Float32Array(n * pixels);
-  const labels = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const source = Math.floor((i * dataset.count) / n);
-    x.set(dataset.images.subarray(source * pixels, (source + 1) * pixels), i * pixels);
-    labels[i] = dataset.labels[source] as number;
-  }
-  return { x: tensor(x, { shape: [n, pixels], dtype: model.dtype }), labels };
 }
 
 /** Train and test ELBO per epoch (an autoencoder, which has no ELBO: its reconstruction term). */
