@@ -11,7 +11,7 @@ import { flagBoolean, flagNumber, flagOptionalString, flagString, UsageError, ty
 import { classSamplesPng, interpolationPng, labelInput, latentPng, reconstructionsPng, samplesPng } from "./pictures.js";
 import { loadRun, type LoadedRun } from "./run-folder.js";
 import { binarizeTestSet, loadSplits } from "./splits.js";
-import { FASHION_MNIST_CLASSES, type Dataset } from "../data/index.js";
+import { FASHION_MNIST_CLASSES, subset, type Dataset } from "../data/index.js";
 
 export interface Command {
   description: string;
@@ -36,6 +36,13 @@ export function testSet(run: LoadedRun, flags: ParsedFlags): Dataset {
     if (bad >= 0) throw new UsageError(`--data ${spec}: example ${bad} has label ${test.labels[bad]}, but the conditional run knows the classes 0-${classes - 1}`);
   }
   return binarizeTestSet(test, run.config.training.binarize);
+}
+
+/** The first `count` images of `data` (--count of `elbo score`); all of them without it; a count above the set's size is an error naming both. */
+function firstImages(data: Dataset, count: number | undefined): Dataset {
+  if (count === undefined || count === data.count) return data;
+  if (count > data.count) throw new UsageError(`--count ${count}: the test set has ${data.count} images`);
+  return subset(data, Array.from({ length: count }, (_, i) => i));
 }
 
 /**
@@ -169,6 +176,7 @@ export const commands: Record<string, Command> = {
       run: runFlag,
       data: dataFlag,
       k: { type: "int", default: 100, min: 1, help: "importance samples per image" },
+      count: { type: "int", min: 1, help: "score the first N test images only (default: all of them)" },
       seed: seedFlag,
       out: { type: "string", default: "scores.csv", output: "file", help: "CSV to write (index, label, logPx), most unusual first" },
     },
@@ -176,7 +184,7 @@ export const commands: Record<string, Command> = {
       const run = loadRun(flagString(flags, "run"));
       const model = run.model;
       if (model.kind !== "vae") throw new UsageError(`${flagString(flags, "run")} holds an autoencoder, which has no density p(x) to score; train a VAE (--model vae)`);
-      const data = testSet(run, flags);
+      const data = firstImages(testSet(run, flags), flags.count as number | undefined);
       const k = flagNumber(flags, "k");
       const estimate = estimateLogLikelihood(model, data, { k, generator: new Generator(flagNumber(flags, "seed")), onProgress: scoreProgress(log) });
       const scores = estimate.logPx;

@@ -4,7 +4,7 @@
  *
  *   - a flag that shapes the model or the data (--latent, --hidden, --data, ...) cannot change:
  *     given with another value than the run's, it is an error naming it;
- *   - a flag that may change mid-run (--lr, --epochs, --threads) is applied from the next epoch
+ *   - a flag that may change mid-run (--lr, --adam-eps, --epochs, --threads) is applied from the next epoch
  *     and recorded in config.json's "changes" with that epoch;
  *   - a flag left out keeps the run's value.
  */
@@ -23,6 +23,7 @@ const FIXED: readonly [string, (config: RunConfig) => FlagValue][] = [
   ["objective", (c) => c.training.objective ?? "elbo"],
   ["k", (c) => c.training.k ?? 1],
   ["batch-size", (c) => c.training.batchSize],
+  ["lr-schedule", (c) => c.training.lrSchedule ?? "constant"],
   ["beta", (c) => c.training.beta],
   ["warmup", (c) => c.training.warmupSteps],
   ["binarize", (c) => c.training.binarize],
@@ -55,13 +56,15 @@ export function checkFixedFlags(saved: RunConfig, flags: ParsedFlags, dir: strin
 /** The settings a resumed run may change: the VAE's and the GAN's training settings alike. */
 interface Changeable {
   lr: number;
+  /** The VAE's Adam ε (the GAN refuses --adam-eps). */
+  adamEps?: number;
   epochs: number;
   threads?: number;
 }
 
 /**
- * The training settings a resumed run continues with: the saved ones, with --lr, --epochs and
- * --threads applied when given and different, each change recorded as holding from
+ * The training settings a resumed run continues with: the saved ones, with --lr, --adam-eps,
+ * --epochs and --threads applied when given and different, each change recorded as holding from
  * `fromEpoch` (`threads` is the count --threads set).
  */
 export function resumedTraining<T extends Changeable>(saved: T, flags: ParsedFlags, fromEpoch: number, threads: number): { training: T; changes: ConfigChange[] } {
@@ -74,6 +77,10 @@ export function resumedTraining<T extends Changeable>(saved: T, flags: ParsedFla
   if (flagGiven(flags, "lr")) {
     apply("lr", training.lr, flags.lr as number);
     training.lr = flags.lr as number;
+  }
+  if (flagGiven(flags, "adam-eps")) {
+    apply("adam-eps", training.adamEps, flags["adam-eps"] as number);
+    training.adamEps = flags["adam-eps"] as number;
   }
   if (flagGiven(flags, "epochs")) {
     apply("epochs", training.epochs, flags.epochs as number);

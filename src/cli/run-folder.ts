@@ -25,6 +25,8 @@ export interface EpochMetrics {
   epoch: number;
   /** Optimizer steps taken by the end of the epoch. */
   step: number;
+  /** The epoch's learning rate (absent in runs written before --lr-schedule). */
+  lr?: number;
   /** The KL weight β of the epoch's last step (below the target during warm-up). */
   beta: number;
   /** The ELBO and KL are null for an autoencoder, which has neither. */

@@ -119,7 +119,7 @@ function ganCurvesPng(metrics: readonly GanEpochMetrics[]): Uint8Array {
 }
 
 /** VAE settings that mean nothing to a GAN: given with --model gan, an error rather than ignored. */
-const VAE_ONLY_FLAGS = ["exclude-labels", "arch", "likelihood", "learned-variance", "activation", "objective", "k", "beta", "warmup", "binarize", "conditional", "corrupt", "on-nonfinite", "preset"];
+const VAE_ONLY_FLAGS = ["exclude-labels", "arch", "likelihood", "learned-variance", "activation", "objective", "k", "beta", "warmup", "binarize", "conditional", "corrupt", "on-nonfinite", "preset", "lr-schedule", "adam-eps"];
 
 /** A GAN run about to be trained: its config, what --resume changed, the checkpoint to continue from, its data. */
 interface PreparedGan {

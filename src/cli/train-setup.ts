@@ -39,6 +39,8 @@ export interface PreparedRun {
 
 /** The VAE's default learning rate (the GAN's is its own: train-gan.ts). */
 const DEFAULT_LR = 1e-3;
+/** Adam's ε when --adam-eps is not given: torch's default. */
+export const DEFAULT_ADAM_EPS = 1e-8;
 
 /**
  * --conditional: the classes of the one-hot label, the training labels' largest + 1 (10 for the
@@ -125,6 +127,8 @@ function trainingFromFlags(flags: ParsedFlags, threads: number): RunConfig["trai
     epochs: flagNumber(flags, "epochs"),
     batchSize: flagNumber(flags, "batch-size"),
     lr: typeof flags.lr === "number" ? flags.lr : DEFAULT_LR,
+    lrSchedule: flagString(flags, "lr-schedule") as "constant" | "iwae",
+    adamEps: typeof flags["adam-eps"] === "number" ? flags["adam-eps"] : DEFAULT_ADAM_EPS,
     beta: flagNumber(flags, "beta"),
     reconstructionWeight: flagNumber(flags, "reconstruction-weight"),
     warmupSteps: flagNumber(flags, "warmup"),

@@ -13,7 +13,7 @@
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { batchCount, FASHION_MNIST_CLASSES, parseCorruption, type Dataset } from "../data/index.js";
-import { Adam, captureCheckpoint, ExplosionWatch, NonFiniteError, restoreCheckpoint, formatTerms, type Optimizer } from "../nn/index.js";
+import { Adam, captureCheckpoint, iwaeLearningRate, ExplosionWatch, NonFiniteError, restoreCheckpoint, formatTerms, type Optimizer } from "../nn/index.js";
 import { Generator, kernelPath } from "../tensor/index.js";
 import { detectAnomaly } from "../autograd/index.js";
 import { autoencoderObjective, elboObjective, evaluate, iwaeObjective, klWarmup, trainEpoch, type Autoencoder, type CodeGaussian, type ElboTerm, type EpochOptions, type LatentModel, type NonFiniteAction, type Objective, type VAE } from "../vae/index.js";
@@ -37,7 +37,7 @@ import {
 } from "./run-folder.js";
 import { lockRunFolder, removeOrphanTempFiles, type RunLock } from "./run-lock.js";
 import { LATEST, latestTarget, pointLatestAt } from "./run-names.js";
-import { prepareRun, runFolderFromFlags, type PreparedRun } from "./train-setup.js";
+import { DEFAULT_ADAM_EPS, prepareRun, runFolderFromFlags, type PreparedRun } from "./train-setup.js";
 import { applyPreset, PRESETS } from "./presets.js";
 import { changeLine } from "./resume.js";
 import { systemReason, writeFileAtomicSync } from "../io/files.js";
@@ -60,7 +60,14 @@ export const trainFlags: Record<string, FlagSpec> = {
   latent: { type: "int", default: 20, min: 1, help: "latent dimensions" },
   arch: { type: "string", default: "mlp", choices: ["mlp", "conv"], help: "networks: dense layers (mlp), or the Keras example's conv 32, conv 64 and mirrored transposed convs (conv)" },
   hidden: { type: "ints", min: 1, help: "hidden (dense) layer sizes, comma-separated (default: 400; 16 with --arch conv)" },
-  lr: { type: "number", min: 0, help: "Adam learning rate (default: 1e-3 for the VAE, 2e-4 for the GAN)" },
+  lr: { type: "number", min: 0, help: "Adam learning rate (default: 1e-3 for the VAE, 2e-4 for the GAN); with --lr-schedule iwae, the rate of the first stage" },
+  "lr-schedule": {
+    type: "string",
+    default: "constant",
+    choices: ["constant", "iwae"],
+    help: "the learning rate by epoch: --lr throughout, or Burda et al. 2016's stages (stage i = 0, 1, 2, ... lasts 3^i epochs at --lr · 10^(-i/7): epoch 1, then 2-4, 5-13, 14-40, ...)",
+  },
+  "adam-eps": { type: "number", min: 0, help: "Adam's ε, added to the denominator (default 1e-8, torch's; the IWAE paper: 1e-4)" },
   beta: { type: "number", default: 1, min: 0, help: "weight of the KL term (beta-VAE)" },
   "reconstruction-weight": { type: "number", default: 1, min: 0, help: "weight of the reconstruction term (0: the KL alone)" },
   warmup: { type: "int", default: 0, min: 0, help: "KL warm-up: steps over which beta rises from 0" },
@@ -81,7 +88,7 @@ export const trainFlags: Record<string, FlagSpec> = {
   },
   "exclude-labels": { type: "ints", min: 0, help: "classes left out of training and testing, comma-separated (e.g. 9: then score it with elbo outliers --out-of 9)" },
   out: { type: "string", help: "run folder for the checkpoint, metrics and pictures (default: a new runs/<data>-<n>; with --resume, the run runs/latest points at)" },
-  resume: { type: "boolean", default: false, help: "continue the run in --out from its last checkpoint (--lr, --epochs, --threads may change; the rest are the run's)" },
+  resume: { type: "boolean", default: false, help: "continue the run in --out from its last checkpoint (--lr, --adam-eps, --epochs, --threads may change; the rest are the run's)" },
   "on-nonfinite": {
     type: "string",
     default: "stop",
@@ -139,14 +146,15 @@ function startRun(run: PreparedRun, log: Log): RunState {
     model,
     boundName: iwae ? `L_${training.k ?? 1}` : null,
     beta,
-    optimizer: new Adam(model.parameters(), { lr: training.lr }),
+    optimizer: new Adam(model.parameters(), { lr: training.lr, eps: training.adamEps ?? DEFAULT_ADAM_EPS }),
     generator: new Generator(training.seed + 2),
     done: run.done,
     metrics: [],
   };
   if (run.checkpoint !== null) {
     restoreCheckpoint(run.checkpoint, { model, optimizer: state.optimizer, generator: state.generator }, { source: join(run.dir, CHECKPOINT_FILE) });
-    state.optimizer.lr = training.lr; // the checkpoint's, or the one --lr changed it to
+    // The checkpoint's ε, or the one --adam-eps changed it to (runEpoch sets each epoch's lr).
+    state.optimizer.hyper = { ...state.optimizer.hyper, eps: training.adamEps ?? DEFAULT_ADAM_EPS };
     state.metrics = readMetrics(run.dir, state.done.epoch);
     const savedPath = run.checkpoint.metadata.kernels;
     if (savedPath !== undefined && savedPath !== kernelPath()) {
@@ -170,9 +178,17 @@ function checkEpochFinite(epoch: number, step: number, what: string, terms: Reco
 /** Images per test batch: 1,000, fewer when k draws each would make [k, batch, pixels] large. */
 const testBatchSize = (k: number): number => Math.max(1, Math.min(1000, Math.floor(20_000 / k)));
 
+/** The learning rate of (1-based) `epoch`: --lr, or the IWAE paper's stage of it. */
+export function epochLearningRate(training: RunConfig["training"], epoch: number): number {
+  return training.lrSchedule === "iwae" ? iwaeLearningRate(training.lr, epoch - 1) : training.lr;
+}
+
 /** Train and test one epoch, write its metrics and checkpoint; return its metrics entry. */
 function runEpoch(run: PreparedRun, state: RunState, epoch: number, guard: { onNonFinite: NonFiniteAction; watch: ExplosionWatch; stream: ProgressStream; log: Log }): EpochMetrics {
   const { training } = run.config;
+  // Set per epoch, not as a function of Adam's step count: skipped steps (--on-nonfinite) do not shift the stages.
+  const lr = epochLearningRate(training, epoch);
+  state.optimizer.lr = lr;
   const progress = new ProgressReporter(guard.stream, { epoch, epochs: training.epochs, totalSteps: batchCount(run.train.count, training.batchSize), valueName: state.boundName ?? "ELBO" });
   const started = performance.now();
   const options: Omit<EpochOptions<LatentModel, string>, "objective"> = {
@@ -200,6 +216,7 @@ function runEpoch(run: PreparedRun, state: RunState, epoch: number, guard: { onN
   return {
     epoch,
     step,
+    lr,
     beta: state.beta(step - 1),
     trainElbo: trained.elbo,
     trainReconstruction: trained.reconstruction,
@@ -255,7 +272,7 @@ function epochLine(entry: EpochMetrics, epochs: number, boundName: string | null
   return (
     `epoch ${entry.epoch}/${epochs}: ${bound}train ELBO ${entry.trainElbo.toFixed(2)}, test ELBO ${entry.testElbo.toFixed(2)} ` +
     `(reconstruction ${entry.testReconstruction.toFixed(2)}, KL ${(entry.testKl ?? Number.NaN).toFixed(2)}), ` +
-    `${entry.activeUnits} active units, ${Math.round(entry.examplesPerSecond)} examples/s` +
+    `${entry.activeUnits} active units, lr ${entry.lr?.toExponential(2)}, ${Math.round(entry.examplesPerSecond)} examples/s` +
     (entry.skippedSteps > 0 ? `, ${entry.skippedSteps} steps skipped (not finite)` : "")
   );
 }

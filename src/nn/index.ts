@@ -1,7 +1,7 @@
 /**
  * `nn`: what a training loop needs. Modules and layers (`Module`, `Layer`, `Linear`, `Conv2d`, `ConvTranspose2d`,
  * `Sequential`, activations), initializers (the `init` namespace), optimizers (`SGD`, `Adam`,
- * `AdamW` on the `Optimizer` base), gradient clipping, the training guard (`NonFiniteError`, `ExplosionWatch`), and checkpoints as tensors + metadata.
+ * `AdamW` on the `Optimizer` base), the IWAE paper's learning-rate schedule (`iwaeLearningRate`), gradient clipping, the training guard (`NonFiniteError`, `ExplosionWatch`), and checkpoints as tensors + metadata.
  *
  *   const model = new Sequential(new Linear(2, 16), new Tanh(), new Linear(16, 1));
  *   const optimizer = new Adam(model.parameters(), { lr: 1e-2 });
@@ -24,6 +24,7 @@ export {
 } from "./optim/optimizer.js";
 export { SGD, type SGDOptions, type SGDHyperParameters } from "./optim/sgd.js";
 export { Adam, AdamW, type AdamOptions, type AdamHyperParameters } from "./optim/adam.js";
+export { iwaeLearningRate, iwaeStage } from "./optim/schedules.js";
 export { clipGradNorm, gradNorm, type ClipGradNormOptions } from "./clip.js";
 export { NonFiniteError, ExplosionWatch, checkGradients, firstNonFinite, formatTerms, type ExplosionOptions } from "./guard.js";
 export {

@@ -33,7 +33,12 @@ export interface TrainingConfig {
   data: string;
   epochs: number;
   batchSize: number;
+  /** The base learning rate: the rate of every epoch, or of the schedule's first stage. */
   lr: number;
+  /** "iwae": Burda et al.'s stages, lr · 10^(−i/7) in stage i of 3^i epochs (nn's `iwaeLearningRate`); absent: "constant". */
+  lrSchedule?: "constant" | "iwae";
+  /** Adam's ε (absent: 1e-8, torch's default; the IWAE paper: 1e-4). */
+  adamEps?: number;
   beta: number;
   /** Weight of the reconstruction term (absent: 1; 0 trains on the KL alone). */
   reconstructionWeight?: number;
@@ -66,7 +71,7 @@ export interface RunConfig {
   format: "elbo-run/1";
   model: ModelConfig;
   training: TrainingConfig;
-  /** What --resume changed (--lr, --epochs, --threads), in order. */
+  /** What --resume changed (--lr, --adam-eps, --epochs, --threads), in order. */
   changes?: ConfigChange[];
 }
 
@@ -117,6 +122,8 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
   for (const key of ["lr", "beta"] as const) {
     if (typeof training[key] !== "number" || !Number.isFinite(training[key]) || training[key] < 0) throw bad(`training.${key} must be a finite number ≥ 0`);
   }
+  if (training.lrSchedule !== undefined && training.lrSchedule !== "constant" && training.lrSchedule !== "iwae") throw bad('training.lrSchedule must be "constant" or "iwae"');
+  if (training.adamEps !== undefined && !(typeof training.adamEps === "number" && Number.isFinite(training.adamEps) && training.adamEps >= 0)) throw bad("training.adamEps must be a finite number ≥ 0");
   if (training.excludeLabels !== undefined && !(Array.isArray(training.excludeLabels) && training.excludeLabels.every((l) => Number.isInteger(l) && l >= 0 && l <= 255))) {
     throw bad("training.excludeLabels must be a list of labels 0-255");
   }
