@@ -14,14 +14,22 @@ export function isAnomalyEnabled(): boolean {
   return anomalyDepth > 0;
 }
 
-/** Run `fn` with anomaly detection on (nests; off again when the outermost call returns). */
+/**
+ * Run `fn` with anomaly detection on (nests; off again when the outermost call returns, or,
+ * when `fn` returns a promise, once it settles: meanwhile the mode is on for all code).
+ */
 export function detectAnomaly<T>(fn: () => T): T {
   anomalyDepth++;
+  let result: T;
   try {
-    return fn();
-  } finally {
+    result = fn();
+  } catch (error) {
     anomalyDepth--;
+    throw error;
   }
+  if (result instanceof Promise) return result.finally(() => void anomalyDepth--) as T;
+  anomalyDepth--;
+  return result;
 }
 
 /** A NaN or ±∞ produced by an op, found in anomaly mode. */

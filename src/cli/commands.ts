@@ -16,7 +16,8 @@ import { FASHION_MNIST_CLASSES, subset, type Dataset } from "../data/index.js";
 export interface Command {
   description: string;
   flags: Record<string, FlagSpec>;
-  run(flags: ParsedFlags, log: (line: string) => void): void;
+  /** Synchronous, or a promise (`train`: it shares the event loop to notice Ctrl-C). */
+  run(flags: ParsedFlags, log: (line: string) => void): void | Promise<void>;
 }
 
 const runFlag: FlagSpec = { type: "string", default: "runs/latest", help: "run folder written by elbo train (default: the latest one, which runs/latest points at)" };

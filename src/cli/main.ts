@@ -8,6 +8,7 @@ import { formatHelp, parseFlags, UsageError, type FlagSpec, type ParsedFlags } f
 import { checkOutputFile, checkOutputFolder } from "./paths.js";
 import { commands, type Command } from "./commands.js";
 import { runTrain, trainFlags } from "./train.js";
+import { InterruptedError } from "./interrupt.js";
 import { gradcheckFlags, runGradcheck } from "./gradcheck.js";
 import { outliersFlags, runOutliers } from "./outliers.js";
 import { denoiseFlags, runDenoise } from "./denoise.js";
@@ -92,7 +93,7 @@ function checkOutputs(flags: ParsedFlags, specs: Readonly<Record<string, FlagSpe
   }
 }
 
-export function main(argv: readonly string[]): number {
+export async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === "experiment") return runCommand(`experiment ${argv[1] ?? ""}`.trim(), experiments[argv[1] ?? ""], argv.slice(2));
   const [name, ...rest] = argv;
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -107,7 +108,7 @@ export function main(argv: readonly string[]): number {
   return runCommand(name, allCommands[name], rest);
 }
 
-function runCommand(name: string, command: Command | undefined, rest: readonly string[]): number {
+async function runCommand(name: string, command: Command | undefined, rest: readonly string[]): Promise<number> {
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
   if (!command) {
     process.stderr.write(`elbo: unknown command "${name}"\n\n${usage()}\n`);
@@ -120,9 +121,13 @@ function runCommand(name: string, command: Command | undefined, rest: readonly s
   try {
     const flags = parseFlags(rest, command.flags);
     checkOutputs(flags, command.flags);
-    command.run(flags, log);
+    await command.run(flags, log);
     return 0;
   } catch (error) {
+    if (error instanceof InterruptedError) {
+      process.stderr.write(`elbo ${name}: ${error.message}\n`);
+      return error.exitCode;
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`elbo ${name}: ${error.message}\n`);
       return 2;
@@ -132,4 +137,4 @@ function runCommand(name: string, command: Command | undefined, rest: readonly s
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

@@ -16,7 +16,7 @@ import { batchCount, FASHION_MNIST_CLASSES, parseCorruption, type Dataset } from
 import { Adam, captureCheckpoint, iwaeLearningRate, ExplosionWatch, NonFiniteError, restoreCheckpoint, formatTerms, type Optimizer } from "../nn/index.js";
 import { Generator, kernelPath } from "../tensor/index.js";
 import { detectAnomaly } from "../autograd/index.js";
-import { autoencoderObjective, elboObjective, evaluate, iwaeObjective, klWarmup, trainEpoch, type Autoencoder, type CodeGaussian, type ElboTerm, type EpochOptions, type LatentModel, type NonFiniteAction, type Objective, type VAE } from "../vae/index.js";
+import { autoencoderObjective, elboObjective, evaluate, iwaeObjective, klWarmup, trainEpochAsync, TrainingInterrupted, type Autoencoder, type CodeGaussian, type ElboTerm, type EpochOptions, type LatentModel, type NonFiniteAction, type Objective, type PauseOptions, type VAE } from "../vae/index.js";
 import { fitTrainingCodes } from "../experiments/measure.js";
 import type { FlagSpec, ParsedFlags } from "./args.js";
 import { flagBoolean, flagGiven, flagNumber, flagString, UsageError } from "./args.js";
@@ -40,6 +40,7 @@ import { LATEST, latestTarget, pointLatestAt } from "./run-names.js";
 import { DEFAULT_ADAM_EPS, prepareRun, runFolderFromFlags, type PreparedRun } from "./train-setup.js";
 import { applyPreset, PRESETS } from "./presets.js";
 import { changeLine } from "./resume.js";
+import { elboCommand, InterruptedError, resumeCommand, shellQuote, watchInterrupts, type InterruptSignal } from "./interrupt.js";
 import { systemReason, writeFileAtomicSync } from "../io/files.js";
 import { formatDuration, ProgressReporter, type ProgressStream } from "../io/progress.js";
 import { getNumThreads, setNumThreads } from "../threads/node.js";
@@ -183,15 +184,19 @@ export function epochLearningRate(training: RunConfig["training"], epoch: number
   return training.lrSchedule === "iwae" ? iwaeLearningRate(training.lr, epoch - 1) : training.lr;
 }
 
-/** Train and test one epoch, write its metrics and checkpoint; return its metrics entry. */
-function runEpoch(run: PreparedRun, state: RunState, epoch: number, guard: { onNonFinite: NonFiniteAction; watch: ExplosionWatch; stream: ProgressStream; log: Log }): EpochMetrics {
+/** How training stops and shares the event loop: on Ctrl-C, at a step boundary (interrupt.ts). */
+type Guard = { onNonFinite: NonFiniteAction; watch: ExplosionWatch; stream: ProgressStream; log: Log; pausing: PauseOptions };
+
+/** Train and test one epoch; return its metrics entry (written by the caller). */
+async function runEpoch(run: PreparedRun, state: RunState, epoch: number, guard: Guard): Promise<EpochMetrics> {
   const { training } = run.config;
   // Set per epoch, not as a function of Adam's step count: skipped steps (--on-nonfinite) do not shift the stages.
   const lr = epochLearningRate(training, epoch);
   state.optimizer.lr = lr;
   const progress = new ProgressReporter(guard.stream, { epoch, epochs: training.epochs, totalSteps: batchCount(run.train.count, training.batchSize), valueName: state.boundName ?? "ELBO" });
   const started = performance.now();
-  const options: Omit<EpochOptions<LatentModel, string>, "objective"> = {
+  const options: Omit<EpochOptions<LatentModel, string>, "objective"> & PauseOptions = {
+    ...guard.pausing,
     batchSize: training.batchSize,
     generator: state.generator,
     startStep: state.done.step,
@@ -207,10 +212,9 @@ function runEpoch(run: PreparedRun, state: RunState, epoch: number, guard: { onN
   };
   // The test set is binarized already (train-setup.ts: once, with a fixed seed, for a dynamic run).
   const testOptions = { batchSize: testBatchSize(training.k ?? 1), generator: new Generator(training.seed + 3 + epoch), binarize: "none" as const };
-  const { trained, tested } = trainAndTest(state.trained, state.optimizer, run, options, testOptions);
+  const { trained, tested } = await trainAndTest(state.trained, state.optimizer, run, options, testOptions).finally(() => progress.finish());
   const seconds = (performance.now() - started) / 1000;
   const step = state.done.step + trained.steps;
-  progress.finish();
   checkEpochFinite(epoch, step, "train", termsOf(trained));
   checkEpochFinite(epoch, step, "test", termsOf(tested));
   return {
@@ -233,21 +237,21 @@ function runEpoch(run: PreparedRun, state: RunState, epoch: number, guard: { onN
 }
 
 /** One epoch of either model: its train and test averages (KL and ELBO null for an AE). */
-function trainAndTest(
+async function trainAndTest(
   trained: Trained,
   optimizer: Optimizer,
   run: PreparedRun,
-  options: Omit<EpochOptions<LatentModel, string>, "objective">,
+  options: Omit<EpochOptions<LatentModel, string>, "objective"> & PauseOptions,
   testOptions: { batchSize: number; generator: Generator; binarize: RunConfig["training"]["binarize"] },
-): { trained: EpochTerms & { steps: number; skipped: number }; tested: EpochTerms & { activeUnits: number } } {
+): Promise<{ trained: EpochTerms & { steps: number; skipped: number }; tested: EpochTerms & { activeUnits: number } }> {
   if (trained.model.kind === "vae") {
     const { model, objective } = trained as Extract<Trained, { model: VAE }>;
-    const result = trainEpoch(model, optimizer, run.train, { ...options, objective });
+    const result = await trainEpochAsync(model, optimizer, run.train, { ...options, objective });
     const test = evaluate(model, run.test, { ...testOptions, objective });
     return { trained: result, tested: { ...test, activeUnits: test.activeUnits ?? 0 } };
   }
   const { model, objective } = trained as Extract<Trained, { model: Autoencoder }>;
-  const result = trainEpoch(model, optimizer, run.train, { ...options, objective });
+  const result = await trainEpochAsync(model, optimizer, run.train, { ...options, objective });
   const test = evaluate(model, run.test, { ...testOptions, objective });
   return { trained: { ...result, kl: null, elbo: null }, tested: { reconstruction: test.reconstruction, kl: null, elbo: null, activeUnits: test.activeUnits ?? 0 } };
 }
@@ -277,18 +281,45 @@ function epochLine(entry: EpochMetrics, epochs: number, boundName: string | null
   );
 }
 
-/** Every epoch after the last one done: metrics first (resume trusts the checkpoint and drops later metrics), then the checkpoint. */
-function trainEpochs(run: PreparedRun, state: RunState, flags: ParsedFlags, stream: ProgressStream, log: Log): void {
-  const guard = { onNonFinite: flagString(flags, "on-nonfinite") as NonFiniteAction, watch: new ExplosionWatch(), stream, log };
-  for (let epoch = state.done.epoch + 1; epoch <= run.config.training.epochs; epoch++) {
-    const entry = runEpoch(run, state, epoch, guard);
+/**
+ * Every epoch after the last one done: metrics first (resume trusts the checkpoint and drops
+ * later metrics), then the checkpoint. An aborted `signal` stops it at a step boundary with a
+ * `TrainingInterrupted`, also after the last epoch (before the pictures).
+ */
+async function trainEpochs(run: PreparedRun, state: RunState, flags: ParsedFlags, stream: ProgressStream, log: Log, signal: AbortSignal): Promise<void> {
+  const pause = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+  const pausing: PauseOptions = { signal, pause, pauseEveryMs: PAUSE_EVERY_MS };
+  const guard: Guard = { onNonFinite: flagString(flags, "on-nonfinite") as NonFiniteAction, watch: new ExplosionWatch(), stream, log, pausing };
+  const epochs = run.config.training.epochs;
+  for (let epoch = state.done.epoch + 1; epoch <= epochs; epoch++) {
+    const entry = await runEpoch(run, state, epoch, guard);
     state.metrics.push(entry);
     writeJson(join(run.dir, METRICS_FILE), state.metrics);
     state.done = { epoch, step: entry.step };
     const metadata = { epoch: String(epoch), step: String(entry.step), kernels: kernelPath() };
     writeCheckpoint(run.dir, captureCheckpoint({ model: state.model, optimizer: state.optimizer, generator: state.generator, metadata }));
-    log(epochLine(entry, run.config.training.epochs, state.boundName));
+    log(epochLine(entry, epochs, state.boundName));
   }
+  await pause();
+  if (signal.aborted) throw new TrainingInterrupted({ epoch: epochs + 1, epochStep: 0, epochSteps: 0, step: state.done.step });
+}
+
+/** Training hands the event loop back this often (ms of work), so that Ctrl-C is seen within about this time. */
+const PAUSE_EVERY_MS = 100;
+
+/** The last line of a run stopped by `signal`: where it stopped, what is kept, the command that continues it. */
+function interruptedLine(run: PreparedRun, state: RunState, stopped: TrainingInterrupted, signal: InterruptSignal, flags: ParsedFlags): string {
+  const { epochs } = run.config.training;
+  const done = state.done.epoch;
+  const where = stopped.epochStep === 0 && done > 0 ? `after epoch ${done}/${epochs}` : `in epoch ${stopped.epoch}/${epochs} at step ${stopped.epochStep}/${stopped.epochSteps}`;
+  const head = `interrupted by ${signal} ${where}`;
+  if (done === 0) {
+    const again = [...process.argv.slice(2), ...(flags.out === undefined ? ["--out", run.dir] : [])];
+    return `${head}, before the first checkpoint: nothing to resume; start again with: ${elboCommand()} ${again.map(shellQuote).join(" ")}`;
+  }
+  if (done === epochs) return `${head}, the last (checkpointed): training is complete, its pictures were not drawn (${elboCommand()} sample --run ${shellQuote(run.dir)} draws samples)`;
+  const kept = stopped.epochStep === 0 ? "checkpointed" : `the checkpoint of epoch ${done} is kept, epoch ${stopped.epoch}'s ${stopped.epochStep} steps are not`;
+  return `${head} (${kept}): resume with: ${resumeCommand(run.dir)}`;
 }
 
 function writePictures(dir: string, model: LatentModel, test: Dataset, metrics: readonly EpochMetrics[], data: string, seed: number, fit?: CodeGaussian): string[] {
@@ -323,8 +354,8 @@ function finishRun(run: PreparedRun, state: RunState, seconds: number, log: Log)
   );
 }
 
-/** Train a VAE in the locked run folder `dir`: settle the run, write its config, train, finish. */
-function trainLocked(dir: string, flags: ParsedFlags, log: Log, stream: ProgressStream, started: number): void {
+/** Train a VAE in the locked run folder `dir`: settle the run, write its config, train (until done or interrupted), finish. */
+async function trainLocked(dir: string, flags: ParsedFlags, log: Log, stream: ProgressStream, started: number): Promise<void> {
   const run = prepareRun(dir, flags, getNumThreads(), log);
   if (run === null) return;
   const state = startRun(run, log);
@@ -339,8 +370,17 @@ function trainLocked(dir: string, flags: ParsedFlags, log: Log, stream: Progress
     `Training a ${[shape.inputSize, ...layers, shape.latentSize].join("-")} ${kind}${state.model.kind === "vae" ? "VAE" : "autoencoder"} (${state.model.parameterCount().toLocaleString("en-US")} parameters) on ${run.train.count} ${training.data} examples${excluded}, ` +
       `testing on ${run.test.count}, ${threads} thread${threads === 1 ? "" : "s"}, ${kernelPath() === "wasm" ? "WebAssembly SIMD" : "plain JavaScript"} kernels`,
   );
-  log(`A stopped run (Ctrl-C, a crash) continues from its last epoch with: elbo train --out ${run.dir} --resume`);
-  trainEpochs(run, state, flags, stream, log);
+  log(`A stopped run (Ctrl-C, a crash) continues from its last epoch with: ${resumeCommand(run.dir)}`);
+  const interrupts = watchInterrupts();
+  try {
+    await trainEpochs(run, state, flags, stream, log, interrupts.signal);
+  } catch (error) {
+    const signal = interrupts.received();
+    if (error instanceof TrainingInterrupted && signal !== null) throw new InterruptedError(interruptedLine(run, state, error, signal, flags), signal);
+    throw error;
+  } finally {
+    interrupts.dispose();
+  }
   finishRun(run, state, (performance.now() - started) / 1000, log);
 }
 
@@ -351,7 +391,7 @@ function refuseVaeOnlyFlags(flags: ParsedFlags, model: string): void {
   }
 }
 
-function trainCommand(flags: ParsedFlags, log: Log, stream: ProgressStream): void {
+async function trainCommand(flags: ParsedFlags, log: Log, stream: ProgressStream): Promise<void> {
   const started = performance.now();
   if (flagString(flags, "model") !== "vae") refuseVaeOnlyFlags(flags, flagString(flags, "model"));
   const dir = runFolderFromFlags(flags);
@@ -371,19 +411,19 @@ function trainCommand(flags: ParsedFlags, log: Log, stream: ProgressStream): voi
       refuseVaeOnlyFlags(flags, "gan");
       runGanTrain(dir, flags, log, stream);
     }
-    else trainLocked(dir, flags, log, stream, started);
+    else await trainLocked(dir, flags, log, stream, started);
   } finally {
     lock.release();
   }
 }
 
-export function runTrain(given: ParsedFlags, log: Log, stream: ProgressStream): void {
+export async function runTrain(given: ParsedFlags, log: Log, stream: ProgressStream): Promise<void> {
   const flags = applyPreset(given);
   const threadsBefore = getNumThreads();
   setNumThreads(flagNumber(flags, "threads"));
   try {
-    if (flagBoolean(flags, "detect-anomaly")) detectAnomaly(() => trainCommand(flags, log, stream));
-    else trainCommand(flags, log, stream);
+    if (flagBoolean(flags, "detect-anomaly")) await detectAnomaly(() => trainCommand(flags, log, stream));
+    else await trainCommand(flags, log, stream);
   } finally {
     setNumThreads(threadsBefore);
   }

@@ -62,6 +62,7 @@ export {
   type NonFiniteAction,
   type StepInfo,
 } from "./trainer.js";
+export { trainEpochAsync, TrainingInterrupted, type PauseOptions } from "./interruptible.js";
 
 export { DebiasingVAE, debiasingLoss, type DebiasingVAEConfig, type DebiasingOutputs, type DebiasingLoss, type DebiasingLossOptions } from "./dbvae.js";
 export { resamplingProbabilities, resampleIndices, type ResamplingOptions } from "./latent-resampling.js";

@@ -113,9 +113,19 @@ function nonFiniteProblem(model: Trainable, loss: number, terms: Record<string, 
 /**
  * One pass over `dataset` in shuffled batches: forward, backward, guard, optimizer step per
  * batch. Throws a `NonFiniteError` (before the optimizer step, so the weights stay finite)
- * unless `onNonFinite` is "skip-step".
+ * unless `onNonFinite` is "skip-step". `trainEpochAsync` (interruptible.ts) runs the same steps
+ * and pauses between them.
  */
 export function trainEpoch<M extends Trainable, Term extends string>(model: M, optimizer: Optimizer, dataset: Dataset, options: EpochOptions<M, Term>): EpochResult<Term> {
+  const steps = stepsOfEpoch(model, optimizer, dataset, options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done === true) return next.value;
+  }
+}
+
+/** The steps of one epoch, one per `next()` (the step's info), returning the epoch's result. */
+export function* stepsOfEpoch<M extends Trainable, Term extends string>(model: M, optimizer: Optimizer, dataset: Dataset, options: EpochOptions<M, Term>): Iterator<StepInfo<Term>, EpochResult<Term>> {
   model.train();
   const pixels = pixelsOf(dataset);
   const epochSteps = batchCount(dataset.count, options.batchSize);
@@ -156,7 +166,9 @@ export function trainEpoch<M extends Trainable, Term extends string>(model: M, o
       }
     }
     step++;
-    options.onStep?.({ step, epochStep, epochSteps, batchSize: batch.size, loss, terms, gradNorm, skipped: problem !== null });
+    const info: StepInfo<Term> = { step, epochStep, epochSteps, batchSize: batch.size, loss, terms, gradNorm, skipped: problem !== null };
+    options.onStep?.(info);
+    yield info;
   }
   return { ...totals.averages(names), steps: epochStep, skipped } as EpochResult<Term>;
 }

@@ -51,6 +51,24 @@ describe("detectAnomaly", () => {
     expect(isAnomalyEnabled()).toBe(false);
   });
 
+  it("stays on across an async function's awaits until its promise settles, resolved or rejected", async () => {
+    const x = tensor([-1, 0], { requiresGrad: true });
+    const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+    const running = detectAnomaly(async () => {
+      await pause();
+      return isAnomalyEnabled();
+    });
+    expect(isAnomalyEnabled()).toBe(true);
+    expect(await running).toBe(true);
+    expect(isAnomalyEnabled()).toBe(false);
+    const failing = detectAnomaly(async () => {
+      await pause();
+      return x.log();
+    });
+    await expect(failing).rejects.toThrow(AnomalyError);
+    expect(isAnomalyEnabled()).toBe(false);
+  });
+
   it("lets finite computations through unchanged", () => {
     const x = tensor([1, 2, 3], { requiresGrad: true });
     const loss = detectAnomaly(() => {
