@@ -305,7 +305,7 @@ async function trainEpochs(run: PreparedRun, state: RunState, flags: ParsedFlags
 }
 
 /** Training hands the event loop back this often (ms of work), so that Ctrl-C is seen within about this time. */
-const PAUSE_EVERY_MS = 100;
+const PAUSE_EVERY_MS = 200;
 
 /** The last line of a run stopped by `signal`: where it stopped, what is kept, the command that continues it. */
 function interruptedLine(run: PreparedRun, state: RunState, stopped: TrainingInterrupted, signal: InterruptSignal, flags: ParsedFlags): string {
