@@ -1,5 +1,6 @@
 /**
- * Elementwise kernels: unary maps and binary ops with NumPy broadcasting.
+ * Elementwise kernels: unary maps (their loops in `unary.ts`) and binary ops with NumPy
+ * broadcasting.
  *
  * Each op is a tight loop chosen once per call (or once per row when broadcasting), never a
  * closure per element. Equal shapes take a single flat loop.
@@ -7,85 +8,22 @@
 import { activeWasmElementwise } from "./backend.js";
 import { allocate } from "./dtype.js";
 import type { TypedArray } from "./dtype.js";
-import { hasWasmBinary, hasWasmUnary, type WasmElementwise } from "./wasm/elementwise.js";
+import { hasWasmBinary, type WasmElementwise } from "./wasm/elementwise.js";
+import { hasWasmUnary, UNARY_KERNELS, type UnaryOp } from "./unary.js";
 import { checkSameDType, NDArray } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, shapesEqual, ShapeError, sizeOf } from "./shape.js";
 
-export type UnaryOp = "neg" | "exp" | "log" | "sqrt" | "abs" | "sign" | "relu" | "step" | "sigmoid" | "softplus" | "tanh" | "reciprocal" | "square";
+export type { UnaryOp } from "./unary.js";
 
 /** Below this many elements a wasm call costs more than the JS loop. */
 const WASM_MIN_SIZE = 256;
 
-/** `out[i] = op(x[i])`. `step` is the derivative of relu: 1 where x > 0, else 0. */
+/** `out[i] = op(x[i])`, on the op's wasm body where it has one and it applies, else its JS loop (`unary.ts`). */
 export function unary(op: UnaryOp, x: NDArray): NDArray {
-  const n = x.size;
-  const src = x.data;
-  const out = allocate(x.dtype, n);
-  // exp, sigmoid and softplus in wasm are within 2 float32 ulps of these loops (wasm/mathf.ts).
-  const wasm = wasmMap(out, src);
-  if (wasm !== null && hasWasmUnary(op)) {
-    wasm.unary(op, src as Float32Array, out as Float32Array);
-    return new NDArray(out, x.shape);
-  }
-  switch (op) {
-    case "neg":
-      for (let i = 0; i < n; i++) out[i] = -(src[i] as number);
-      break;
-    case "exp":
-      for (let i = 0; i < n; i++) out[i] = Math.exp(src[i] as number);
-      break;
-    case "log":
-      for (let i = 0; i < n; i++) out[i] = Math.log(src[i] as number);
-      break;
-    case "sqrt":
-      for (let i = 0; i < n; i++) out[i] = Math.sqrt(src[i] as number);
-      break;
-    case "abs":
-      for (let i = 0; i < n; i++) out[i] = Math.abs(src[i] as number);
-      break;
-    case "sign":
-      for (let i = 0; i < n; i++) out[i] = Math.sign(src[i] as number);
-      break;
-    case "relu":
-      for (let i = 0; i < n; i++) {
-        const v = src[i] as number;
-        out[i] = v > 0 ? v : 0;
-      }
-      break;
-    case "step":
-      for (let i = 0; i < n; i++) out[i] = (src[i] as number) > 0 ? 1 : 0;
-      break;
-    case "sigmoid":
-      // Stable on both tails: exp is only ever taken of a non-positive number.
-      for (let i = 0; i < n; i++) {
-        const v = src[i] as number;
-        if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
-        else {
-          const e = Math.exp(v);
-          out[i] = e / (1 + e);
-        }
-      }
-      break;
-    case "softplus":
-      // log(1 + eˣ) = max(x, 0) + log1p(e^-|x|): exp never overflows, tiny values keep their digits.
-      for (let i = 0; i < n; i++) {
-        const v = src[i] as number;
-        out[i] = (v > 0 ? v : 0) + Math.log1p(Math.exp(-Math.abs(v)));
-      }
-      break;
-    case "tanh":
-      for (let i = 0; i < n; i++) out[i] = Math.tanh(src[i] as number);
-      break;
-    case "reciprocal":
-      for (let i = 0; i < n; i++) out[i] = 1 / (src[i] as number);
-      break;
-    case "square":
-      for (let i = 0; i < n; i++) {
-        const v = src[i] as number;
-        out[i] = v * v;
-      }
-      break;
-  }
+  const out = allocate(x.dtype, x.size);
+  const wasm = wasmMap(out, x.data);
+  if (wasm !== null && hasWasmUnary(op)) wasm.unary(op, x.data as Float32Array, out as Float32Array);
+  else UNARY_KERNELS[op].js(x.data, out);
   return new NDArray(out, x.shape);
 }
 

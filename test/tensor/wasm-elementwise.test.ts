@@ -9,7 +9,8 @@
 import { describe, expect, it } from "vitest";
 import { bceWithLogits, bceWithLogitsGrad, binary, reluGrad, unary, NDArray, setKernelPath, kernelPath } from "../../src/tensor/index.js";
 import { Generator } from "../../src/tensor/random.js";
-import { buildElementwiseModule, buildLossModule, createWasmElementwise, hasWasmBinary, hasWasmUnary } from "../../src/tensor/wasm/elementwise.js";
+import { buildElementwiseModule, buildLossModule, createWasmElementwise, hasWasmBinary } from "../../src/tensor/wasm/elementwise.js";
+import { hasWasmUnary } from "../../src/tensor/unary.js";
 import { instantiate, wasmKernels } from "../../src/tensor/wasm/kernels.js";
 
 const gen = new Generator(3);

@@ -1,10 +1,9 @@
 /**
  * WebAssembly SIMD counterparts of the hottest elementwise kernels of `elementwise.ts`, float32:
  * add, sub and mul of equal shapes or with b a row repeated over a's rows (a bias), the unary
- * relu, step (relu's derivative) and neg, and relu's gradient. Each gives bit-identical results
- * to the JS loop (a float64 +, -, × of two float32s, rounded to float32, is the float32
- * operation). exp, sigmoid and softplus (`mathf.ts`) are within 2 float32 ulps of the JS loops,
- * which round float64 Math. The binary cross-entropy from logits and its gradient (one pass
+ * maps with a wasm body in `unary.ts`, and relu's gradient. add, sub, mul and relu's gradient
+ * give bit-identical results to the JS loop (a float64 +, -, × of two float32s, rounded to
+ * float32, is the float32 operation). The binary cross-entropy from logits and its gradient (one pass
  * each, for the Bernoulli likelihood) round a few float32 operations where the JS loops round once.
  *
  * Memory: one growable memory per module instance; a call copies its inputs in at 16-byte-aligned
@@ -13,16 +12,17 @@
  */
 import { add, int, local, ModuleBuilder, mul, ValType, type FunctionBody } from "./encoder.js";
 import { instantiate } from "./kernels.js";
-import { constant, emitExp, emitLog1p, mathConstants, mathLocals, type MathFunction, type MathLocals } from "./mathf.js";
+import { emitExpNegAbs, emitLog1p, emitSigmoid, mathConstants, mathLocals, type MathFunction, type MathLocals } from "./mathf.js";
 import { reserve, roundUp, type WasmMemory } from "./memory.js";
-import type { BinaryOp, UnaryOp } from "../elementwise.js";
+import type { BinaryOp } from "../elementwise.js";
+import { UNARY_KERNELS, type WasmUnaryOp } from "../unary.js";
 
 const { i32, v128 } = ValType;
 
 /**
- * The ops with a wasm kernel, and each one's loop body: the one list of them. `elementwise.ts`
- * asks it (`hasWasmBinary`, `hasWasmUnary`) before taking the wasm path, so a new entry here is
- * all it takes to put an existing JS op on wasm.
+ * The binary ops with a wasm kernel, and each one's loop body: the one list of them.
+ * `elementwise.ts` asks it (`hasWasmBinary`) before taking the wasm path, so a new entry here is
+ * all it takes to put an existing JS op on wasm (unary maps: a `wasm` body in `unary.ts`).
  */
 const BINARY_BODIES = {
   add: (fn: FunctionBody) => void fn.f32x4Add(),
@@ -30,34 +30,15 @@ const BINARY_BODIES = {
   mul: (fn: FunctionBody) => void fn.f32x4Mul(),
 } satisfies Partial<Record<BinaryOp, (fn: FunctionBody) => void>>;
 
-const UNARY_BODIES = {
-  // relu(x) = x where x > 0, else 0 (NaN and -0 give 0, as the JS loop): x & (x > 0)
-  relu: [[], (fn, [x]) => void fn.localGet(x).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And()],
-  // step(x) = 1 where x > 0, else 0: 1.0 & (x > 0)
-  step: [[], (fn, [x]) => void fn.v128ConstF32([1, 1, 1, 1]).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And()],
-  neg: [[], (fn, [x]) => void fn.localGet(x).f32x4Neg()],
-  exp: [["exp"], (fn, [x], _, t) => emitExp(fn, x, t)],
-  sigmoid: [["exp"], (fn, [x], w, t) => emitSigmoid(fn, x, w, t)],
-  // softplus(x) = log(1 + eˣ) = max(x, 0) + log1p(exp(-|x|)), as the JS kernel
-  softplus: [["exp", "log1p"], (fn, [x], w, t) => {
-    emitExpNegAbs(fn, x, w, t);
-    emitLog1p(fn, w, t);
-    fn.localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Max().f32x4Add();
-  }],
-} satisfies Partial<Record<UnaryOp, readonly [MathFunction[], MapBody]>>;
-
 export type WasmBinaryOp = keyof typeof BINARY_BODIES;
-export type WasmUnaryOp = keyof typeof UNARY_BODIES;
 
 /** Whether `op` has a wasm kernel: a key of BINARY_BODIES. */
 export const hasWasmBinary = (op: BinaryOp): op is WasmBinaryOp => Object.hasOwn(BINARY_BODIES, op);
-/** Whether `op` has a wasm kernel: a key of UNARY_BODIES. */
-export const hasWasmUnary = (op: UnaryOp): op is WasmUnaryOp => Object.hasOwn(UNARY_BODIES, op);
 
 /**
  * `add|sub|mul(a, b, out, rows, rowBytes, bStep)`: row r of out (rowBytes, a multiple of 16) is
  * a's row r op b's row at r·bStep (bStep = rowBytes: equal shapes; 0: b is one repeated row).
- * `relu|step|neg|exp|sigmoid|softplus(x, out, bytes)`, `reluGrad(g, y, out, bytes)`.
+ * `name(x, out, bytes)` for each unary map with a wasm body, `reluGrad(g, y, out, bytes)`.
  */
 export function buildElementwiseModule(): Uint8Array {
   const mod = new ModuleBuilder().memory(1, "memory");
@@ -77,7 +58,9 @@ export function buildElementwiseModule(): Uint8Array {
       });
     });
   }
-  for (const [name, [uses, op]] of Object.entries(UNARY_BODIES)) mapFunction(mod, name, 1, uses, op);
+  for (const [name, kernel] of Object.entries(UNARY_KERNELS)) {
+    if ("wasm" in kernel) mapFunction(mod, name, 1, kernel.wasm[0], kernel.wasm[1]);
+  }
   // reluGrad(g, y) = g where y > 0, else 0: g & (y > 0)
   mapFunction(mod, "reluGrad", 2, [], (fn, [g, y]) => void fn.localGet(g).localGet(y).v128ConstF32([0, 0, 0, 0]).f32x4Gt().v128And());
   return mod.bytes();
@@ -110,7 +93,7 @@ export function buildLossModule(): Uint8Array {
  * An op's f32x4 body: it reads its inputs from the locals `xs` (the first `arity` of them), may
  * use the scratch local w and the math locals, and leaves the output's f32x4 on the stack.
  */
-type MapBody = (fn: FunctionBody, xs: readonly [number, number, number], w: number, t: MathLocals) => void;
+export type MapBody = (fn: FunctionBody, xs: readonly [number, number, number], w: number, t: MathLocals) => void;
 
 /**
  * `name(in0, .., out, bytes)`: out = body(inputs), `unroll` f32x4s at a time over `bytes` of
@@ -139,23 +122,6 @@ function mapFunction(mod: ModuleBuilder, name: string, arity: 1 | 2 | 3, uses: r
       });
     });
   });
-}
-
-/** w = exp(-|x|) ≤ 1, the one exponential of sigmoid, softplus and BCE (never overflows). */
-function emitExpNegAbs(fn: FunctionBody, x: number, w: number, t: MathLocals): void {
-  fn.localGet(x).f32x4Abs().f32x4Neg().localSet(w);
-  emitExp(fn, w, t);
-  fn.localSet(w);
-}
-
-/** σ(x) = 1/(1 + e) for x ≥ 0, e/(1 + e) for x < 0, with e = exp(-|x|), left on the stack. */
-function emitSigmoid(fn: FunctionBody, x: number, w: number, t: MathLocals): void {
-  emitExpNegAbs(fn, x, w, t);
-  constant(fn, t, 1);
-  fn.localGet(w).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Ge().v128Bitselect();
-  fn.localGet(w);
-  constant(fn, t, 1);
-  fn.f32x4Add().f32x4Div();
 }
 
 export interface WasmElementwise {

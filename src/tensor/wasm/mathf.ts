@@ -1,6 +1,6 @@
 /**
- * float32 exp and log1p as f32x4 code, for the elementwise kernels' exp, sigmoid, softplus and
- * binary cross-entropy.
+ * float32 exp and log1p as f32x4 code, and the sigmoid and exp(-|x|) built on exp, for the
+ * elementwise kernels' exp, sigmoid, softplus and binary cross-entropy.
  * Both are the Cephes single-precision algorithms (S. L. Moshier, Cephes Math Library, `expf.c`
  * and `logf.c`): Cody–Waite range reduction, then a minimax polynomial. Within 2 ulps of the
  * correctly rounded result over the whole float32 range, subnormal results included (the tests
@@ -162,4 +162,21 @@ export function emitLog1p(fn: FunctionBody, t: number, s: MathLocals): void {
   fn.localGet(k);
   c(LN2_HI);
   fn.f32x4Mul().f32x4Add();
+}
+
+/** w = exp(-|x|) ≤ 1, the one exponential of sigmoid, softplus and BCE (never overflows). */
+export function emitExpNegAbs(fn: FunctionBody, x: number, w: number, t: MathLocals): void {
+  fn.localGet(x).f32x4Abs().f32x4Neg().localSet(w);
+  emitExp(fn, w, t);
+  fn.localSet(w);
+}
+
+/** σ(x) = 1/(1 + e) for x ≥ 0, e/(1 + e) for x < 0, with e = exp(-|x|), left on the stack. */
+export function emitSigmoid(fn: FunctionBody, x: number, w: number, t: MathLocals): void {
+  emitExpNegAbs(fn, x, w, t);
+  constant(fn, t, 1);
+  fn.localGet(w).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Ge().v128Bitselect();
+  fn.localGet(w);
+  constant(fn, t, 1);
+  fn.f32x4Add().f32x4Div();
 }
