@@ -43,7 +43,12 @@ export const sqrt = (x: Tensor): Tensor => x.sqrt();
 export const abs = (x: Tensor): Tensor => x.abs();
 export const relu = (x: Tensor): Tensor => x.relu();
 export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
+/**
+ * softplus(x) = log(1 + eˣ), a stable special (like sigmoid): computed as max(x, 0) + log1p(e^-|x|),
+ * so exp never overflows and tiny values keep their precision; its derivative is σ(x).
+ */
 export const softplus = (x: Tensor): Tensor => x.softplus();
+/** A primitive rather than 2σ(2x) − 1, which loses all relative precision near 0 in float32. */
 export const tanh = (x: Tensor): Tensor => x.tanh();
 export const pow = (x: Tensor, exponent: number): Tensor => x.pow(exponent);
 export const square = (x: Tensor): Tensor => x.square();

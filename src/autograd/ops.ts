@@ -377,7 +377,16 @@ const convTranspose2dOp: OpDef<ConvInputs, ConvGeometry> = {
   },
 };
 
-/** The table. Adding a primitive means adding it here, to its public function, and to the test spec. */
+/**
+ * The elementwise primitives of one tensor and no parameters: each is also a `Tensor` method of
+ * its name (`x.exp()`), made from this list in `tensor.ts`, so a new one needs no method written.
+ */
+export const unaryOps = { neg: negOp, exp, log, sqrt, abs, relu, sigmoid, softplus, tanh } satisfies Record<string, OpDef<Unary, undefined>>;
+
+/**
+ * The table. Adding a primitive means adding it here, to its public function, and to the test
+ * spec (an op of `unaryOps` gets its `Tensor` method from the list).
+ */
 export const ops = {
   add,
   sub,
@@ -386,15 +395,7 @@ export const ops = {
   maximum,
   minimum,
   where: whereOp,
-  neg: negOp,
-  exp,
-  log,
-  sqrt,
-  abs,
-  relu,
-  sigmoid,
-  softplus,
-  tanh,
+  ...unaryOps,
   pow,
   cast,
   bceWithLogits: bceWithLogitsOp,

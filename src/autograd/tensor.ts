@@ -2,8 +2,9 @@
  * `Tensor`: what users hold. A value (an `NDArray`), whether it requires a gradient, its
  * accumulated `grad`, and, when it came out of an op, the graph node that made it.
  *
- * The methods are the ops: a primitive runs its entry of the op table through `apply`; a
- * composite is a function of methods (`composites.ts`). The free functions of `functional.ts`
+ * The methods are the ops: a primitive runs its entry of the op table through `apply` (the
+ * elementwise ones of `unaryOps` are made from the list); a composite is a function of methods
+ * (`composites.ts`). The free functions of `functional.ts`
  * (`add(a, b)`, `mean(x)`) call these methods, so each op is written once.
  */
 import {
@@ -27,7 +28,7 @@ import * as C from "./composites.js";
 import { formatTensor } from "./format.js";
 import { isGradEnabled, nextId, type Node } from "./graph.js";
 import type { OpDef } from "./op.js";
-import { ops } from "./ops.js";
+import { ops, unaryOps } from "./ops.js";
 import { checkForward, creationStack, isAnomalyEnabled } from "./anomaly.js";
 
 export type NestedArray = number | NestedArray[];
@@ -139,20 +140,7 @@ export class Tensor {
   div(other: TensorLike): Tensor { return apply(ops.div, [this, lift("div", other, this)], undefined); }
   maximum(other: TensorLike): Tensor { return apply(ops.maximum, [this, lift("maximum", other, this)], undefined); }
   minimum(other: TensorLike): Tensor { return apply(ops.minimum, [this, lift("minimum", other, this)], undefined); }
-  neg(): Tensor { return apply(ops.neg, [this], undefined); }
-  exp(): Tensor { return apply(ops.exp, [this], undefined); }
-  log(): Tensor { return apply(ops.log, [this], undefined); }
-  sqrt(): Tensor { return apply(ops.sqrt, [this], undefined); }
-  abs(): Tensor { return apply(ops.abs, [this], undefined); }
-  relu(): Tensor { return apply(ops.relu, [this], undefined); }
-  sigmoid(): Tensor { return apply(ops.sigmoid, [this], undefined); }
-  /**
-   * softplus(x) = log(1 + eˣ), a stable special (like sigmoid): computed as max(x, 0) + log1p(e^-|x|),
-   * so exp never overflows and tiny values keep their precision; its derivative is σ(x).
-   */
-  softplus(): Tensor { return apply(ops.softplus, [this], undefined); }
-  /** A primitive rather than 2σ(2x) − 1, which loses all relative precision near 0 in float32. */
-  tanh(): Tensor { return apply(ops.tanh, [this], undefined); }
+  // neg, exp, log, sqrt, abs, relu, sigmoid, softplus, tanh: one method per entry of `unaryOps` (below)
 
   pow(exponent: number): Tensor {
     if (!Number.isFinite(exponent)) throw new TypeError(`pow: exponent must be a finite number, got ${exponent} (tensor of shape ${formatShape(this.shape)})`);
@@ -226,6 +214,16 @@ export class Tensor {
   private compare(op: Comparison, other: TensorLike): Tensor {
     return new Tensor(binary(op, this.value, lift(op, other, this).value));
   }
+}
+
+/** `x.exp()`, `x.relu()`, ...: the methods made from `unaryOps`, one per entry. */
+type UnaryMethods = { [Name in keyof typeof unaryOps]: () => Tensor };
+// Declares the methods installed below on the class's instances (TypeScript merges the two).
+export interface Tensor extends UnaryMethods {}
+
+for (const [name, op] of Object.entries(unaryOps)) {
+  const method = function (this: Tensor): Tensor { return apply(op, [this], undefined); };
+  Object.defineProperty(Tensor.prototype, name, { value: method, writable: true, configurable: true });
 }
 
 /** Turn a number operand into a scalar tensor of `like`'s dtype; non-finite numbers are refused. */
