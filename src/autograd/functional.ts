@@ -48,6 +48,11 @@ export const sigmoid = (x: Tensor): Tensor => x.sigmoid();
  * so exp never overflows and tiny values keep their precision; its derivative is σ(x).
  */
 export const softplus = (x: Tensor): Tensor => x.softplus();
+/**
+ * silu(x) = x·σ(x) (SiLU or swish, `torch.nn.functional.silu`): a smooth relu, the activation of
+ * many recent VAEs. A primitive, so it is one pass forward and one back.
+ */
+export const silu = (x: Tensor): Tensor => x.silu();
 /** A primitive rather than 2σ(2x) − 1, which loses all relative precision near 0 in float32. */
 export const tanh = (x: Tensor): Tensor => x.tanh();
 export const pow = (x: Tensor, exponent: number): Tensor => x.pow(exponent);

@@ -168,6 +168,14 @@ const softplus: OpDef<Unary, undefined> = {
   backward: (g, { inputs: [x] }) => [mul(g, unary("sigmoid", x))], // d/dx log(1 + eˣ) = σ(x)
 };
 
+const silu: OpDef<Unary, undefined> = {
+  name: "silu",
+  broadcasts: false,
+  forward: ([x]) => unary("silu", x),
+  // d/dx x·σ(x) = σ(x) + x·σ(x)(1 - σ(x)) = y + σ(x)(1 - y), with y = x·σ(x) the saved output
+  backward: (g, { inputs: [x], output }) => [mul(g, binary("add", output, mul(unary("sigmoid", x), affine(output, -1, 1))))],
+};
+
 const tanh: OpDef<Unary, undefined> = {
   name: "tanh",
   broadcasts: false,
@@ -381,7 +389,7 @@ const convTranspose2dOp: OpDef<ConvInputs, ConvGeometry> = {
  * The elementwise primitives of one tensor and no parameters: each is also a `Tensor` method of
  * its name (`x.exp()`), made from this list in `tensor.ts`, so a new one needs no method written.
  */
-export const unaryOps = { neg: negOp, exp, log, sqrt, abs, relu, sigmoid, softplus, tanh } satisfies Record<string, OpDef<Unary, undefined>>;
+export const unaryOps = { neg: negOp, exp, log, sqrt, abs, relu, sigmoid, softplus, silu, tanh } satisfies Record<string, OpDef<Unary, undefined>>;
 
 /**
  * The table. Adding a primitive means adding it here, to its public function, and to the test

@@ -4,8 +4,8 @@
  * exported function per body; `unary()` in `elementwise.ts` is the one place that picks a path).
  * Side by side, a reader checks the SIMD code against the loop on one screen.
  *
- * The wasm bodies of relu, step and neg give the loop's bits; exp, sigmoid and softplus are
- * within 2 float32 ulps of it (exp and log1p of `wasm/mathf.ts`).
+ * The wasm bodies of relu, step and neg give the loop's bits; exp, sigmoid, softplus and silu
+ * are within 2 float32 ulps of it (exp and log1p of `wasm/mathf.ts`; silu adds one rounding).
  */
 import type { TypedArray } from "./dtype.js";
 import type { MapBody } from "./wasm/elementwise.js";
@@ -77,6 +77,19 @@ export const UNARY_KERNELS = {
       emitExpNegAbs(fn, x, w, t);
       emitLog1p(fn, w, t);
       fn.localGet(x).v128ConstF32(ZERO).f32x4Max().f32x4Add();
+    }],
+  },
+  // silu(x) = x·σ(x) (SiLU, or swish), with σ as above
+  silu: {
+    js: (x, out) => {
+      for (let i = 0; i < x.length; i++) {
+        const v = x[i] as number;
+        out[i] = v >= 0 ? v / (1 + Math.exp(-v)) : (v * Math.exp(v)) / (1 + Math.exp(v));
+      }
+    },
+    wasm: [["exp"], (fn, [x], w, t) => {
+      emitSigmoid(fn, x, w, t);
+      fn.localGet(x).f32x4Mul();
     }],
   },
   tanh: { js: (x, out) => { for (let i = 0; i < x.length; i++) out[i] = Math.tanh(x[i] as number); } },

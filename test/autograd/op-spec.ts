@@ -198,6 +198,7 @@ const primitives: OpSpec[] = [
   unaryRow("relu", "primitive", { kind: "offZero", high: 3 }, (x) => x.relu(), (v) => (v > 0 ? v : 0)),
   unaryRow("sigmoid", "primitive", A.real(8), (x) => x.sigmoid(), R.sigmoid),
   unaryRow("softplus", "primitive", A.real(12), (x) => x.softplus(), R.softplus),
+  unaryRow("silu", "primitive", A.real(8), (x) => F.silu(x), (v) => v * R.sigmoid(v)),
   unaryRow("tanh", "primitive", A.real(4), (x) => x.tanh(), Math.tanh),
   {
     name: "pow",

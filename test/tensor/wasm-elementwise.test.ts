@@ -39,6 +39,7 @@ const REFERENCE = {
   exp: Math.exp,
   sigmoid: (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))),
   softplus: (v: number): number => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))),
+  silu: (v: number): number => (v >= 0 ? v / (1 + Math.exp(-v)) : (v * Math.exp(v)) / (1 + Math.exp(v))),
 } as const;
 
 /** The largest distance in ulps from the correctly rounded result (NaN must meet NaN). */
@@ -129,6 +130,33 @@ describe.runIf(wasmKernels() !== null)("wasm elementwise kernels", () => {
       kernels.unary(op, x, out);
       expect(maxUlps(op, x, out), op).toBeLessThanOrEqual(2);
     }
+  });
+
+  it.each([1, 10, 30, 80])("silu is within 3 ulps of float64 x·σ(x) on uniform inputs in ±%s, and of the JS kernel", (range) => {
+    const n = 100_003;
+    const x = new Float32Array(n);
+    gen.fillUniform(x);
+    for (let i = 0; i < n; i++) x[i] = ((x[i] as number) * 2 - 1) * range;
+    const out = new Float32Array(n);
+    kernels.unary("silu", x, out);
+    const js = onJs(() => unary("silu", new NDArray(x, [n])).data as Float32Array);
+    // σ within 2 ulps (as above), then one float32 product: 3 ulps; the JS loop rounds float64 once.
+    expect(maxUlps("silu", x, out)).toBeLessThanOrEqual(3);
+    expect(maxUlps("silu", x, js)).toBeLessThanOrEqual(1);
+    let worst = 0;
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(ordinal(out[i] as number) - ordinal(js[i] as number)));
+    expect(worst).toBeLessThanOrEqual(4);
+  });
+
+  it("silu of NaN, ±∞, ±0 is what x·σ(x) gives in float32, as the JS kernel", () => {
+    const x = Float32Array.from([NaN, Infinity, -Infinity, 0, -0, 5, -5]);
+    const out = new Float32Array(x.length);
+    kernels.unary("silu", x, out);
+    const js = onJs(() => unary("silu", new NDArray(x, [x.length])).data as Float32Array);
+    expect([out[0], out[1], out[2], out[3]]).toEqual([NaN, Infinity, NaN, 0]);
+    expect(Object.is(out[4], -0)).toBe(true);
+    expect([js[0], js[1], js[2], js[3]]).toEqual([NaN, Infinity, NaN, 0]);
+    expect(maxUlps("silu", x, out)).toBeLessThanOrEqual(3);
   });
 
   it("keeps the tails: subnormal results, underflow to 0, overflow to ∞, NaN, ±0", () => {
@@ -250,14 +278,14 @@ describe.runIf(wasmKernels() !== null)("wasm elementwise kernels", () => {
 });
 
 describe("the one list of wasm-backed elementwise ops", () => {
-  const unaryOps = ["neg", "exp", "log", "sqrt", "abs", "sign", "relu", "step", "sigmoid", "softplus", "tanh", "reciprocal", "square"] as const;
+  const unaryOps = ["neg", "exp", "log", "sqrt", "abs", "sign", "relu", "step", "sigmoid", "softplus", "silu", "tanh", "reciprocal", "square"] as const;
   const binaryOps = ["add", "sub", "mul", "div", "maximum", "minimum", "eq", "ne", "lt", "le", "gt", "ge"] as const;
 
   it.runIf(wasmKernels() !== null)("names exactly the functions the wasm module exports (besides reluGrad and memory)", () => {
     const exported = Object.keys(instantiate(buildElementwiseModule()) as object);
     const listed = [...unaryOps.filter(hasWasmUnary), ...binaryOps.filter(hasWasmBinary)];
     expect(listed.sort()).toEqual(exported.filter((name) => name !== "reluGrad" && name !== "memory").sort());
-    expect(listed.sort()).toEqual(["add", "exp", "mul", "neg", "relu", "sigmoid", "softplus", "step", "sub"]);
+    expect(listed.sort()).toEqual(["add", "exp", "mul", "neg", "relu", "sigmoid", "silu", "softplus", "step", "sub"]);
   });
 
   it.runIf(wasmKernels() !== null)("is what unary() and binary() route through the wasm kernels (a listed op gives the wasm bits)", () => {
