@@ -92,6 +92,8 @@ export function estimateLogLikelihood(model: VAE, data: Dataset, options: LogLik
   if (data.height * data.width !== pixels) {
     throw new RangeError(`estimateLogLikelihood: a model of ${pixels} inputs cannot score ${data.name} (${data.height}×${data.width})`);
   }
+  // The mean of no images is 0 / 0: refuse it rather than return NaN.
+  if (data.count === 0) throw new RangeError(`estimateLogLikelihood: ${data.name} holds no images, so there is no log-likelihood to estimate`);
   const imagesPerBatch = Math.max(1, Math.floor(samplesPerBatch / k));
   const chunk = Math.min(k, samplesPerBatch);
   const logPx = new Float64Array(data.count);

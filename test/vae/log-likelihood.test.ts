@@ -69,6 +69,8 @@ describe("estimateLogLikelihood", () => {
     expect(() => estimateLogLikelihood(model, data, { k: 0, generator: new Generator(0) })).toThrow("estimateLogLikelihood: k must be a positive integer, got 0");
     expect(() => estimateLogLikelihood(model, data, { k: 5, generator: new Generator(0), samplesPerBatch: 0.5 })).toThrow(/samplesPerBatch/);
     expect(() => estimateLogLikelihood(smallVae(3, 100), data, { k: 5, generator: new Generator(0) })).toThrow(/a model of 100 inputs cannot score/);
+    const empty = subset(data, [], "nothing");
+    expect(() => estimateLogLikelihood(model, empty, { k: 5, generator: new Generator(0) })).toThrow("estimateLogLikelihood: nothing holds no images, so there is no log-likelihood to estimate");
   });
 
   it("on a trained model, L_1 < L_5 < L_50 image by image beyond the spread of the differences", () => {
