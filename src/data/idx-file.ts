@@ -7,17 +7,12 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { constants, gunzipSync } from "node:zlib";
+import { PathError } from "../tensor/path-error.js";
 import { IDX_MAX_DIMS, idxDimOffset, IdxError, parseIdx, parseIdxHeader, type IdxArray } from "./idx.js";
 
 /** A dataset file or directory that cannot be found or opened; names the path. */
-export class DatasetError extends Error {
+export class DatasetError extends PathError {
   override name = "DatasetError";
-  readonly path: string;
-
-  constructor(path: string, problem: string) {
-    super(`${path}: ${problem}`);
-    this.path = path;
-  }
 }
 
 /** The default bound on a file's size, before and after decompression: 1 GiB. */

@@ -7,18 +7,17 @@ import * as fs from "node:fs";
 import { open, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { NDArray } from "../tensor/ndarray.js";
+import { PathError } from "../tensor/path-error.js";
 import { decodeSafetensors, encodeSafetensors, type DecodedSafetensors } from "./safetensors.js";
 
 /** A file that cannot be read or written as asked; `path` is the user's path (never a temp file). */
-export class FileError extends Error {
+export class FileError extends PathError {
   override name = "FileError";
-  readonly path: string;
   /** The system's error code (ENOENT, EACCES, EROFS, EISDIR, ...), when the system gave one. */
   readonly code: string | undefined;
 
   constructor(path: string, problem: string, code?: string) {
-    super(`${path}: ${problem}`);
-    this.path = path;
+    super(path, problem);
     this.code = code;
   }
 }

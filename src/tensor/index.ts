@@ -7,6 +7,7 @@ export * from "./layout.js";
 export * from "./matmul.js";
 export { Generator, type GeneratorState } from "./random.js";
 export { nonFiniteEntries } from "./finite.js";
+export { PathError } from "./path-error.js";
 export { setKernelPath, kernelPath, setGemmThreads, gemmThreads, gemmWorkerChunks, type KernelPath } from "./backend.js";
 export type { GemmWorkerData, SpawnWorker, WorkerHandle } from "./wasm/threads.js";
 export { AdamKernel, adamUpdate, type AdamScalars } from "./adam.js";

@@ -5,7 +5,7 @@
  */
 import { restoreCheckpoint, type Checkpoint } from "../nn/index.js";
 import { parseCorruption } from "../data/corruption.js";
-import { Generator } from "../tensor/index.js";
+import { Generator, PathError } from "../tensor/index.js";
 import type { Activation, Architecture } from "./architecture.js";
 import { VAE, type Likelihood } from "./model.js";
 import { Autoencoder, type LatentModel } from "./autoencoder.js";
@@ -76,14 +76,8 @@ export interface RunConfig {
 }
 
 /** A run folder's file (config.json, metrics.json) that is missing or not what elbo wrote; names the path. */
-export class RunFolderError extends Error {
+export class RunFolderError extends PathError {
   override name = "RunFolderError";
-  readonly path: string;
-
-  constructor(path: string, problem: string) {
-    super(`${path}: ${problem}`);
-    this.path = path;
-  }
 }
 
 function isPositiveInteger(value: unknown): value is number {
