@@ -65,7 +65,8 @@ export function creationStack(frames = 6): string {
   return outside.slice(0, frames).map((line) => `    ${line.trim()}`).join("\n");
 }
 
-function describe(array: NDArray, count: number, first: number): string {
+/** `3 NaN or infinite values of 12 in [3,4] (first at flat index 5: NaN)`: what anomaly mode found in `array`. */
+function nonFiniteSummary(array: NDArray, count: number, first: number): string {
   return `${count} NaN or infinite value${count === 1 ? "" : "s"} of ${array.size} in ${formatShape(array.shape)} (first at flat index ${first}: ${array.data[first]})`;
 }
 
@@ -73,12 +74,12 @@ function describe(array: NDArray, count: number, first: number): string {
 export function checkForward(op: string, inputs: readonly NDArray[], output: NDArray, creation: string | undefined): void {
   const { count, first } = nonFiniteEntries(output.data);
   if (count === 0) return;
-  throw new AnomalyError({ op, pass: "forward", inputShapes: inputs.map((x) => x.shape), what: describe(output, count, first), creation });
+  throw new AnomalyError({ op, pass: "forward", inputShapes: inputs.map((x) => x.shape), what: nonFiniteSummary(output, count, first), creation });
 }
 
 /** Throws an `AnomalyError` when the gradient for input `index` holds a NaN or ±∞. */
 export function checkBackward(op: string, inputs: readonly NDArray[], index: number, grad: NDArray, creation: string | undefined): void {
   const { count, first } = nonFiniteEntries(grad.data);
   if (count === 0) return;
-  throw new AnomalyError({ op, pass: "backward", inputShapes: inputs.map((x) => x.shape), what: `${describe(grad, count, first)} for input ${index}`, creation });
+  throw new AnomalyError({ op, pass: "backward", inputShapes: inputs.map((x) => x.shape), what: `${nonFiniteSummary(grad, count, first)} for input ${index}`, creation });
 }
