@@ -11,14 +11,11 @@
 import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { parseBenchArgs } from "./args.js";
 
 const STEPS = 30;
 const BLOCKS = 5;
 const argv = process.argv.slice(2);
-const option = (name: string): string | undefined => {
-  const at = argv.indexOf(name);
-  return at >= 0 ? argv[at + 1] : undefined;
-};
 
 /** In a child: time blocks of steps of the system named by --system, print the median ms/step. */
 async function child(src: string, anomaly: boolean): Promise<void> {
@@ -59,8 +56,9 @@ async function child(src: string, anomaly: boolean): Promise<void> {
 
 function parent(): void {
   const here = resolve(import.meta.dirname, "..");
-  const baseline = option("--baseline");
-  const rounds = Number(option("--rounds") ?? 3);
+  const args = parseBenchArgs(argv, { usage: "usage: npx tsx bench/anomaly.ts [--baseline <elbo checkout>] [--rounds N]", values: ["--baseline", "--rounds"] });
+  const baseline = args.string("--baseline", undefined, "a path");
+  const rounds = args.integer("--rounds", 3, 1);
   const systems: [string, string, boolean][] = [["this tree, anomaly off", here, false], ["this tree, detectAnomaly", here, true]];
   if (baseline !== undefined) systems.push([`baseline ${baseline}, off`, resolve(baseline), false]);
   const results = new Map<string, number[]>(systems.map(([name]) => [name, []]));

@@ -19,10 +19,11 @@ import { spawnSync } from "node:child_process";
 import { loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseBenchArgs } from "./args.js";
 
-const numbers = process.argv.slice(2).filter((arg) => !arg.startsWith("--"));
-const repeats = Math.max(3, Number(numbers[0] ?? 5));
-const withTfjs = process.argv.includes("--tfjs");
+const args = parseBenchArgs(process.argv.slice(2), { usage: "usage: npx tsx bench/conv-step.ts [repeats] [--tfjs]", switches: ["--tfjs"], positional: 1 });
+const repeats = Math.max(3, Number(args.positional[0] ?? 5));
+const withTfjs = args.has("--tfjs");
 const here = dirname(fileURLToPath(import.meta.url));
 const tsx = join(here, "..", "node_modules", ".bin", "tsx");
 const python = process.env.ELBO_PYTHON ?? "/usr/bin/python3";

@@ -29,6 +29,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { parseBenchArgs } from "./args.js";
 
 const ROOT = join(dirname(import.meta.filename), "..");
 
@@ -44,48 +45,26 @@ interface Options {
   out: string | null;
 }
 
-function usage(message: string): never {
-  process.stderr.write(
-    `${message}\nusage: npx tsx bench/density.ts --objective vae|iwae [--k K] [--epochs N] [--score-k K] [--test-count N]\n` +
-      "                                   [--seed N] [--threads N] [--run DIR] [--out FILE.json]\n",
-  );
-  process.exit(2);
-}
+const USAGE =
+  "usage: npx tsx bench/density.ts --objective vae|iwae [--k K] [--epochs N] [--score-k K] [--test-count N]\n" +
+  "                                   [--seed N] [--threads N] [--run DIR] [--out FILE.json]";
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { objective: "vae", k: 1, epochs: 10, scoreK: 5000, testCount: 1000, seed: 0, threads: 1, run: null, out: null };
-  const integer = (flag: string, value: string | undefined, min: number): number => {
-    const n = Number(value);
-    if (value === undefined || !Number.isSafeInteger(n) || n < min) usage(`${flag}: expected an integer >= ${min}, got ${String(value)}`);
-    return n;
+  const args = parseBenchArgs(argv, { usage: USAGE, values: ["--objective", "--k", "--epochs", "--score-k", "--test-count", "--seed", "--threads", "--run", "--out"] });
+  const objective = args.choice("--objective", ["vae", "iwae"], "vae");
+  const k = args.integer("--k", objective === "iwae" ? 5 : 1, 1);
+  if (objective === "vae" && k !== 1) args.fail("--k: the VAE objective is the ELBO (one sample); use --objective iwae for k > 1");
+  return {
+    objective,
+    k,
+    epochs: args.integer("--epochs", 10, 1),
+    scoreK: args.integer("--score-k", 5000, 1),
+    testCount: args.integer("--test-count", 1000, 2),
+    seed: args.integer("--seed", 0, 0),
+    threads: args.integer("--threads", 1, 1),
+    run: args.string("--run", undefined, "a path") ?? null,
+    out: args.string("--out", undefined, "a path") ?? null,
   };
-  let kGiven = false;
-  for (let i = 0; i < argv.length; i += 2) {
-    const flag = argv[i] as string;
-    const value = argv[i + 1];
-    switch (flag) {
-      case "--objective":
-        if (value !== "vae" && value !== "iwae") usage(`--objective: expected vae or iwae, got ${String(value)}`);
-        options.objective = value;
-        break;
-      case "--k": options.k = integer(flag, value, 1); kGiven = true; break;
-      case "--epochs": options.epochs = integer(flag, value, 1); break;
-      case "--score-k": options.scoreK = integer(flag, value, 1); break;
-      case "--test-count": options.testCount = integer(flag, value, 2); break;
-      case "--seed": options.seed = integer(flag, value, 0); break;
-      case "--threads": options.threads = integer(flag, value, 1); break;
-      case "--run":
-      case "--out":
-        if (value === undefined) usage(`${flag}: expected a path`);
-        options[flag === "--run" ? "run" : "out"] = value;
-        break;
-      default:
-        usage(`unknown argument ${flag}`);
-    }
-  }
-  if (options.objective === "vae" && kGiven && options.k !== 1) usage("--k: the VAE objective is the ELBO (one sample); use --objective iwae for k > 1");
-  if (options.objective === "iwae" && !kGiven) options.k = 5;
-  return options;
 }
 
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(" ");

@@ -35,21 +35,18 @@ import { Adam } from "../src/nn/index.js";
 import { Generator, setKernelPath, kernelPath, type KernelPath } from "../src/tensor/index.js";
 import { setNumThreads } from "../src/threads/node.js";
 import { elboObjective, trainEpoch, VAE } from "../src/vae/index.js";
+import { parseBenchArgs } from "./args.js";
 
 const USAGE = "usage: npx tsx bench/memory.ts [epochs] [auto|wasm|js] [--gc-every-step] [--threads N]";
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
   console.log(USAGE);
   process.exit(0);
 }
-const threadsAt = process.argv.indexOf("--threads");
-const threads = threadsAt > 0 ? Number(process.argv[threadsAt + 1]) : 1;
-const args = process.argv.slice(2).filter((arg, i, all) => arg !== "--gc-every-step" && arg !== "--threads" && all[i - 1] !== "--threads");
-const epochs = Number(args[0] ?? 5);
-const path = args[1] ?? "auto";
-if (!Number.isInteger(epochs) || epochs < 1 || !["auto", "wasm", "js"].includes(path) || !Number.isInteger(threads) || threads < 1 || args.length > 2) {
-  console.error(`bench/memory: bad arguments ${JSON.stringify(process.argv.slice(2))}\n${USAGE}`);
-  process.exit(2);
-}
+const args = parseBenchArgs(process.argv.slice(2), { usage: USAGE, values: ["--threads"], switches: ["--gc-every-step"], positional: 2 });
+const threads = args.integer("--threads", 1, 1);
+const epochs = Number(args.positional[0] ?? 5);
+const path = args.positional[1] ?? "auto";
+if (!Number.isInteger(epochs) || epochs < 1 || !["auto", "wasm", "js"].includes(path)) args.fail(`bench/memory: bad arguments ${JSON.stringify(process.argv.slice(2))}`);
 setKernelPath(path as KernelPath | "auto");
 setNumThreads(threads);
 
@@ -66,7 +63,7 @@ const MiB = 2 ** 20;
 const mb = (bytes: number): string => (bytes / MiB).toFixed(1);
 const signedMb = (bytes: number): string => `${bytes >= 0 ? "+" : ""}${mb(bytes)}`;
 const gc = (globalThis as { gc?: () => void }).gc;
-const gcEveryStep = process.argv.includes("--gc-every-step");
+const gcEveryStep = args.has("--gc-every-step");
 if (gcEveryStep && !gc) throw new Error("--gc-every-step needs NODE_OPTIONS=--expose-gc");
 
 /**

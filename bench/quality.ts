@@ -54,6 +54,7 @@ import { Adam } from "../src/nn/index.js";
 import { Generator, kernelPath } from "../src/tensor/index.js";
 import { getNumThreads, setNumThreads } from "../src/threads/node.js";
 import { elbo, elboObjective, evaluate, trainEpoch, VAE } from "../src/vae/index.js";
+import { parseBenchArgs } from "./args.js";
 
 type DataName = "fashion-mnist" | "mnist-full" | "mnist";
 type LossScale = "mean" | "sum";
@@ -102,51 +103,22 @@ const PUBLISHED: Partial<Record<DataName, string>> = {
   "mnist-full": "pytorch/examples#1416's log of vae/main.py: test loss 106.66 after epoch 7",
 };
 
-function usage(message: string): never {
-  process.stderr.write(
-    `${message}\nusage: npx tsx bench/quality.ts [--epochs N] [--data fashion-mnist|mnist-full|mnist] [--seed N] [--torch-seed N]\n` +
-      "                                   [--threads N] [--loss-scale mean|sum] [--only ours|torch|both] [--python PATH]\n",
-  );
-  process.exit(2);
-}
+const USAGE =
+  "usage: npx tsx bench/quality.ts [--epochs N] [--data fashion-mnist|mnist-full|mnist] [--seed N] [--torch-seed N]\n" +
+  "                                   [--threads N] [--loss-scale mean|sum] [--only ours|torch|both] [--python PATH]";
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { epochs: 10, data: "fashion-mnist", seed: 0, torchSeed: 1, threads: 2, lossScale: "mean", only: "both", python: null };
-  const integer = (flag: string, value: string | undefined, min: number): number => {
-    const n = Number(value);
-    if (value === undefined || !Number.isSafeInteger(n) || n < min) usage(`${flag}: expected an integer >= ${min}, got ${String(value)}`);
-    return n;
+  const args = parseBenchArgs(argv, { usage: USAGE, values: ["--epochs", "--data", "--seed", "--torch-seed", "--threads", "--loss-scale", "--only", "--python"] });
+  return {
+    epochs: args.integer("--epochs", 10, 1),
+    data: args.choice("--data", ["fashion-mnist", "mnist-full", "mnist"], "fashion-mnist"),
+    seed: args.integer("--seed", 0, 0),
+    torchSeed: args.integer("--torch-seed", 1, 0),
+    threads: args.integer("--threads", 2, 1),
+    lossScale: args.choice("--loss-scale", ["mean", "sum"], "mean"),
+    only: args.choice("--only", ["ours", "torch", "both"], "both"),
+    python: args.string("--python", undefined, "a path") ?? null,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i] as string;
-    const value = argv[i + 1];
-    switch (flag) {
-      case "--epochs": options.epochs = integer(flag, value, 1); break;
-      case "--seed": options.seed = integer(flag, value, 0); break;
-      case "--torch-seed": options.torchSeed = integer(flag, value, 0); break;
-      case "--threads": options.threads = integer(flag, value, 1); break;
-      case "--data":
-        if (value !== "fashion-mnist" && value !== "mnist-full" && value !== "mnist") usage(`--data: expected fashion-mnist, mnist-full or mnist, got ${String(value)}`);
-        options.data = value;
-        break;
-      case "--loss-scale":
-        if (value !== "mean" && value !== "sum") usage(`--loss-scale: expected mean or sum, got ${String(value)}`);
-        options.lossScale = value;
-        break;
-      case "--only":
-        if (value !== "ours" && value !== "torch" && value !== "both") usage(`--only: expected ours, torch or both, got ${String(value)}`);
-        options.only = value;
-        break;
-      case "--python":
-        if (value === undefined) usage("--python: expected a path");
-        options.python = value;
-        break;
-      default:
-        usage(`unknown argument ${flag}`);
-    }
-    i++;
-  }
-  return options;
 }
 
 /** The source the run measured: `git describe` of the checkout, "+dirty" when src/ has edits. */
