@@ -2,7 +2,8 @@
  * The WebAssembly SIMD elementwise kernels (add, sub, mul of equal shapes or a repeated row;
  * relu, step, neg) give bit-identical results to the plain-JS kernels, at sizes that leave a
  * partial f32x4 and with NaN, ±0 and ±∞ among the inputs; exp, sigmoid and softplus are within
- * 2 float32 ulps of float64 Math, tails (subnormal results, underflow, overflow) included; the
+ * 2 float32 ulps of float64 Math, tails (subnormal results, underflow, overflow) included, silu
+ * within 3 (and 4 of the JS kernel); the
  * BCE from logits and its gradient are within a few float32 roundings of their terms; and
  * `binary`/`unary`/`bceWithLogits` pick them only where they apply.
  */
