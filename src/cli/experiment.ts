@@ -5,11 +5,12 @@
  */
 import { join } from "node:path";
 import { FASHION_MNIST_CLASSES, subset } from "../data/index.js";
-import { aeVsVae } from "../experiments/ae-vs-vae.js";
-import { betaSweep, betaSweepTable } from "../experiments/beta-sweep.js";
+import { AE_VS_VAE_BUDGET, aeVsVae } from "../experiments/ae-vs-vae.js";
+import { BETA_SWEEP_BUDGET, betaSweep, betaSweepTable } from "../experiments/beta-sweep.js";
 import type { ExperimentData, ExperimentResult } from "../experiments/experiment.js";
 import { loadOrTrainJudge } from "../experiments/judge.js";
-import { lossTerms } from "../experiments/loss-terms.js";
+import { LOSS_TERMS_BUDGET, lossTerms } from "../experiments/loss-terms.js";
+import type { TrainingBudget } from "../experiments/train-models.js";
 import type { ModelMeasurements } from "../experiments/measure.js";
 import { ensureParentDir, writeFileAtomicSync } from "../io/files.js";
 import { getNumThreads, setNumThreads } from "../threads/node.js";
@@ -23,12 +24,17 @@ import { generativeCodes } from "../vae/index.js";
 import { Generator } from "../tensor/index.js";
 import { noGrad } from "../autograd/index.js";
 
-const common = (epochs: number, out: string): Record<string, FlagSpec> => ({
+/** Models see this many training images by default: all of the bundled digits' 9,000, 15% of Fashion-MNIST's 60,000. */
+const TRAIN_SIZE = 9000;
+
+const common = (budget: TrainingBudget, out: string): Record<string, FlagSpec> => ({
   data: { type: "string", default: "mnist", help: 'dataset: "mnist", "fashion-mnist", or a directory of IDX files' },
-  epochs: { type: "int", default: epochs, min: 1, help: "epochs per model" },
+  epochs: { type: "int", default: budget.epochs, min: 1, help: "epochs per model" },
+  lr: { type: "number", default: budget.lr, min: 0, help: "Adam's learning rate" },
+  "batch-size": { type: "int", default: budget.batchSize, min: 1, help: "examples per step" },
   seed: { type: "int", default: 0, min: 0, help: "seed of every random draw" },
   "test-size": { type: "int", default: 1000, min: 1, help: "held-out examples, for datasets without a test split (mnist)" },
-  "train-size": { type: "int", default: 0, min: 0, help: "train on only the first N training examples (0: all)" },
+  "train-size": { type: "int", default: TRAIN_SIZE, min: 0, help: `train on N training examples spread evenly over the split (0: all); ${TRAIN_SIZE} is all of the bundled digits' training split, 15% of Fashion-MNIST's` },
   judge: { type: "string", default: "", help: "classifier cache file (default runs/classifier-<data>/model.safetensors)" },
   threads: { type: "int", default: 2, min: 1, help: "threads for the matrix products" },
   out: { type: "string", default: out, help: "folder for the figures and summary.json" },
@@ -71,6 +77,11 @@ function describe(name: string, m: ModelMeasurements): string {
   return `${name.padEnd(22)} reconstruction ${m.reconstruction.toFixed(2)}${bound}; samples: top-class p ${m.samples.meanTopProbability.toFixed(3)}, class entropy ${m.samples.classEntropy.toFixed(3)} nats, IS ${m.samples.inceptionScore.toFixed(2)}; latent map top-class p ${m.latentMap.meanTopProbability.toFixed(3)}; reconstructions classified right ${(100 * m.reconstructionAccuracy).toFixed(1)}%`;
 }
 
+/** The --epochs, --lr and --batch-size flags. */
+function budgetFlags(flags: ParsedFlags): TrainingBudget {
+  return { epochs: flagNumber(flags, "epochs"), lr: flagNumber(flags, "lr"), batchSize: flagNumber(flags, "batch-size") };
+}
+
 function withThreads(flags: ParsedFlags, run: () => void): void {
   const before = getNumThreads();
   setNumThreads(flagNumber(flags, "threads"));
@@ -93,7 +104,7 @@ function parseBetas(text: string): number[] {
 
 /** `elbo quality`: the judge's verdict on any run's samples and reconstructions. */
 export const qualityCommand: Command = {
-  description: "Judge a run's samples (z from the prior, or an AE's fitted Gaussian) and reconstructions with the cached digit classifier.",
+  description: "Judge a run's samples (z from the prior, or an AE's fitted Gaussian) and reconstructions with the dataset's classifier (trained on the run's training split, cached).",
   flags: {
     run: { type: "string", default: "runs/latest", help: "run folder written by elbo train" },
     n: { type: "int", default: 1000, min: 1, help: "samples to judge" },
@@ -113,7 +124,8 @@ export const qualityCommand: Command = {
     const accuracy = reconstructionAccuracy(judge.classifier, run.model, test);
     log(`${dir}: ${quality.count} samples (${run.model.kind === "vae" ? "z ~ N(0, I)" : "z ~ Gaussian fitted to the training codes"}), judged by ${judgePath} (${(100 * judge.testAccuracy).toFixed(1)}% test accuracy)`);
     log(`  mean top-class probability ${quality.meanTopProbability.toFixed(3)}, class-histogram entropy ${quality.classEntropy.toFixed(3)} nats (even: ${Math.log(10).toFixed(3)}), Inception Score ${quality.inceptionScore.toFixed(2)}`);
-    log(`  classes: ${quality.classHistogram.join(" ")}`);
+    const names = spec === "fashion-mnist" ? FASHION_MNIST_CLASSES : undefined;
+    log(`  classes: ${quality.classHistogram.map((count, label) => (names ? `${names[label]} ${count}` : count)).join(names ? ", " : " ")}`);
     log(`  reconstructions classified as their own label: ${(100 * accuracy).toFixed(1)}% of ${test.count} test images`);
   },
 };
@@ -121,11 +133,11 @@ export const qualityCommand: Command = {
 export const experimentCommands: Record<string, Command> = {
   "ae-vs-vae": {
     description: "Train an AE and a VAE on the same data and seed: their 2-D latent spaces and decoded latent maps side by side, and sample quality.",
-    flags: { ...common(20, "runs/ae-vs-vae"), latent: { type: "int", default: 2, min: 1, help: "latent dimensions" } },
+    flags: { ...common(AE_VS_VAE_BUDGET, "runs/ae-vs-vae"), latent: { type: "int", default: 2, min: 1, help: "latent dimensions" } },
     run(flags, log) {
       withThreads(flags, () => {
         const data = loadData(flags, log);
-        const result = aeVsVae(data, { epochs: flagNumber(flags, "epochs"), latentSize: flagNumber(flags, "latent"), seed: flagNumber(flags, "seed"), log });
+        const result = aeVsVae(data, { ...budgetFlags(flags), latentSize: flagNumber(flags, "latent"), seed: flagNumber(flags, "seed"), log });
         log(describe("AE", result.summary.ae));
         log(describe("VAE", result.summary.vae));
         writeResult(flags, result, log);
@@ -134,11 +146,11 @@ export const experimentCommands: Record<string, Command> = {
   },
   "loss-terms": {
     description: "Note 002's three panels: 2-D latents trained with reconstruction only, KL only, and both.",
-    flags: { ...common(20, "runs/loss-terms"), latent: { type: "int", default: 2, min: 1, help: "latent dimensions" } },
+    flags: { ...common(LOSS_TERMS_BUDGET, "runs/loss-terms"), latent: { type: "int", default: 2, min: 1, help: "latent dimensions" } },
     run(flags, log) {
       withThreads(flags, () => {
         const data = loadData(flags, log);
-        const result = lossTerms(data, { epochs: flagNumber(flags, "epochs"), latentSize: flagNumber(flags, "latent"), seed: flagNumber(flags, "seed"), log });
+        const result = lossTerms(data, { ...budgetFlags(flags), latentSize: flagNumber(flags, "latent"), seed: flagNumber(flags, "seed"), log });
         log(describe("reconstruction only", result.summary.reconstructionOnly));
         log(describe("KL only", result.summary.klOnly));
         log(describe("reconstruction + KL", result.summary.both));
@@ -149,7 +161,7 @@ export const experimentCommands: Record<string, Command> = {
   "beta-sweep": {
     description: "VAEs for several betas: a traversal figure per beta, and test ELBO, reconstruction, KL and active units per beta.",
     flags: {
-      ...common(10, "runs/beta-sweep"),
+      ...common(BETA_SWEEP_BUDGET, "runs/beta-sweep"),
       latent: { type: "int", default: 10, min: 1, help: "latent dimensions" },
       betas: { type: "string", default: "0.5,1,4,8", help: "comma-separated KL weights" },
     },
@@ -158,7 +170,7 @@ export const experimentCommands: Record<string, Command> = {
       const betas = parseBetas(flagString(flags, "betas"));
       withThreads(flags, () => {
         const data = loadData(flags, log);
-        const result = betaSweep(data, { betas, epochs: flagNumber(flags, "epochs"), latentSize: flagNumber(flags, "latent"), seed: flagNumber(flags, "seed"), log });
+        const result = betaSweep(data, { betas, ...budgetFlags(flags), latentSize: flagNumber(flags, "latent"), seed: flagNumber(flags, "seed"), log });
         for (const line of betaSweepTable(result.summary)) log(line);
         writeResult(flags, result, log);
       });

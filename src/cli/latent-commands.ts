@@ -6,7 +6,7 @@
 import { writeFileAtomicSync } from "../io/files.js";
 import { FASHION_MNIST_CLASSES } from "../data/index.js";
 import { tensor, zeros } from "../autograd/index.js";
-import { attributeFigure, codesOf, latentMapFigure, spreadSample, traversalFigure, traversalOrder } from "../experiments/latent-figures.js";
+import { attributeFigure, className, codesOf, latentGridFor, latentMapFigure, spreadSample, traversalFigure, traversalOrder } from "../experiments/latent-figures.js";
 import { flagNumber, flagOptionalString, flagString, UsageError, type FlagSpec, type ParsedFlags } from "./args.js";
 import type { Command } from "./commands.js";
 import { loadRun, type LoadedRun } from "./run-folder.js";
@@ -66,7 +66,7 @@ function parseLabel(flag: string, text: string, names: readonly string[] | undef
 
 export const latentCommands: Record<string, Command> = {
   manifold: {
-    description: "Decode a regular grid over the latent plane (VAE: spaced by the inverse Gaussian CDF; AE: over the codes' bounding box).",
+    description: "Decode a regular grid over the latent plane (VAE: spaced by the inverse Gaussian CDF; AE or a VAE trained with beta 0: over the codes' bounding box).",
     flags: {
       run: runFlag,
       n: { type: "int", default: 20, min: 2, help: "grid points per side" },
@@ -81,7 +81,9 @@ export const latentCommands: Record<string, Command> = {
       const { x } = spreadSample(testSplit(run), CODE_IMAGES, run.model.dtype);
       const size = run.config.model;
       if (run.model.latentSize > 2) log(`The latent has ${run.model.latentSize} dimensions: the grid lies in the plane of the first two principal directions of ${x.shape[0]} test codes`);
-      const canvas = latentMapFigure(run.model, codesOf(run.model, x), { n: flagNumber(flags, "n"), range, subtitle: subtitle(run, dir), size });
+      const grid = latentGridFor(run.model, run.config.training.beta);
+      if (run.model.kind === "vae" && grid === "codes") log("Trained with beta 0 (no KL term): the grid covers the codes' bounding box, not the prior's quantiles");
+      const canvas = latentMapFigure(run.model, codesOf(run.model, x), { n: flagNumber(flags, "n"), range, grid, subtitle: subtitle(run, dir), size });
       write(flags, canvas.toPng(), log);
     },
   },
@@ -108,7 +110,7 @@ export const latentCommands: Record<string, Command> = {
       const base = image < 0
         ? zeros([run.model.latentSize], { dtype: run.model.dtype })
         : codesOf(run.model, tensor(test.images.subarray(image * pixels, (image + 1) * pixels), { shape: [1, pixels], dtype: run.model.dtype })).reshape([run.model.latentSize]);
-      const baseName = image < 0 ? "0" : `the ${run.model.kind === "vae" ? "posterior mean" : "code"} of test image ${image} (label ${test.labels[image]})`;
+      const baseName = image < 0 ? "0" : `the ${run.model.kind === "vae" ? "posterior mean" : "code"} of test image ${image} (class ${className(test.labels[image] as number, labelNames(run))})`;
       const canvas = traversalFigure(run.model, { base, baseName, dims, ranking, range: flagNumber(flags, "range"), steps: flagNumber(flags, "steps"), subtitle: subtitle(run, dir), size: run.config.model });
       log(`${ranking.active.filter(Boolean).length} of ${run.model.latentSize} dimensions are active units (variance of the codes over ${x.shape[0]} test images above 0.01)`);
       write(flags, canvas.toPng(), log);
@@ -137,7 +139,7 @@ export const latentCommands: Record<string, Command> = {
         if (!labels.includes(label)) throw new UsageError(`--${flag}: no test image has label ${label}`);
       }
       const { canvas, vectorNorm } = attributeFigure(run.model, x, labels, { from, to, alphas, rows: flagNumber(flags, "rows"), ...(names ? { labelNames: names } : {}), subtitle: subtitle(run, dir), size: run.config.model });
-      log(`Attribute vector ${from} -> ${to}: norm ${vectorNorm.toFixed(3)}, from the class means of ${test.count} test codes`);
+      log(`Attribute vector ${className(from, names)} -> ${className(to, names)}: norm ${vectorNorm.toFixed(3)}, from the class means of ${test.count} test codes`);
       write(flags, canvas.toPng(), log);
     },
   },

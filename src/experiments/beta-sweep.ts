@@ -6,16 +6,17 @@
  */
 import type { Canvas } from "../io/canvas.js";
 import { tensor } from "../autograd/index.js";
-import { codesOf, spreadSample, traversalFigure, traversalOrder } from "./latent-figures.js";
+import { className, codesOf, spreadSample, traversalFigure, traversalOrder } from "./latent-figures.js";
 import { measureModel, type ModelMeasurements } from "./measure.js";
-import { trainLatentModel } from "./train-models.js";
+import { budgetOf, describeBudget, trainLatentModel, type TrainingBudget } from "./train-models.js";
 import type { ExperimentData, ExperimentResult } from "./experiment.js";
 
-export interface BetaSweepOptions {
+/** What each β's VAE trains with by default (see the table in the notes of docs/elbo.md). */
+export const BETA_SWEEP_BUDGET: TrainingBudget = { epochs: 4, lr: 3e-3, batchSize: 64 };
+
+export interface BetaSweepOptions extends Partial<TrainingBudget> {
   /** Default [0.5, 1, 4, 8]. */
   betas?: number[];
-  /** Default 10. */
-  epochs?: number;
   /** Default 10. */
   latentSize?: number;
   seed?: number;
@@ -28,10 +29,11 @@ export interface BetaSweepRow extends ModelMeasurements {
   klPerDimension: number[];
 }
 
-export interface BetaSweepSummary {
+export interface BetaSweepSummary extends TrainingBudget {
   experiment: "beta-sweep";
   data: string;
-  epochs: number;
+  /** Training images each model saw per epoch. */
+  trainCount: number;
   latentSize: number;
   seed: number;
   judgeTestAccuracy: number;
@@ -40,7 +42,7 @@ export interface BetaSweepSummary {
 
 export function betaSweep(data: ExperimentData, options: BetaSweepOptions = {}): ExperimentResult<BetaSweepSummary> {
   const betas = options.betas ?? [0.5, 1, 4, 8];
-  const epochs = options.epochs ?? 10;
+  const budget = budgetOf(options, BETA_SWEEP_BUDGET);
   const latentSize = options.latentSize ?? 10;
   const seed = options.seed ?? 0;
   const { x } = spreadSample(data.test, 2000);
@@ -49,20 +51,20 @@ export function betaSweep(data: ExperimentData, options: BetaSweepOptions = {}):
   const rows: BetaSweepRow[] = [];
   const figures: Record<string, Canvas> = {};
   for (const beta of betas) {
-    const trained = trainLatentModel({ kind: "vae", latentSize, epochs, seed, beta }, data.train, data.test, options.log);
+    const trained = trainLatentModel({ kind: "vae", latentSize, seed, ...budget, beta }, data.train, data.test, options.log);
     const ranking = traversalOrder(trained.model, x);
     rows.push({ beta, ...measureModel(trained, data.train, data.test, data.judge.classifier, { seed }), klPerDimension: ranking.scores });
     const base = codesOf(trained.model, first).reshape([latentSize]);
     figures[`traversal-beta-${beta}.png`] = traversalFigure(trained.model, {
       base,
-      baseName: `the posterior mean of test image 0 (label ${data.test.labels[0]})`,
+      baseName: `the posterior mean of test image 0 (class ${className(data.test.labels[0] as number, data.labelNames)})`,
       dims: ranking.order,
       ranking,
-      subtitle: `beta ${beta}, ${data.name}, ${latentSize}-D latent, ${epochs} epochs, seed ${seed}`,
+      subtitle: `beta ${beta}, ${data.name}, ${latentSize}-D latent, ${describeBudget(budget, data.train.count)}, seed ${seed}`,
       size: data.test,
     });
   }
-  return { summary: { experiment: "beta-sweep", data: data.name, epochs, latentSize, seed, judgeTestAccuracy: data.judge.testAccuracy, rows }, figures };
+  return { summary: { experiment: "beta-sweep", data: data.name, ...budget, trainCount: data.train.count, latentSize, seed, judgeTestAccuracy: data.judge.testAccuracy, rows }, figures };
 }
 
 /** The sweep's table, one line per β, as printed by the CLI. */

@@ -41,6 +41,11 @@ export function codesOf(model: LatentModel, x: Tensor): Tensor {
   return noGrad(() => model.codes(x));
 }
 
+/** A class as titles name it: its Fashion-MNIST name when `names` are given, else the digit. */
+export function className(label: number, names?: readonly string[]): string {
+  return names?.[label] ?? String(label);
+}
+
 const modelName = (model: LatentModel): string => (model.kind === "vae" ? "VAE" : "AE");
 
 /** The codes of test images, coloured by label: posterior means (VAE) or codes (AE), or their first two PCs. */
@@ -60,20 +65,35 @@ export function codeScatterFigure(model: LatentModel, codes: Tensor, labels: Uin
 export interface LatentMapFigureOptions {
   /** Grid points per side. Default 20. */
   n?: number;
-  /** VAE only: the grid covers the prior's quantiles (range, 1 − range). Default 0.05. */
+  /** Prior grid only: it covers the prior's quantiles (range, 1 − range). Default 0.05. */
   range?: number;
+  /** Default `latentGridFor(model)`. */
+  grid?: LatentGrid;
   subtitle: string;
   size: { height: number; width: number };
 }
 
+/** Where a latent map's grid lies: over the prior's quantiles, or over the bounding box of the codes. */
+export type LatentGrid = "prior" | "codes";
+
+/**
+ * The grid for a model: the prior's quantiles for a VAE trained with the KL term, else (an AE,
+ * or a VAE trained with β = 0) the codes' bounding box, since nothing pulled its codes towards
+ * the prior: they may spread far beyond ±1.64 (note 002's reconstruction-only panel).
+ */
+export function latentGridFor(model: LatentModel, beta = 1): LatentGrid {
+  return model.kind === "vae" && beta > 0 ? "prior" : "codes";
+}
+
 /**
  * The decoded latent map: for a VAE, a grid spaced by Φ⁻¹ over (0.05..0.95) (Kingma & Welling
- * 2014, Fig. 4); for an AE, an even grid over the codes' bounding box. For more than 2 latent
- * dimensions the grid lies in the plane of the codes' first two principal directions.
+ * 2014, Fig. 4); for an AE (or a VAE trained without the KL term), an even grid over the codes'
+ * bounding box. For more than 2 latent dimensions the grid lies in the plane of the codes' first
+ * two principal directions.
  */
 export function latentMapFigure(model: LatentModel, codes: Tensor, options: LatentMapFigureOptions): Canvas {
   const n = options.n ?? 20;
-  const { map, spacing } = modelLatentMap(model, codes, n, options.range);
+  const { map, spacing } = modelLatentMap(model, codes, n, { ...(options.range !== undefined ? { range: options.range } : {}), grid: options.grid ?? latentGridFor(model) });
   const projected = model.latentSize > 2;
   const every = Math.max(1, Math.round(n / 5));
   const sparse = (values: number[]): string[] => values.map((v, i) => (i % every === 0 ? tickLabel(v) : ""));
@@ -89,12 +109,14 @@ export function latentMapFigure(model: LatentModel, codes: Tensor, options: Late
 }
 
 /**
- * The model's latent map, n × n: for a VAE spaced by Φ⁻¹ over (range, 1 − range) around the
- * prior's centre; for an AE evenly over the bounding box of the codes (centred on their mean
- * in the principal plane of a wider latent). Returns the grid and how it was spaced.
+ * The model's latent map, n × n: on the "prior" grid spaced by Φ⁻¹ over (range, 1 − range)
+ * around the prior's centre; on the "codes" grid evenly over the bounding box of the codes
+ * (centred on their mean in the principal plane of a wider latent). Returns the grid and how it
+ * was spaced.
  */
-export function modelLatentMap(model: LatentModel, codes: Tensor, n: number, range = 0.05): { map: LatentMap; spacing: string } {
-  if (model.kind === "vae") {
+export function modelLatentMap(model: LatentModel, codes: Tensor, n: number, options: { range?: number; grid?: LatentGrid } = {}): { map: LatentMap; spacing: string } {
+  const range = options.range ?? 0.05;
+  if ((options.grid ?? latentGridFor(model)) === "prior") {
     const grid = normalQuantileGrid(n, range, 1 - range);
     return { map: latentMap(model, { xValues: grid, yValues: grid, codes }), spacing: `z = inverse Gaussian CDF of ${range}..${1 - range}` };
   }
@@ -102,7 +124,8 @@ export function modelLatentMap(model: LatentModel, codes: Tensor, n: number, ran
   const centre = model.latentSize > 2 ? meanOf(points) : [0, 0];
   const [xs, ys] = [points.map((p) => p[0] - (centre[0] as number)), points.map((p) => p[1] - (centre[1] as number))];
   const map = latentMap(model, { xValues: linspace(Math.min(...xs), Math.max(...xs), n), yValues: linspace(Math.min(...ys), Math.max(...ys), n), codes, center: "codes" });
-  return { map, spacing: "even grid over the codes' bounding box" };
+  const why = model.kind === "vae" ? " (no KL term pulled them to the prior)" : "";
+  return { map, spacing: `even grid over the codes' bounding box${why}` };
 }
 
 function meanOf(points: readonly (readonly [number, number])[]): [number, number] {
@@ -189,7 +212,7 @@ export function attributeFigure(model: LatentModel, x: Tensor, labels: Uint8Arra
   const sources = Array.from(labels.keys()).filter((i) => labels[i] === options.from).slice(0, options.rows ?? 8);
   const sourceCodes = noGrad(() => codes.gather(sources, 0));
   const images = noGrad(() => model.decodeMean(attributeCodes(sourceCodes, vector, options.alphas)));
-  const name = (label: number): string => options.labelNames?.[label] ?? String(label);
+  const name = (label: number): string => className(label, options.labelNames);
   const vectorNorm = Math.hypot(...Array.from(vector.data));
   return {
     canvas: imageGridFigure(images, options.size, {

@@ -8,7 +8,7 @@ import type { Dataset } from "../data/dataset.js";
 import type { Classifier } from "../models/classifier.js";
 import { Generator } from "../tensor/index.js";
 import { fitCodeGaussian, generativeCodes, type CodeGaussian, type LatentModel } from "../vae/index.js";
-import { codesOf, modelLatentMap, spreadSample } from "./latent-figures.js";
+import { codesOf, latentGridFor, modelLatentMap, spreadSample, type LatentGrid } from "./latent-figures.js";
 import { reconstructionAccuracy, sampleQuality, type SampleQuality } from "./sample-quality.js";
 import type { TestTerms, TrainedModel } from "./train-models.js";
 
@@ -17,6 +17,8 @@ export interface ModelMeasurements extends TestTerms {
   samples: SampleQuality;
   /** The judge on the decoded 20×20 latent map: low confidence where the map has gaps. */
   latentMap: SampleQuality;
+  /** Where that map's grid lies (`latentGridFor`): the prior's quantiles, or the codes' bounding box. */
+  latentGrid: LatentGrid;
   /** Share of test images whose reconstruction the judge labels with the image's own label. */
   reconstructionAccuracy: number;
   trainSeconds: number;
@@ -33,10 +35,12 @@ export function measureModel(trained: TrainedModel, train: Dataset, test: Datase
   const fit = model.kind === "ae" ? fitTrainingCodes(model, train) : undefined;
   const codes = generativeCodes(model, options.samples ?? 1000, new Generator((options.seed ?? 0) + 10), fit);
   const samples = sampleQuality(judge, noGrad(() => model.decodeMean(codes)));
+  const latentGrid = latentGridFor(model, trained.spec.beta);
   return {
     ...trained.test,
     samples,
-    latentMap: sampleQuality(judge, modelLatentMap(model, codesOf(model, spreadSample(test, 2000, model.dtype).x), 20).map.images),
+    latentMap: sampleQuality(judge, modelLatentMap(model, codesOf(model, spreadSample(test, 2000, model.dtype).x), 20, { grid: latentGrid }).map.images),
+    latentGrid,
     reconstructionAccuracy: reconstructionAccuracy(judge, model, test),
     trainSeconds: trained.seconds,
   };

@@ -8,10 +8,26 @@ import { Generator } from "../tensor/index.js";
 import type { Dataset } from "../data/dataset.js";
 import { Autoencoder, autoencoderObjective, elboObjective, evaluate, klWarmup, trainEpoch, VAE, type LatentModel } from "../vae/index.js";
 
-export interface ModelSpec {
+/** How long an experiment trains each of its models: epochs, Adam's learning rate, examples per step. */
+export interface TrainingBudget {
+  epochs: number;
+  lr: number;
+  batchSize: number;
+}
+
+/** The budget `options` asks for, each field missing taken from `defaults`. */
+export function budgetOf(options: Partial<TrainingBudget>, defaults: TrainingBudget): TrainingBudget {
+  return { epochs: options.epochs ?? defaults.epochs, lr: options.lr ?? defaults.lr, batchSize: options.batchSize ?? defaults.batchSize };
+}
+
+/** "5 epochs of 9000 images (Adam 0.003, batch 64)": what a figure's subtitle says of the training. */
+export function describeBudget(budget: TrainingBudget, trainCount: number): string {
+  return `${budget.epochs} epoch${budget.epochs === 1 ? "" : "s"} of ${trainCount} images (Adam ${budget.lr}, batch ${budget.batchSize})`;
+}
+
+export interface ModelSpec extends TrainingBudget {
   kind: "vae" | "ae";
   latentSize: number;
-  epochs: number;
   /** Default [400]. */
   hiddenSizes?: number[];
   /** Weight of the KL term (VAE). Default 1. */
@@ -20,8 +36,6 @@ export interface ModelSpec {
   reconstructionWeight?: number;
   /** KL warm-up steps (VAE). Default 0. */
   warmupSteps?: number;
-  batchSize?: number;
-  lr?: number;
   seed?: number;
 }
 
@@ -51,15 +65,14 @@ function buildModel(spec: ModelSpec, inputSize: number): LatentModel {
 /** Train `spec` on `train` and measure it on `test`; one line per epoch to `log`. */
 export function trainLatentModel(spec: ModelSpec, train: Dataset, test: Dataset, log: (line: string) => void = () => {}): TrainedModel {
   const model = buildModel(spec, train.height * train.width);
-  const optimizer = new Adam(model.parameters(), { lr: spec.lr ?? 1e-3 });
+  const optimizer = new Adam(model.parameters(), { lr: spec.lr });
   const seed = spec.seed ?? 0;
   const generator = new Generator(seed + 2);
-  const batchSize = spec.batchSize ?? 128;
-  const started = performance.now();
+    const started = performance.now();
   let step = 0;
   const name = describeSpec(spec);
   for (let epoch = 1; epoch <= spec.epochs; epoch++) {
-    const common = { batchSize, generator, startStep: step, epoch };
+    const common = { batchSize: spec.batchSize, generator, startStep: step, epoch };
     if (model.kind === "vae") {
       const objective = elboObjective((s) => klWarmup(s, spec.warmupSteps ?? 0, spec.beta ?? 1), { reconstructionWeight: spec.reconstructionWeight ?? 1 });
       const result = trainEpoch(model, optimizer, train, { objective, ...common });

@@ -143,12 +143,13 @@ describe("a VAE run", () => {
 
 describe("an experiment from the command line", () => {
   it("ae-vs-vae writes its figure and summary.json into --out and prints where", async () => {
-    const [run] = await allSucceed(["experiment", "ae-vs-vae", "--data", "digits", "--epochs", "1", "--threads", "1", ...judge, "--out", "exp"]);
+    const [run] = await allSucceed(["experiment", "ae-vs-vae", "--data", "digits", "--epochs", "1", "--batch-size", "100", "--train-size", "500", "--threads", "1", ...judge, "--out", "exp"]);
     expect(run?.stdout).toContain("Wrote exp/{ae-vs-vae.png,summary.json}");
     expect(run?.stdout).toMatch(/^AE +reconstruction -\d+\.\d\d; samples: top-class p \d\.\d{3}/m);
     expect(pngWidth("exp/ae-vs-vae.png")).toBeGreaterThan(1000);
-    const summary = JSON.parse(readFileSync(join(work, "exp", "summary.json"), "utf8")) as { epochs: number; latentSize: number; ae: { kl: number | null }; vae: { kl: number; samples: { count: number } } };
-    expect([summary.epochs, summary.latentSize, summary.ae.kl, summary.vae.samples.count]).toEqual([1, 2, null, 1000]);
+    const summary = JSON.parse(readFileSync(join(work, "exp", "summary.json"), "utf8")) as { epochs: number; lr: number; batchSize: number; trainCount: number; latentSize: number; ae: { kl: number | null }; vae: { kl: number; samples: { count: number } } };
+    // --epochs, --batch-size and --train-size reach the models; --lr keeps its default.
+    expect([summary.epochs, summary.batchSize, summary.trainCount, summary.lr, summary.latentSize, summary.ae.kl, summary.vae.samples.count]).toEqual([1, 100, 500, 0.003, 2, null, 1000]);
     expect(summary.vae.kl).toBeGreaterThan(0);
   }, 60_000);
 });

@@ -7,11 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadBundledMnist, subset } from "../../src/data/index.js";
-import { aeVsVae } from "../../src/experiments/ae-vs-vae.js";
+import { AE_VS_VAE_BUDGET, aeVsVae } from "../../src/experiments/ae-vs-vae.js";
 import { betaSweep, betaSweepTable } from "../../src/experiments/beta-sweep.js";
 import type { ExperimentData, ExperimentResult } from "../../src/experiments/experiment.js";
 import { loadOrTrainJudge } from "../../src/experiments/judge.js";
-import { lossTerms } from "../../src/experiments/loss-terms.js";
+import { LOSS_TERMS_BUDGET, lossTerms } from "../../src/experiments/loss-terms.js";
 import type { ModelMeasurements } from "../../src/experiments/measure.js";
 
 const work = mkdtempSync(join(tmpdir(), "elbo-experiments-"));
@@ -69,19 +69,24 @@ describe("experiments, 1 epoch on a slice", () => {
   it("ae-vs-vae: one side-by-side figure and both models measured", () => {
     const result = aeVsVae(data, { epochs: 1 });
     checkFigures(result, ["ae-vs-vae.png"], 1000);
-    expect(result.summary).toMatchObject({ experiment: "ae-vs-vae", data: "mnist-slice", epochs: 1, latentSize: 2 });
+    // The budget asked for, the rest at the experiment's defaults; every model saw the 800 training images.
+    expect(result.summary).toMatchObject({ experiment: "ae-vs-vae", data: "mnist-slice", epochs: 1, lr: AE_VS_VAE_BUDGET.lr, batchSize: AE_VS_VAE_BUDGET.batchSize, trainCount: 800, latentSize: 2 });
     checkMeasurements(result.summary.ae, 2, false);
     checkMeasurements(result.summary.vae, 2, true);
+    expect([result.summary.ae.latentGrid, result.summary.vae.latentGrid]).toEqual(["codes", "prior"]);
     expect(JSON.parse(JSON.stringify(result.summary))).toEqual(result.summary);
   }, 60_000);
 
   it("loss-terms: reconstruction only, KL only, both", () => {
-    const result = lossTerms(data, { epochs: 1 });
+    const result = lossTerms(data, { epochs: 1, batchSize: 100 });
+    expect(result.summary).toMatchObject({ epochs: 1, lr: LOSS_TERMS_BUDGET.lr, batchSize: 100, trainCount: 800 });
     checkFigures(result, ["loss-terms.png"], 1500);
     checkMeasurements(result.summary.reconstructionOnly, 2, true);
     checkMeasurements(result.summary.klOnly, 2, true);
     checkMeasurements(result.summary.both, 2, true);
     expect([result.summary.klOnly.reconstructionWeight, result.summary.klOnly.beta]).toEqual([0, 1]);
+    // Without the KL term nothing holds the codes near the prior: that map covers the codes' bounding box.
+    expect([result.summary.reconstructionOnly.latentGrid, result.summary.klOnly.latentGrid, result.summary.both.latentGrid]).toEqual(["codes", "prior", "prior"]);
     // Trained on the KL alone, the posterior stays close to the prior.
     expect(result.summary.klOnly.kl).toBeLessThan(result.summary.both.kl as number);
   }, 60_000);
