@@ -15,9 +15,9 @@ const links = [...doc.matchAll(/!\[([^\]]*)\]\(([^)\s]+)\)/g)].map((m) => ({ alt
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 describe("docs/elbo.md's figures", () => {
-  it("links the figures docs/figures.ts writes: samples (mean and draw), reconstructions, interpolation, attribute vector, latent codes and map, AE vs VAE, loss terms, traversals, curves", () => {
+  it("links the figures docs/figures.ts writes: samples (mean and draw), reconstructions, interpolation, attribute vectors (1 -> 7, Fashion shirt -> dress), latent codes and map, AE vs VAE (digits, Fashion), loss terms, traversals, curves", () => {
     const names = links.map(({ target }) => target);
-    for (const name of ["samples", "samples-draw", "samples-2d", "samples-beta0", "reconstructions", "interpolation", "attribute-1-to-7", "latent-2d", "latent-map-2d", "ae-vs-vae", "loss-terms", "traversal", "curves"]) {
+    for (const name of ["samples", "samples-draw", "samples-2d", "samples-beta0", "reconstructions", "interpolation", "attribute-1-to-7", "attribute-fashion-shirt-to-dress", "latent-2d", "latent-map-2d", "ae-vs-vae", "ae-vs-vae-fashion", "loss-terms", "traversal", "curves"]) {
       expect(names, `docs/elbo.md does not show figures/${name}.png`).toContain(`figures/${name}.png`);
     }
   });
