@@ -1,5 +1,5 @@
 /**
- * Training-quality benchmark: `npx tsx bench/quality.ts [--epochs N] [--data fashion-mnist|mnist-full|mnist]`.
+ * Training-quality benchmark: `npx tsx bench/quality.ts [--epochs N] [--data fashion-mnist|mnist-full|mnist] [--arch mlp|conv]`.
  *
  * Trains the pytorch/examples VAE recipe (vae/main.py) with our engine and with PyTorch, one
  * after the other in the same run, and prints per epoch the train and test loss per example
@@ -10,6 +10,12 @@
  *        + KL = −½ Σ (1 + log σ² − μ² − σ²);
  *   Adam lr 1e-3, batch 128, shuffled batches (last one partial), 10 epochs;
  *   test loss = the same loss with a sampled z, summed over the test set / its size.
+ *
+ * `--arch conv` swaps in the networks of `elbo train --arch conv` (the Keras VAE example's shape,
+ * src/vae/architecture.ts: conv 32 and 64, 3x3 stride 2, dense 16, latent 20, mirrored transposed
+ * convs, Bernoulli logits), on both sides: the peer builds bench/peers/conv_vae.py's module, whose
+ * layers and PyTorch default initialisation are those of ours; loss, optimizer, lr, batch and data
+ * stay the recipe's above.
  *
  * Ours is `VAE({ inputSize: 784, hiddenSizes: [400], latentSize: 20, likelihood: "bernoulli" })`
  * with `Adam` and `trainEpoch` / `evaluate` (src/vae/trainer.ts). Our loss is −ELBO averaged over
@@ -58,10 +64,12 @@ import { parseBenchArgs } from "./args.js";
 
 type DataName = "fashion-mnist" | "mnist-full" | "mnist";
 type LossScale = "mean" | "sum";
+type Arch = "mlp" | "conv";
 
 interface Options {
   epochs: number;
   data: DataName;
+  arch: Arch;
   /** Ours: seeds the weights (seed), the training draws (seed + 1) and each test pass. */
   seed: number;
   /** PyTorch: torch.manual_seed. */
@@ -104,14 +112,15 @@ const PUBLISHED: Partial<Record<DataName, string>> = {
 };
 
 const USAGE =
-  "usage: npx tsx bench/quality.ts [--epochs N] [--data fashion-mnist|mnist-full|mnist] [--seed N] [--torch-seed N]\n" +
+  "usage: npx tsx bench/quality.ts [--epochs N] [--data fashion-mnist|mnist-full|mnist] [--arch mlp|conv] [--seed N] [--torch-seed N]\n" +
   "                                   [--threads N] [--loss-scale mean|sum] [--only ours|torch|both] [--python PATH]";
 
 function parseArgs(argv: string[]): Options {
-  const args = parseBenchArgs(argv, { usage: USAGE, values: ["--epochs", "--data", "--seed", "--torch-seed", "--threads", "--loss-scale", "--only", "--python"] });
+  const args = parseBenchArgs(argv, { usage: USAGE, values: ["--epochs", "--data", "--arch", "--seed", "--torch-seed", "--threads", "--loss-scale", "--only", "--python"] });
   return {
     epochs: args.integer("--epochs", 10, 1),
     data: args.choice("--data", ["fashion-mnist", "mnist-full", "mnist"], "fashion-mnist"),
+    arch: args.choice("--arch", ["mlp", "conv"], "mlp"),
     seed: args.integer("--seed", 0, 0),
     torchSeed: args.integer("--torch-seed", 1, 0),
     threads: args.integer("--threads", 2, 1),
@@ -158,7 +167,8 @@ function trainEpochSummed(model: VAE, optimizer: Adam, dataset: Dataset, generat
 }
 
 function runOurs(splits: { train: Dataset; test: Dataset }, options: Options, onEpoch: (r: EpochResult) => void): EpochResult[] {
-  const model = new VAE({ inputSize: 784, hiddenSizes: [400], latentSize: 20, likelihood: "bernoulli", generator: new Generator(options.seed) });
+  const hiddenSizes = options.arch === "conv" ? [16] : [400];
+  const model = new VAE({ inputSize: 784, arch: options.arch, hiddenSizes, latentSize: 20, likelihood: "bernoulli", generator: new Generator(options.seed) });
   const optimizer = new Adam(model.parameters(), { lr: LEARNING_RATE });
   const generator = new Generator(options.seed + 1);
   const results: EpochResult[] = [];
@@ -215,7 +225,7 @@ async function runTorch(
 ): Promise<PeerRun> {
   const found = findPython(options.python);
   if ("reason" in found) return { status: "skipped", reason: found.reason, info: "", epochs: [] };
-  const args = [PEER_SCRIPT, "--epochs", String(options.epochs), "--seed", String(options.torchSeed), "--threads", String(options.threads), "--batch-size", String(BATCH_SIZE), "--lr", String(LEARNING_RATE)];
+  const args = [PEER_SCRIPT, "--arch", options.arch, "--epochs", String(options.epochs), "--seed", String(options.torchSeed), "--threads", String(options.threads), "--batch-size", String(BATCH_SIZE), "--lr", String(LEARNING_RATE)];
   let folder: string | null = null;
   if (options.data === "fashion-mnist") {
     args.push("--data", "fashion-mnist");
@@ -310,7 +320,8 @@ function printTable(epochs: number, ours: EpochResult[], torch: EpochResult[]): 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const splits = loadSplits(options.data);
-  console.log(`# quality: pytorch/examples VAE recipe on ${options.data} (${splits.train.count} train / ${splits.test.count} test), ${options.epochs} epochs`);
+  const networks = options.arch === "conv" ? "with the conv networks of --arch conv " : "";
+  console.log(`# quality: pytorch/examples VAE recipe ${networks}on ${options.data} (${splits.train.count} train / ${splits.test.count} test), ${options.epochs} epochs`);
   console.log(`# losses: −ELBO in nats per example (train: running average over the epoch's batches; test: one sampled z per example)`);
   console.log(`# s/epoch: wall-clock time of the training pass only (test pass excluded)`);
   console.log(`# source: ${sourceVersion()}`);

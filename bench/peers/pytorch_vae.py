@@ -7,6 +7,9 @@
     Test loss: the same loss with a sampled z (reparameterize always samples), summed over the
     test set and divided by its size.
 
+--arch conv swaps in the networks of elbo's `--arch conv` (conv_vae.py's ConvVAE, latent 20,
+dense 16; the decoder's output is logits, so the BCE is taken with logits: the same function).
+
 Data (pixels are byte / 255, not binarized):
     --data fashion-mnist   reads the IDX .gz files in --fashion-dir with gzip + numpy
     --data idx             reads {train,t10k}-images-idx3-ubyte (plain or .gz) in --idx-dir
@@ -28,6 +31,8 @@ import numpy as np
 import torch
 from torch import nn, optim
 from torch.nn import functional as F
+
+from conv_vae import ConvVAE
 
 
 def read_idx_images(path):
@@ -80,8 +85,20 @@ class VAE(nn.Module):
         return self.decode(z), mu, logvar
 
 
-def loss_function(recon_x, x, mu, logvar):
-    bce = F.binary_cross_entropy(recon_x, x.view(-1, 784), reduction="sum")
+class ConvRecipe(ConvVAE):
+    """ConvVAE with VAE's forward: (decoder logits [N, 784], mu, logvar)."""
+
+    def forward(self, x):
+        mu, logvar = self.encode(x.view(-1, 784))
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        return self.decode_logits(z), mu, logvar
+
+
+def loss_function(recon_x, x, mu, logvar, logits=False):
+    if logits:
+        bce = F.binary_cross_entropy_with_logits(recon_x, x.view(-1, 784), reduction="sum")
+    else:
+        bce = F.binary_cross_entropy(recon_x, x.view(-1, 784), reduction="sum")
     kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
     return bce + kld
 
@@ -103,6 +120,7 @@ def emit(record):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--arch", choices=["mlp", "conv"], default="mlp")
     parser.add_argument("--data", choices=["fashion-mnist", "idx", "raw"], required=True)
     parser.add_argument("--fashion-dir", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--idx-dir")
@@ -135,10 +153,12 @@ def main():
     test_t = torch.from_numpy(test_x)
     n_train, n_test = train_t.shape[0], test_t.shape[0]
 
-    model = VAE()
+    model = ConvRecipe() if args.arch == "conv" else VAE()
+    logits = args.arch == "conv"
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     emit({
         "event": "config",
+        "arch": args.arch,
         "torch": torch.__version__,
         "threads": torch.get_num_threads(),
         "blas": loaded_blas(),
@@ -158,7 +178,7 @@ def main():
             data = train_t[order[first:first + args.batch_size]]
             optimizer.zero_grad()
             recon_batch, mu, logvar = model(data)
-            loss = loss_function(recon_batch, data, mu, logvar)
+            loss = loss_function(recon_batch, data, mu, logvar, logits)
             loss.backward()
             train_loss += loss.item()
             optimizer.step()
@@ -171,7 +191,7 @@ def main():
             for first in range(0, n_test, args.batch_size):
                 data = test_t[first:first + args.batch_size]
                 recon_batch, mu, logvar = model(data)
-                test_loss += loss_function(recon_batch, data, mu, logvar).item()
+                test_loss += loss_function(recon_batch, data, mu, logvar, logits).item()
         test_seconds = time.perf_counter() - start
 
         emit({
