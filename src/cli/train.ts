@@ -61,7 +61,7 @@ export const trainFlags: Record<string, FlagSpec> = {
   latent: { type: "int", default: 20, min: 1, help: "latent dimensions" },
   arch: { type: "string", default: "mlp", choices: ["mlp", "conv"], help: "networks: dense layers (mlp), or the Keras example's conv 32, conv 64 and mirrored transposed convs (conv)" },
   hidden: { type: "ints", min: 1, help: "hidden (dense) layer sizes, comma-separated (default: 400; 16 with --arch conv)" },
-  lr: { type: "number", min: 0, help: "Adam learning rate (default: 1e-3 for the VAE, 2e-4 for the GAN); with --lr-schedule iwae, the rate of the first stage" },
+  lr: { type: "number", min: 0, help: "Adam learning rate (default: 1e-3 for the VAE, 3e-3 for a --conditional one, 2e-4 for the GAN); with --lr-schedule iwae, the rate of the first stage" },
   "lr-schedule": {
     type: "string",
     default: "constant",

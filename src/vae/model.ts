@@ -32,7 +32,8 @@ export interface VAEConfig {
   likelihood?: Likelihood;
   /**
    * Classes of the conditional VAE (Sohn et al. 2015): q(z|x, y) and p(x|z, y) take the one-hot
-   * label y (see architecture.ts), and encode/decode/sample need it. Default 0: unconditional.
+   * label y (see architecture.ts), the prior is the learned p(z|y) of `VAE.priorOf`, and
+   * encode/decode/sample need y. Default 0: unconditional.
    */
   classes?: number;
   /**
@@ -77,6 +78,13 @@ export class VAE extends Module {
   readonly outputLayer: Linear | ConvTranspose2d;
   private readonly fixedOutputLogVar: Tensor | null;
 
+  /**
+   * A conditional VAE's learned prior p(z|y) = N(μ_y, diag σ_y²), Sohn et al. 2015's prior network
+   * p_θ(z|x) (eq. 4) for a one-hot input, as one row per class: `priorMean`, `priorLogVar`
+   * [classes, latent], both initialised to 0 (p(z|y) = N(0, I) at the start).
+   */
+  private readonly conditionalPrior: { mean: Tensor; logVar: Tensor } | null;
+
   constructor(config: VAEConfig) {
     super();
     this.inputSize = config.inputSize;
@@ -105,6 +113,10 @@ export class VAE extends Module {
     const decoding = buildDecoder(this.arch, shape, options);
     this.decoder = this.registerModule("decoder", decoding.decoder);
     this.outputLayer = this.registerModule("outputLayer", decoding.outputLayer);
+    this.conditionalPrior = this.classes === 0 ? null : {
+      mean: this.registerParameter("priorMean", full([this.classes, this.latentSize], 0, { dtype: this.dtype })),
+      logVar: this.registerParameter("priorLogVar", full([this.classes, this.latentSize], 0, { dtype: this.dtype })),
+    };
     const outputLogVar = config.outputLogVar ?? 0;
     if (outputLogVar === "learned" || outputLogVar === "learned-diagonal") {
       if (this.likelihood !== "gaussian") throw new Error(`VAE: outputLogVar "${outputLogVar}" needs the gaussian likelihood`);
@@ -120,21 +132,54 @@ export class VAE extends Module {
     return this.fixedOutputLogVar ?? this.parameter("outputLogVar");
   }
 
-  /** `h` [rows, n] with the one-hot labels `y` appended (a conditional VAE), or `h` itself (an unconditional one). */
-  private withLabels(h: Tensor, y: Tensor | undefined, what: string): Tensor {
+  /** `y` checked against this VAE and repeated to `rows` rows; undefined for an unconditional VAE (which refuses labels). */
+  private labelRows(y: Tensor | undefined, rows: number, what: string): Tensor | undefined {
     if (this.classes === 0) {
       if (y !== undefined) throw new RangeError(`VAE.${what}: labels given to an unconditional VAE (built without classes)`);
-      return h;
+      return undefined;
     }
     if (y === undefined) throw new RangeError(`VAE.${what}: this conditional VAE needs the one-hot labels y [batch, ${this.classes}] (see oneHot)`);
     if (y.rank !== 2 || y.shape[1] !== this.classes) throw new RangeError(`VAE.${what}: labels must be [batch, ${this.classes}], got [${y.shape.join(", ")}]`);
-    return concat([h, repeatRows(y, h.shape[0] as number, `VAE.${what}`)], 1);
+    return repeatRows(y, rows, `VAE.${what}`);
   }
 
-  /** q(z|x) (q(z|x, y) when conditional): the mean and (bounded) log-variance of the approximate posterior, each [batch, latent]. */
+  /** `h` [rows, n] with the one-hot labels `y` appended (a conditional VAE), or `h` itself (an unconditional one). */
+  private withLabels(h: Tensor, y: Tensor | undefined, what: string): Tensor {
+    const labels = this.labelRows(y, h.shape[0] as number, what);
+    return labels === undefined ? h : concat([h, labels], 1);
+  }
+
+  /**
+   * The conditional prior p(z|y) = N(μ_y, diag σ_y²) of each row of `y` [rows, classes] (one-hot,
+   * so y · priorMean picks the class's row), each [rows, latent].
+   */
+  priorOf(y: Tensor): { mean: Tensor; logVar: Tensor } {
+    if (this.conditionalPrior === null) throw new RangeError("VAE.priorOf: an unconditional VAE's prior is N(0, I)");
+    return { mean: y.matmul(this.conditionalPrior.mean), logVar: boundLogVar(y.matmul(this.conditionalPrior.logVar)) };
+  }
+
+  /**
+   * q(z|x) (q(z|x, y) when conditional): the mean and (bounded) log-variance of the approximate
+   * posterior, each [batch, latent]. A conditional VAE's posterior is given in the standardised
+   * code u = (z − μ_y) / σ_y, whose prior is N(0, I): KL(q(z|x,y) ‖ p(z|y)) = KL(q(u|x,y) ‖ N(0, I))
+   * (the KL is invariant under the invertible map), so the ELBO, IWAE and sampling code keep the
+   * standard normal prior, and `decode` maps u back to z.
+   */
   encode(x: Tensor, y?: Tensor): Posterior {
     const hidden = this.encoder.forward(this.withLabels(this.features.forward(x), y, "encode"));
-    return { mu: this.meanHead.forward(hidden), logVar: boundLogVar(this.logVarHead.forward(hidden)) };
+    const mu = this.meanHead.forward(hidden);
+    const logVar = this.logVarHead.forward(hidden);
+    if (y === undefined) return { mu, logVar: boundLogVar(logVar) };
+    const prior = this.priorOf(y);
+    return { mu: mu.sub(prior.mean).mul(prior.logVar.mul(-0.5).exp()), logVar: boundLogVar(logVar.sub(prior.logVar)) };
+  }
+
+  /** The decoder's input for the code u [rows, latent]: [z, y] with z = μ_y + σ_y · u when conditional, u itself when not. */
+  private decoderInput(u: Tensor, y: Tensor | undefined): Tensor {
+    const labels = this.labelRows(y, u.shape[0] as number, "decode");
+    if (labels === undefined) return u;
+    const prior = this.priorOf(labels);
+    return concat([prior.mean.add(prior.logVar.mul(0.5).exp().mul(u)), labels], 1);
   }
 
   /** The posterior means μ(x), [batch, latent]: the code the latent tools use (as `Autoencoder.codes`). */
@@ -144,11 +189,11 @@ export class VAE extends Module {
 
   /** The decoder's output for z (and y, when conditional): logits (Bernoulli) or means (Gaussian), [..., inputSize]. */
   decode(z: Tensor, y?: Tensor): Tensor {
-    if (z.rank <= 2 && this.arch === "mlp") return this.outputLayer.forward(this.decoder.forward(this.withLabels(z, y, "decode")));
+    if (z.rank <= 2 && this.arch === "mlp") return this.outputLayer.forward(this.decoder.forward(this.decoderInput(z, y)));
     // z [..., latent] is decoded as one [N, latent] batch and reshaped back: the convolutions take one
     // batch axis, and one [N, in] product is much faster than N / batch small ones (IWAE's [k, batch, latent]).
     const batch = z.shape.slice(0, -1);
-    const images = this.outputLayer.forward(this.decoder.forward(this.withLabels(z.reshape([-1, this.latentSize]), y, "decode")));
+    const images = this.outputLayer.forward(this.decoder.forward(this.decoderInput(z.reshape([-1, this.latentSize]), y)));
     return images.reshape([...batch, this.inputSize]);
   }
 

@@ -55,6 +55,8 @@ describe("elbo train --conditional", () => {
     const { tensors } = decodeSafetensors(readFileSync(join(work, "cvae", "model.safetensors")));
     expect(tensors.get("model.encoder.0.weight")?.shape).toEqual([64, 784 + 10]);
     expect(tensors.get("model.decoder.0.weight")?.shape).toEqual([64, 4 + 10]);
+    expect(tensors.get("model.priorMean")?.shape).toEqual([10, 4]);
+    expect(tensors.get("model.priorLogVar")?.shape).toEqual([10, 4]);
   });
 
   it("resumes bit-identically to the uninterrupted run", () => {

@@ -1,13 +1,14 @@
 /**
  * The conditional VAE (Sohn et al. 2015) as a library: the one-hot input, where y enters each
  * network, the k-major label repeat of IWAE's draws, the labels' gradient path, clear errors;
+ * the learned prior p(z|y) (encode's standardised code, whose KL to N(0, I) is the KL to p(z|y));
  * and a CVAE trained on four bar patterns draws the class it is asked for.
  */
 import { describe, expect, it } from "vitest";
 import { randn, tensor } from "../../src/autograd/index.js";
 import { Generator } from "../../src/tensor/index.js";
 import { Adam } from "../../src/nn/index.js";
-import { elbo, elboObjective, iwaeLogWeights, oneHot, trainEpoch, VAE } from "../../src/vae/index.js";
+import { elbo, elboObjective, gaussianKL, iwaeLogWeights, oneHot, trainEpoch, VAE } from "../../src/vae/index.js";
 import type { Dataset } from "../../src/data/index.js";
 
 describe("oneHot", () => {
@@ -81,6 +82,62 @@ function barPatterns(count: number, seed: number): Dataset {
   }
   return { images, labels, count, height: 8, width: 8, name: "bars" };
 }
+
+describe("the CVAE's learned prior p(z|y) = N(μ_y, diag σ_y²)", () => {
+  const model = new VAE({ inputSize: 16, hiddenSizes: [8], latentSize: 3, classes: 4, dtype: "float64", generator: new Generator(1) });
+  const params = new Map(model.namedParameters());
+  const [priorMean, priorLogVar] = [params.get("priorMean"), params.get("priorLogVar")];
+  if (!priorMean || !priorLogVar) throw new Error("no priorMean / priorLogVar parameters");
+  const x = randn([5, 16], { dtype: "float64", generator: new Generator(2) }).sigmoid();
+  const labels = [0, 1, 2, 3, 1];
+  const y = oneHot(labels, 4, "float64");
+
+  it("is one row per class, N(0, I) at initialisation", () => {
+    expect(priorMean.shape).toEqual([4, 3]);
+    expect(priorLogVar.shape).toEqual([4, 3]);
+    expect(Array.from(priorMean.data).every((v) => v === 0) && Array.from(priorLogVar.data).every((v) => v === 0)).toBe(true);
+  });
+
+  it("encode's code u = (z − μ_y) / σ_y has KL(q(u) ‖ N(0, I)) = KL(q(z|x,y) ‖ p(z|y)), and decode maps u back to z", () => {
+    const before = model.encode(x, y);
+    const rows = randn([4, 3], { dtype: "float64", generator: new Generator(7) });
+    priorMean.data.set(rows.data);
+    priorLogVar.data.set(rows.mul(0.5).data);
+    const after = model.encode(x, y);
+    let direct = 0;
+    for (let i = 0; i < 5; i++) {
+      for (let j = 0; j < 3; j++) {
+        // q(z|x,y) = N(m, s²) is the same network output before and after: only the prior moved.
+        const m = before.mu.data[i * 3 + j] as number, lq = before.logVar.data[i * 3 + j] as number;
+        const mp = rows.data[(labels[i] as number) * 3 + j] as number, lp = 0.5 * mp;
+        // KL(N(m, e^lq) ‖ N(mp, e^lp)) = ½ [lp − lq + (e^lq + (m − mp)²) / e^lp − 1]
+        direct += 0.5 * (lp - lq + (Math.exp(lq) + (m - mp) ** 2) / Math.exp(lp) - 1);
+      }
+    }
+    expect(gaussianKL(after.mu, after.logVar).sum().item()).toBeCloseTo(direct, 10);
+    const u = randn([5, 3], { dtype: "float64", generator: new Generator(8) });
+    // decode(u, y) with the prior moved equals decode of z = μ_y + σ_y u with the prior at N(0, I).
+    const moved = model.decode(u, y).data;
+    const zData = Float64Array.from(u.data, (v, k) => {
+      const [i, j] = [Math.floor(k / 3), k % 3];
+      const mp = rows.data[(labels[i] as number) * 3 + j] as number;
+      return mp + Math.exp(0.25 * mp) * v;
+    });
+    priorMean.data.fill(0);
+    priorLogVar.data.fill(0);
+    const reference = model.decode(tensor(zData, { shape: [5, 3], dtype: "float64" }), y).data;
+    for (let k = 0; k < moved.length; k++) expect(moved[k]).toBeCloseTo(reference[k] as number, 10);
+  });
+
+  it("gets the ELBO's gradient in the rows of the classes in the batch only", () => {
+    model.zeroGrad();
+    elbo(model, x, { generator: new Generator(6), labels: oneHot([0, 1, 1, 0, 1], 4, "float64") }).loss.backward();
+    const grad = priorMean.grad;
+    if (!grad) throw new Error("no gradient for priorMean");
+    expect(Array.from(grad.data.subarray(0, 6)).some((v) => v !== 0)).toBe(true);
+    expect(Array.from(grad.data.subarray(6))).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+});
 
 describe("a trained CVAE", () => {
   // 40 epochs of 10 steps: 98-100% (15 epochs gave 59%: early on, z still carries the class and y is ignored).
