@@ -4,6 +4,7 @@
  * for float32 and give the same results up to float32 rounding. Float64 runs in JS, but for its
  * products, whose wasm kernel gives the JS kernel's bits (`wasm/gemm64.ts`).
  */
+import { createWasmConv, type WasmConv } from "./wasm/conv.js";
 import { createWasmElementwise, type WasmElementwise } from "./wasm/elementwise.js";
 import { createWasmKernels, wasmKernels, type WasmKernels } from "./wasm/kernels.js";
 import { wasmGemm64, type WasmGemm64 } from "./wasm/gemm64.js";
@@ -84,4 +85,19 @@ export function activeWasmElementwise(): WasmElementwise | null {
     }
   }
   return elementwise;
+}
+
+let conv: WasmConv | null | undefined;
+
+/** The wasm im2col and col2im when the wasm kernels are the ones to use, else null. */
+export function activeWasmConv(): WasmConv | null {
+  if (activeWasmKernels() === null) return null;
+  if (conv === undefined) {
+    try {
+      conv = createWasmConv();
+    } catch {
+      conv = null;
+    }
+  }
+  return conv;
 }

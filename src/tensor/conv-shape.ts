@@ -126,3 +126,9 @@ export function outputShapeOf(g: ConvGeometry): number[] {
 export function weightShapeOf(g: ConvGeometry): number[] {
   return [g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth];
 }
+
+/** The output positions [first, end) along one axis whose tap j reads inside the input: 0 ≤ o·stride - pad + j < inSize. */
+export function insideRange(j: number, stride: number, pad: number, inSize: number, outSize: number): [number, number] {
+  const first = Math.min(outSize, Math.max(0, Math.ceil((pad - j) / stride)));
+  return [first, Math.max(first, Math.min(outSize, Math.floor((inSize - 1 + pad - j) / stride) + 1))];
+}

@@ -18,6 +18,7 @@ import { gemm } from "./matmul.js";
 import { checkSameDType, NDArray } from "./ndarray.js";
 import { formatShape, ShapeError } from "./shape.js";
 import { conv2dDirect, conv2dInputGradDirect, conv2dWeightGradDirect } from "./conv-direct.js";
+import { col2im, im2col } from "./conv-lowering.js";
 import { inputShapeOf, outputShapeOf, weightShapeOf, type ConvGeometry } from "./conv-shape.js";
 
 // Scratch for the columns and the swapped output gradient, reused across calls and grown on
@@ -33,67 +34,6 @@ function scratch(which: "columns" | "swap", size: number): Float32Array {
   }
   if (swapScratch.length < size) swapScratch = new Float32Array(size);
   return swapScratch;
-}
-
-/** C[(c, i, j), (n, oh, ow)] = x[n, c, oh·sH - pH + i, ow·sW - pW + j], zero outside x (im2col). */
-function im2col(x: Float32Array, columns: Float32Array, g: ConvGeometry): void {
-  const { batch, inChannels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, strideH, strideW, padH, padW } = g;
-  const plane = outHeight * outWidth;
-  const pixels = batch * plane;
-  for (let c = 0; c < inChannels; c++) {
-    for (let i = 0; i < kernelHeight; i++) {
-      for (let j = 0; j < kernelWidth; j++) {
-        const row = ((c * kernelHeight + i) * kernelWidth + j) * pixels;
-        const [first, end] = insideRange(j, strideW, padW, inWidth, outWidth);
-        for (let n = 0; n < batch; n++) {
-          for (let oh = 0; oh < outHeight; oh++) {
-            const ih = oh * strideH - padH + i;
-            const base = row + n * plane + oh * outWidth;
-            // NOTE: plain loops, not fill(): runs are a few pixels long and a builtin call per run cost more than the copy.
-            if (ih < 0 || ih >= inHeight) {
-              for (let ow = 0; ow < outWidth; ow++) columns[base + ow] = 0;
-              continue;
-            }
-            let at = ((n * inChannels + c) * inHeight + ih) * inWidth - padW + j + first * strideW;
-            let ow = 0;
-            for (; ow < first; ow++) columns[base + ow] = 0;
-            for (; ow < end; ow++, at += strideW) columns[base + ow] = x[at] as number;
-            for (; ow < outWidth; ow++) columns[base + ow] = 0;
-          }
-        }
-      }
-    }
-  }
-}
-
-/** The adjoint of im2col (col2im): each entry of C is added to the pixel of x it was read from. */
-function col2im(columns: Float32Array, x: Float32Array, g: ConvGeometry): void {
-  const { batch, inChannels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, strideH, strideW, padH, padW } = g;
-  const plane = outHeight * outWidth;
-  const pixels = batch * plane;
-  for (let c = 0; c < inChannels; c++) {
-    for (let i = 0; i < kernelHeight; i++) {
-      for (let j = 0; j < kernelWidth; j++) {
-        const row = ((c * kernelHeight + i) * kernelWidth + j) * pixels;
-        const [first, end] = insideRange(j, strideW, padW, inWidth, outWidth);
-        for (let n = 0; n < batch; n++) {
-          for (let oh = 0; oh < outHeight; oh++) {
-            const ih = oh * strideH - padH + i;
-            if (ih < 0 || ih >= inHeight) continue;
-            const base = row + n * plane + oh * outWidth;
-            let at = ((n * inChannels + c) * inHeight + ih) * inWidth - padW + j + first * strideW;
-            for (let ow = first; ow < end; ow++, at += strideW) x[at] = (x[at] as number) + (columns[base + ow] as number);
-          }
-        }
-      }
-    }
-  }
-}
-
-/** The output columns [first, end) whose tap j reads inside the input: 0 ≤ ow·stride - pad + j < inSize. */
-function insideRange(j: number, stride: number, pad: number, inSize: number, outSize: number): [number, number] {
-  const first = Math.min(outSize, Math.max(0, Math.ceil((pad - j) / stride)));
-  return [first, Math.max(first, Math.min(outSize, Math.floor((inSize - 1 + pad - j) / stride) + 1))];
 }
 
 /** [A, B, L] -> [B, A, L]: the batch and channel axes swapped, runs of L copied whole. */

@@ -1,0 +1,77 @@
+/**
+ * The convolution's lowering to a matrix product (see `conv.ts` for the frame): im2col copies
+ * the windows of x into columns C [C·kH·kW, N·outH·outW], col2im is its adjoint. The plain-JS
+ * loops here are the oracle; `wasm/conv.ts` has the same loops in WebAssembly, bit-identical,
+ * and `im2col` / `col2im` run whichever the active path is.
+ */
+import { activeWasmConv } from "./backend.js";
+import { insideRange, type ConvGeometry } from "./conv-shape.js";
+
+/** C[(c, i, j), (n, oh, ow)] = x[n, c, oh·sH - pH + i, ow·sW - pW + j], zero outside x (im2col). */
+export function im2colJs(x: Float32Array, columns: Float32Array, g: ConvGeometry): void {
+  const { batch, inChannels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, strideH, strideW, padH, padW } = g;
+  const plane = outHeight * outWidth;
+  const pixels = batch * plane;
+  for (let c = 0; c < inChannels; c++) {
+    for (let i = 0; i < kernelHeight; i++) {
+      for (let j = 0; j < kernelWidth; j++) {
+        const row = ((c * kernelHeight + i) * kernelWidth + j) * pixels;
+        const [first, end] = insideRange(j, strideW, padW, inWidth, outWidth);
+        for (let n = 0; n < batch; n++) {
+          for (let oh = 0; oh < outHeight; oh++) {
+            const ih = oh * strideH - padH + i;
+            const base = row + n * plane + oh * outWidth;
+            // NOTE: plain loops, not fill(): runs are a few pixels long and a builtin call per run cost more than the copy.
+            if (ih < 0 || ih >= inHeight) {
+              for (let ow = 0; ow < outWidth; ow++) columns[base + ow] = 0;
+              continue;
+            }
+            let at = ((n * inChannels + c) * inHeight + ih) * inWidth - padW + j + first * strideW;
+            let ow = 0;
+            for (; ow < first; ow++) columns[base + ow] = 0;
+            for (; ow < end; ow++, at += strideW) columns[base + ow] = x[at] as number;
+            for (; ow < outWidth; ow++) columns[base + ow] = 0;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The adjoint of im2col (col2im): each entry of C is added to the pixel of x it was read from. */
+export function col2imJs(columns: Float32Array, x: Float32Array, g: ConvGeometry): void {
+  const { batch, inChannels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, strideH, strideW, padH, padW } = g;
+  const plane = outHeight * outWidth;
+  const pixels = batch * plane;
+  for (let c = 0; c < inChannels; c++) {
+    for (let i = 0; i < kernelHeight; i++) {
+      for (let j = 0; j < kernelWidth; j++) {
+        const row = ((c * kernelHeight + i) * kernelWidth + j) * pixels;
+        const [first, end] = insideRange(j, strideW, padW, inWidth, outWidth);
+        for (let n = 0; n < batch; n++) {
+          for (let oh = 0; oh < outHeight; oh++) {
+            const ih = oh * strideH - padH + i;
+            if (ih < 0 || ih >= inHeight) continue;
+            const base = row + n * plane + oh * outWidth;
+            let at = ((n * inChannels + c) * inHeight + ih) * inWidth - padW + j + first * strideW;
+            for (let ow = first; ow < end; ow++, at += strideW) x[at] = (x[at] as number) + (columns[base + ow] as number);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** im2col on the active path: wasm when it is, else the JS loops of im2colJs (bit-identical). */
+export function im2col(x: Float32Array, columns: Float32Array, g: ConvGeometry): void {
+  const wasm = activeWasmConv();
+  if (wasm) wasm.im2col(x, columns, g);
+  else im2colJs(x, columns, g);
+}
+
+/** col2im on the active path, likewise. */
+export function col2im(columns: Float32Array, x: Float32Array, g: ConvGeometry): void {
+  const wasm = activeWasmConv();
+  if (wasm) wasm.col2im(columns, x, g);
+  else col2imJs(columns, x, g);
+}

@@ -1,0 +1,162 @@
+/**
+ * WebAssembly counterparts of the convolution's lowering in `conv-lowering.ts`: im2col (the columns
+ * C[(c, i, j), (n, oh, ow)] = x[n, c, oh·sH - pH + i, ow·sW - pW + j], zero outside x) and its
+ * adjoint col2im (each entry of C added to the pixel it was read from), float32. Both visit the
+ * entries in the JS loops' order and col2im adds in float32 (a float64 sum of two float32s,
+ * rounded to float32, is the float32 sum), so results are the JS kernels' bits (but for the sign
+ * and payload of a NaN that an addition makes).
+ *
+ * The loops run over a table of the kernel's taps that JS computes (`insideRange`): for each tap
+ * row i the output rows [first, end) that read inside x and the byte offset of the first row
+ * read, likewise for each tap column j; everything else is zeros (im2col) or skipped (col2im),
+ * so no bounds test reaches the inner loops. Columns are written (read) strictly in order.
+ *
+ * Memory: one growable memory; a call copies in the table, x and (col2im) C, runs, and copies
+ * out what it wrote.
+ */
+import { add, int, local, ModuleBuilder, mul, sub, ValType, type FunctionBody, type I32 } from "./encoder.js";
+import { instantiate } from "./kernels.js";
+import { reserve, roundUp, type WasmMemory } from "./memory.js";
+import { insideRange, type ConvGeometry } from "../conv-shape.js";
+
+const { i32 } = ValType;
+
+/** Bytes of one table entry: first, end, byte offset of the first read. */
+const ENTRY = 12;
+
+const params = {
+  x: i32, cols: i32, table: i32, batch: i32, channels: i32, kH: i32, kW: i32, outH: i32, outW: i32,
+  planeBytes: i32, rowStep: i32, colStep: i32,
+};
+type Locals = Record<"c" | "i" | "j" | "n" | "oh" | "ow" | "at" | "src" | "row" | "firstH" | "endH" | "rowOff" | "firstW" | "endW" | "colOff" | "k", number>;
+
+/**
+ * The loops both kernels share: over c, i, j (loading the taps' ranges), n, then the inside rows
+ * oh of [firstH, endH), where `src` is the first pixel read; `at` walks the columns and is moved
+ * past the rows and pixels outside x by `outside(count)`, and `inside()` handles one row's run.
+ */
+function emitLowering(mod: ModuleBuilder, name: string, body: (fn: FunctionBody, p: Record<keyof typeof params, number>, l: Locals) => {
+  outside: (count: I32) => void; inside: () => void;
+}): void {
+  mod.func(name, params, [], (fn, p) => {
+    const l = Object.fromEntries(["c", "i", "j", "n", "oh", "ow", "at", "src", "row", "firstH", "endH", "rowOff", "firstW", "endW", "colOff", "k"].map((key) => [key, fn.local(i32)])) as Locals;
+    const { outside, inside } = body(fn, p, l);
+    const entry = (index: I32, field: number, into: number): void => void fn.push(add(local(p.table), mul(index, int(ENTRY)))).i32Load(field).localSet(into);
+    fn.set(l.at, local(p.cols));
+    fn.forRange(l.c, int(0), local(p.channels), int(1), () => {
+      fn.forRange(l.i, int(0), local(p.kH), int(1), () => {
+        entry(local(l.i), 0, l.firstH);
+        entry(local(l.i), 4, l.endH);
+        entry(local(l.i), 8, l.rowOff);
+        fn.forRange(l.j, int(0), local(p.kW), int(1), () => {
+          entry(add(local(p.kH), local(l.j)), 0, l.firstW);
+          entry(add(local(p.kH), local(l.j)), 4, l.endW);
+          entry(add(local(p.kH), local(l.j)), 8, l.colOff);
+          fn.forRange(l.n, int(0), local(p.batch), int(1), () => {
+            // x[n, c] starts at x + (n·C + c)·planeBytes.
+            fn.set(l.row, add(local(p.x), mul(add(mul(local(l.n), local(p.channels)), local(l.c)), local(p.planeBytes)), local(l.rowOff), local(l.colOff)));
+            outside(mul(local(l.firstH), local(p.outW)));
+            fn.forRange(l.oh, local(l.firstH), local(l.endH), int(1), () => {
+              outside(local(l.firstW));
+              fn.set(l.src, local(l.row));
+              inside();
+              outside(sub(local(p.outW), local(l.endW)));
+              fn.set(l.row, add(local(l.row), local(p.rowStep)));
+            });
+            outside(mul(sub(local(p.outH), local(l.endH)), local(p.outW)));
+          });
+        });
+      });
+    });
+  });
+}
+
+/** `im2col(x, cols, table, ...)` and `col2im(x, cols, table, ...)`: the same parameters, in the same order. */
+export function buildConvModule(): Uint8Array {
+  const mod = new ModuleBuilder().memory(1, "memory");
+  emitLowering(mod, "im2col", (fn, p, l) => ({
+    // Zeros for the pixels outside x.
+    outside: (count) => {
+      fn.set(l.k, add(local(l.at), mul(count, int(4))));
+      fn.block((exit) => fn.loop((top) => {
+        fn.localGet(l.at).localGet(l.k).i32GeS().brIf(exit);
+        fn.localGet(l.at).i32Const(0).i32Store();
+        fn.set(l.at, add(local(l.at), int(4))).br(top);
+      }));
+    },
+    inside: () => {
+      fn.forRange(l.ow, local(l.firstW), local(l.endW), int(1), () => {
+        fn.localGet(l.at).localGet(l.src).f32Load().f32Store();
+        fn.set(l.at, add(local(l.at), int(4)));
+        fn.set(l.src, add(local(l.src), local(p.colStep)));
+      });
+    },
+  }));
+  emitLowering(mod, "col2im", (fn, p, l) => ({
+    outside: (count) => void fn.set(l.at, add(local(l.at), mul(count, int(4)))),
+    inside: () => {
+      fn.forRange(l.ow, local(l.firstW), local(l.endW), int(1), () => {
+        fn.localGet(l.src).localGet(l.src).f32Load().localGet(l.at).f32Load().f32Add().f32Store();
+        fn.set(l.at, add(local(l.at), int(4)));
+        fn.set(l.src, add(local(l.src), local(p.colStep)));
+      });
+    },
+  }));
+  return mod.bytes();
+}
+
+export interface WasmConv {
+  /** im2colJs of `conv-lowering.ts` (same arguments): x [N, C, H, W] of the geometry, columns at least [C·kH·kW, N·outH·outW]. */
+  im2col(x: Float32Array, columns: Float32Array, g: ConvGeometry): void;
+  /** col2imJs of `conv-lowering.ts`: adds the columns into x. */
+  col2im(columns: Float32Array, x: Float32Array, g: ConvGeometry): void;
+}
+
+const align64 = (bytes: number): number => roundUp(bytes, 64);
+
+/** A fresh instance of the module, with its own memory. */
+export function createWasmConv(): WasmConv {
+  const exports = instantiate(buildConvModule()) as unknown as Record<"im2col" | "col2im", (...args: number[]) => void> & { memory: WasmMemory };
+  const memory = exports.memory;
+  let heap = new Float32Array(memory.buffer);
+
+  /** Lays out table, x and columns, writes the table, and returns the byte addresses and the module's arguments. */
+  function prepare(op: string, x: Float32Array, columns: Float32Array, g: ConvGeometry): { xAt: number; colsAt: number; xSize: number; colsSize: number; args: number[] } {
+    const { batch, inChannels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, strideH, strideW, padH, padW } = g;
+    const xSize = batch * inChannels * inHeight * inWidth;
+    const colsSize = inChannels * kernelHeight * kernelWidth * batch * outHeight * outWidth;
+    if (x.length !== xSize || columns.length < colsSize) {
+      throw new RangeError(`${op} (wasm): the geometry needs an image of ${xSize} and ${colsSize} columns, got ${x.length} and ${columns.length}`);
+    }
+    const tableBytes = (kernelHeight + kernelWidth) * ENTRY;
+    const xAt = align64(tableBytes);
+    const colsAt = xAt + align64(xSize * 4);
+    heap = reserve(memory, colsAt + colsSize * 4, heap);
+    const table = new Int32Array(heap.buffer, 0, tableBytes / 4);
+    for (let i = 0; i < kernelHeight; i++) {
+      const [first, end] = insideRange(i, strideH, padH, inHeight, outHeight);
+      table.set([first, end, (first * strideH - padH + i) * inWidth * 4], 3 * i);
+    }
+    for (let j = 0; j < kernelWidth; j++) {
+      const [first, end] = insideRange(j, strideW, padW, inWidth, outWidth);
+      table.set([first, end, (first * strideW - padW + j) * 4], 3 * (kernelHeight + j));
+    }
+    heap.set(x, xAt / 4);
+    const args = [0, batch, inChannels, kernelHeight, kernelWidth, outHeight, outWidth, inHeight * inWidth * 4, strideH * inWidth * 4, strideW * 4];
+    return { xAt, colsAt, xSize, colsSize, args };
+  }
+
+  return {
+    im2col(x, columns, g) {
+      const { xAt, colsAt, colsSize, args } = prepare("im2col", x, columns, g);
+      exports.im2col(xAt, colsAt, ...args);
+      columns.set(heap.subarray(colsAt / 4, colsAt / 4 + colsSize));
+    },
+    col2im(columns, x, g) {
+      const { xAt, colsAt, xSize, colsSize, args } = prepare("col2im", x, columns, g);
+      heap.set(columns.subarray(0, colsSize), colsAt / 4);
+      exports.col2im(xAt, colsAt, ...args);
+      x.set(heap.subarray(xAt / 4, xAt / 4 + xSize));
+    },
+  };
+}
