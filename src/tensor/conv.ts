@@ -14,6 +14,7 @@
  * along output rows, so im2col and col2im are tight loops over contiguous runs of pixels.
  */
 import type { TypedArray } from "./dtype.js";
+import { addInto } from "./elementwise.js";
 import { gemm } from "./matmul.js";
 import { checkSameDType, NDArray } from "./ndarray.js";
 import { formatShape, ShapeError } from "./shape.js";
@@ -80,10 +81,12 @@ function forwardLowered(x: Float32Array, w: Float32Array, bias: Float32Array | u
   return out;
 }
 
-function inputGradLowered(gy: Float32Array, w: Float32Array, g: ConvGeometry): Float32Array {
+/** dC = Wᵀ·G scattered back into x (col2im adds into it); with `bias` [C], x starts as bias[c] on channel c. */
+function inputGradLowered(gy: Float32Array, w: Float32Array, g: ConvGeometry, bias: Float32Array | undefined): Float32Array {
   const plane = g.outHeight * g.outWidth;
   const inSize = g.inChannels * g.inHeight * g.inWidth;
   const gx = new Float32Array(g.batch * inSize);
+  if (bias) fillPerChannel(gx, bias, g.batch, g.inChannels, g.inHeight * g.inWidth);
   forEachSlice(g, (first, count, slice) => {
     const part = gy.subarray(first * g.outChannels * plane, (first + count) * g.outChannels * plane);
     const swapped = swapLeading(part, count, g.outChannels, plane, scratch("swap", part.length));
@@ -107,7 +110,7 @@ function weightGradLowered(x: Float32Array, gy: Float32Array, g: ConvGeometry): 
     // dW = Σ over slices of G·Cᵀ: the first slice stores, later ones add.
     const target = first === 0 ? gw : part;
     gemm(g.outChannels, taps(g), count * plane, swapped, 0, false, columns, 0, true, target, 0);
-    if (target === part) for (let i = 0; i < gw.length; i++) gw[i] = (gw[i] as number) + (part[i] as number);
+    if (target === part) addInto(gw, part);
   });
   return gw;
 }
@@ -138,9 +141,10 @@ export function conv2dInputGrad(gy: NDArray, w: NDArray, g: ConvGeometry, bias?:
   expectShape("convTranspose2d", "input", gy, outputShapeOf(g));
   expectShape("convTranspose2d", "weight", w, weightShapeOf(g));
   if (bias) expectShape("convTranspose2d", "bias", bias, [g.inChannels]);
-  const data: TypedArray = gy.data instanceof Float32Array && w.data instanceof Float32Array
-    ? inputGradLowered(gy.data, w.data, g)
-    : conv2dInputGradDirect(gy.data, w.data, g);
+  if (gy.data instanceof Float32Array && w.data instanceof Float32Array && (!bias || bias.data instanceof Float32Array)) {
+    return new NDArray(inputGradLowered(gy.data, w.data, g, bias?.data as Float32Array | undefined), inputShapeOf(g));
+  }
+  const data = conv2dInputGradDirect(gy.data, w.data, g);
   if (bias) addPerChannel(data, bias.data, g.batch, g.inChannels, g.inHeight * g.inWidth);
   return new NDArray(data, inputShapeOf(g));
 }
@@ -162,5 +166,12 @@ function addPerChannel(data: TypedArray, bias: TypedArray, batch: number, channe
       const b = bias[c] as number;
       for (let p = 0; p < plane; p++, at++) data[at] = (data[at] as number) + b;
     }
+  }
+}
+
+/** data[n, c, :] = bias[c] (a native fill per plane: the planes are hundreds of floats long). */
+function fillPerChannel(data: Float32Array, bias: Float32Array, batch: number, channels: number, plane: number): void {
+  for (let n = 0, at = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++, at += plane) data.fill(bias[c] as number, at, at + plane);
   }
 }

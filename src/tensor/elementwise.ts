@@ -109,6 +109,17 @@ function checkSameShape(op: string, ...arrays: NDArray[]): void {
   }
 }
 
+/**
+ * `target += x` in place, two float32 arrays of one length (a sum of partial results, such as a
+ * weight gradient over slices of a batch): on the wasm add where it applies, the same bits.
+ */
+export function addInto(target: Float32Array, x: Float32Array): void {
+  if (x.length !== target.length) throw new RangeError(`addInto: lengths differ, ${target.length} and ${x.length}`);
+  const wasm = wasmMap(target, x);
+  if (wasm !== null) wasm.binary("add", target, x, target);
+  else for (let i = 0; i < target.length; i++) target[i] = (target[i] as number) + (x[i] as number);
+}
+
 export type BinaryOp = "add" | "sub" | "mul" | "div" | "maximum" | "minimum" | "eq" | "ne" | "lt" | "le" | "gt" | "ge";
 
 /** `out = op(a, b)` with NumPy broadcasting. Comparisons give 1 where true and 0 where false. */

@@ -5,10 +5,11 @@
  * 2 float32 ulps of float64 Math, tails (subnormal results, underflow, overflow) included, silu
  * within 3 (and 4 of the JS kernel); the
  * BCE from logits and its gradient are within a few float32 roundings of their terms; and
- * `binary`/`unary`/`bceWithLogits` pick them only where they apply.
+ * `binary`/`unary`/`bceWithLogits` pick them only where they apply; `addInto` (target += x in
+ * place) gives the same bits on either path and refuses arrays of two lengths.
  */
 import { describe, expect, it } from "vitest";
-import { bceWithLogits, bceWithLogitsGrad, binary, reluGrad, unary, NDArray, setKernelPath, kernelPath } from "../../src/tensor/index.js";
+import { addInto, bceWithLogits, bceWithLogitsGrad, binary, reluGrad, unary, NDArray, setKernelPath, kernelPath } from "../../src/tensor/index.js";
 import { Generator } from "../../src/tensor/random.js";
 import { buildElementwiseModule, buildLossModule, createWasmElementwise, hasWasmBinary } from "../../src/tensor/wasm/elementwise.js";
 import { hasWasmUnary } from "../../src/tensor/unary.js";
@@ -303,5 +304,32 @@ describe("the one list of wasm-backed elementwise ops", () => {
     } finally {
       setKernelPath(before === "wasm" ? "auto" : "js");
     }
+  });
+});
+
+describe("addInto", () => {
+  it.runIf(wasmKernels() !== null)("adds in place with the same bits on the wasm and the JS path, below and above the wasm's minimum size", () => {
+    const before = kernelPath();
+    try {
+      for (const n of [1, 7, 255, 256, 1001]) {
+        const x = values(n);
+        const start = values(n).reverse();
+        const run = (path: "wasm" | "js"): number[] => {
+          setKernelPath(path);
+          const target = Float32Array.from(start);
+          addInto(target, x);
+          return bits(target.map((v) => (Number.isNaN(v) ? NaN : v)));
+        };
+        const want = Array.from(start, (v, i) => Math.fround(v + (x[i] as number)));
+        expect(run("wasm"), `n = ${n}`).toEqual(run("js"));
+        expect(run("js"), `n = ${n}`).toEqual(bits(Float32Array.from(want)));
+      }
+    } finally {
+      setKernelPath(before === "wasm" ? "auto" : "js");
+    }
+  });
+
+  it("refuses arrays of two lengths", () => {
+    expect(() => addInto(new Float32Array(4), new Float32Array(5))).toThrow("addInto: lengths differ, 4 and 5");
   });
 });
