@@ -72,32 +72,27 @@ export function activeWasmGemm64(): WasmGemm64 | null {
   return activeWasmKernels() === null ? null : wasmGemm64();
 }
 
-let elementwise: WasmElementwise | null | undefined;
+/**
+ * A getter of the wasm kernels `create` makes, built on first use: null while the JS path is the
+ * one in use, and null for good where building them fails (the JS kernels then serve).
+ */
+function lazyWasm<T>(create: () => T): () => T | null {
+  let made: T | null | undefined;
+  return () => {
+    if (activeWasmKernels() === null) return null;
+    if (made === undefined) {
+      try {
+        made = create();
+      } catch {
+        made = null;
+      }
+    }
+    return made;
+  };
+}
 
 /** The wasm elementwise kernels when the wasm kernels are the ones to use, else null. */
-export function activeWasmElementwise(): WasmElementwise | null {
-  if (activeWasmKernels() === null) return null;
-  if (elementwise === undefined) {
-    try {
-      elementwise = createWasmElementwise();
-    } catch {
-      elementwise = null;
-    }
-  }
-  return elementwise;
-}
-
-let conv: WasmConv | null | undefined;
+export const activeWasmElementwise: () => WasmElementwise | null = lazyWasm(createWasmElementwise);
 
 /** The wasm im2col and col2im when the wasm kernels are the ones to use, else null. */
-export function activeWasmConv(): WasmConv | null {
-  if (activeWasmKernels() === null) return null;
-  if (conv === undefined) {
-    try {
-      conv = createWasmConv();
-    } catch {
-      conv = null;
-    }
-  }
-  return conv;
-}
+export const activeWasmConv: () => WasmConv | null = lazyWasm(createWasmConv);

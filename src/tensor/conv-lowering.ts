@@ -1,14 +1,19 @@
 /**
  * The convolution's lowering to a matrix product (see `conv.ts` for the frame): im2col copies
  * the windows of x into columns C [C·kH·kW, N·outH·outW], col2im is its adjoint. The plain-JS
- * loops here are the oracle; `wasm/conv.ts` has the same loops in WebAssembly, bit-identical,
+ * loops here are the oracle; `wasm/conv.ts` has the same loops in WebAssembly, with their bits,
  * and `im2col` / `col2im` run whichever the active path is.
  */
 import { activeWasmConv } from "./backend.js";
 import { insideRange, type ConvGeometry } from "./conv-shape.js";
 
-/** C[(c, i, j), (n, oh, ow)] = x[n, c, oh·sH - pH + i, ow·sW - pW + j], zero outside x (im2col). */
-export function im2colJs(x: Float32Array, columns: Float32Array, g: ConvGeometry): void {
+/**
+ * Visits every run of C, one output row (n, oh) of one tap (c, i, j), in C's order:
+ * `visit(base, at, first, end)`, where base is the run's first entry in C, [first, end) its
+ * columns that read inside x and `at` the pixel of x that column `first` reads, or -1 when the
+ * tap's input row lies outside x.
+ */
+function forEachRun(g: ConvGeometry, visit: (base: number, at: number, first: number, end: number) => void): void {
   const { batch, inChannels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, strideH, strideW, padH, padW } = g;
   const plane = outHeight * outWidth;
   const pixels = batch * plane;
@@ -21,16 +26,8 @@ export function im2colJs(x: Float32Array, columns: Float32Array, g: ConvGeometry
           for (let oh = 0; oh < outHeight; oh++) {
             const ih = oh * strideH - padH + i;
             const base = row + n * plane + oh * outWidth;
-            // NOTE: plain loops, not fill(): runs are a few pixels long and a builtin call per run cost more than the copy.
-            if (ih < 0 || ih >= inHeight) {
-              for (let ow = 0; ow < outWidth; ow++) columns[base + ow] = 0;
-              continue;
-            }
-            let at = ((n * inChannels + c) * inHeight + ih) * inWidth - padW + j + first * strideW;
-            let ow = 0;
-            for (; ow < first; ow++) columns[base + ow] = 0;
-            for (; ow < end; ow++, at += strideW) columns[base + ow] = x[at] as number;
-            for (; ow < outWidth; ow++) columns[base + ow] = 0;
+            const inside = ih >= 0 && ih < inHeight;
+            visit(base, inside ? ((n * inChannels + c) * inHeight + ih) * inWidth - padW + j + first * strideW : -1, first, end);
           }
         }
       }
@@ -38,28 +35,28 @@ export function im2colJs(x: Float32Array, columns: Float32Array, g: ConvGeometry
   }
 }
 
+/** C[(c, i, j), (n, oh, ow)] = x[n, c, oh·sH - pH + i, ow·sW - pW + j], zero outside x (im2col). */
+export function im2colJs(x: Float32Array, columns: Float32Array, g: ConvGeometry): void {
+  const { outWidth, strideW } = g;
+  forEachRun(g, (base, at, first, end) => {
+    // NOTE: plain loops, not fill(): runs are a few pixels long and a builtin call per run cost more than the copy.
+    if (at < 0) {
+      for (let ow = 0; ow < outWidth; ow++) columns[base + ow] = 0;
+      return;
+    }
+    let ow = 0;
+    for (; ow < first; ow++) columns[base + ow] = 0;
+    for (; ow < end; ow++, at += strideW) columns[base + ow] = x[at] as number;
+    for (; ow < outWidth; ow++) columns[base + ow] = 0;
+  });
+}
+
 /** The adjoint of im2col (col2im): each entry of C is added to the pixel of x it was read from. */
 export function col2imJs(columns: Float32Array, x: Float32Array, g: ConvGeometry): void {
-  const { batch, inChannels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, strideH, strideW, padH, padW } = g;
-  const plane = outHeight * outWidth;
-  const pixels = batch * plane;
-  for (let c = 0; c < inChannels; c++) {
-    for (let i = 0; i < kernelHeight; i++) {
-      for (let j = 0; j < kernelWidth; j++) {
-        const row = ((c * kernelHeight + i) * kernelWidth + j) * pixels;
-        const [first, end] = insideRange(j, strideW, padW, inWidth, outWidth);
-        for (let n = 0; n < batch; n++) {
-          for (let oh = 0; oh < outHeight; oh++) {
-            const ih = oh * strideH - padH + i;
-            if (ih < 0 || ih >= inHeight) continue;
-            const base = row + n * plane + oh * outWidth;
-            let at = ((n * inChannels + c) * inHeight + ih) * inWidth - padW + j + first * strideW;
-            for (let ow = first; ow < end; ow++, at += strideW) x[at] = (x[at] as number) + (columns[base + ow] as number);
-          }
-        }
-      }
-    }
-  }
+  forEachRun(g, (base, at, first, end) => {
+    if (at < 0) return;
+    for (let ow = first; ow < end; ow++, at += g.strideW) x[at] = (x[at] as number) + (columns[base + ow] as number);
+  });
 }
 
 /** im2col on the active path: wasm when it is, else the JS loops of im2colJs (bit-identical). */
