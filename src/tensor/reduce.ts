@@ -64,16 +64,17 @@ function addRow(accumulator: Float64Array, o: number, src: TypedArray, start: nu
 }
 
 /**
- * The row sums of `src` as `rows × length` (a sum over trailing axes, as a log-likelihood per
- * example), four rows at a time: their four chains of dependent additions overlap in the CPU,
- * where one chain waits for each add to finish. Each row is still summed left to right, so the
- * float64 sums are those of `sumRow`.
+ * The row sums of the `rows × length` block of `src` at `start` added into accumulator[0 .. rows)
+ * (a sum over trailing axes, as a log-likelihood per example), four rows at a time: their four
+ * chains of dependent additions overlap in the CPU, where one chain waits for each add to finish.
+ * Each row is still summed left to right from its accumulator, so the float64 sums are those of
+ * `sumRow`.
  */
-function rowSums(src: TypedArray, rows: number, length: number, accumulator: Float64Array): void {
+function rowSums(src: TypedArray, start: number, rows: number, length: number, accumulator: Float64Array): void {
   let r = 0;
   for (; r + 4 <= rows; r += 4) {
-    const a = r * length, b = a + length, c = b + length, d = c + length;
-    let sa = 0, sb = 0, sc = 0, sd = 0;
+    const a = start + r * length, b = a + length, c = b + length, d = c + length;
+    let sa = accumulator[r] as number, sb = accumulator[r + 1] as number, sc = accumulator[r + 2] as number, sd = accumulator[r + 3] as number;
     for (let j = 0; j < length; j++) {
       sa += src[a + j] as number;
       sb += src[b + j] as number;
@@ -85,7 +86,7 @@ function rowSums(src: TypedArray, rows: number, length: number, accumulator: Flo
     accumulator[r + 2] = sc;
     accumulator[r + 3] = sd;
   }
-  for (; r < rows; r++) accumulator[r] = sumRow(src, r * length, length, 0);
+  for (; r < rows; r++) accumulator[r] = sumRow(src, start + r * length, length, accumulator[r] as number);
 }
 
 /**
@@ -110,13 +111,20 @@ export function sum(x: NDArray, axes?: Axes, keepDims = false): NDArray {
   const resolved = normalizeAxes("sum", axes, x.shape);
   const keepShape = reducedShape(x.shape, resolved, true);
   const accumulator = new Float64Array(sizeOf(keepShape));
-  // Fast paths: the reduced axes are the leading ones (the output is column sums) or the
-  // trailing ones (row sums) of the array seen as a matrix.
+  // Fast paths: the kept axes are one block [k0, k1) and the reduced ones all the others. Leading
+  // axes reduced only: column sums; otherwise, for each index of the leading ones, the row sums of
+  // the block over the trailing ones (a bias gradient over batch and pixels, [0, 2, 3]), in the
+  // order reduceInto adds, so with its bits.
   const partial = accumulator.length > 0 && resolved.length > 0 && resolved.length < x.rank;
-  if (partial && resolved.every((axis, i) => axis === i)) {
+  const gap = resolved.findIndex((axis, i) => axis !== i);
+  const k0 = gap < 0 ? resolved.length : gap;
+  const k1 = k0 + x.rank - resolved.length;
+  const block = partial && resolved.every((axis, i) => axis === (i < k0 ? i : k1 + i - k0));
+  if (block && k1 === x.rank) {
     columnSums(x.data, x.size / accumulator.length, accumulator.length, accumulator);
-  } else if (partial && resolved.every((axis, i) => axis === x.rank - resolved.length + i)) {
-    rowSums(x.data, accumulator.length, x.size / accumulator.length, accumulator);
+  } else if (block) {
+    const inner = sizeOf(x.shape.slice(k1));
+    for (let start = 0; start < x.size; start += accumulator.length * inner) rowSums(x.data, start, accumulator.length, inner, accumulator);
   } else reduceInto(x, keepShape, accumulator, "sum");
   const out = allocate(x.dtype, accumulator.length);
   out.set(accumulator);

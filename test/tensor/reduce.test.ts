@@ -1,5 +1,6 @@
 /**
- * The sum's fast paths (column sums over leading axes, row sums over trailing axes) add in the
+ * The sum's fast paths (column sums over leading axes, row sums over trailing axes, and both at
+ * once: the row sums of each leading index's block, as a bias gradient over [0, 2, 3]) add in the
  * same order as one left-to-right float64 pass per output element, so their results are exactly
  * those of that plain loop, for row counts that leave a remainder after the blocks of rows (the
  * values span more than 53 bits, so another order would give another sum).
@@ -53,5 +54,16 @@ describe("sum fast paths", () => {
     const middle = sum(cube, [1]);
     const wantMiddle = range(6).flatMap((r) => range(4).map((k) => sequentialSum(x.data, range(3).map((j) => r * 12 + j * 4 + k))));
     expect(Array.from(middle.data)).toEqual(wantMiddle);
+  });
+
+  it.each([1, 3, 4, 5, 9])("sums over all axes but a middle block (%i channels) are the sequential float64 sums over batch, then pixels", (channels) => {
+    const [batch, height, width] = [3, 2, 5];
+    const x = new NDArray(matrix(batch * channels, height * width).data, [batch, channels, height, width]);
+    const want = range(channels).map((c) => sequentialSum(x.data, range(batch).flatMap((n) => range(height * width).map((p) => (n * channels + c) * height * width + p))));
+    expect(Array.from(sum(x, [0, 2, 3]).data)).toEqual(want);
+    // Kept axes [1, 3) of a 4-D array: each (c, h) over n, then w.
+    const wantPair = range(channels * height).map((k) => sequentialSum(x.data, range(batch).flatMap((n) => range(width).map((w) => (n * channels * height + k) * width + w))));
+    expect(Array.from(sum(x, [0, 3], true).data)).toEqual(wantPair);
+    expect([...sum(x, [0, 3], true).shape]).toEqual([1, channels, height, 1]);
   });
 });
