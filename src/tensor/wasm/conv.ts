@@ -19,7 +19,7 @@ import { instantiate } from "./kernels.js";
 import { reserve, roundUp, type WasmMemory } from "./memory.js";
 import { insideRange, type ConvGeometry } from "../conv-shape.js";
 
-const { i32 } = ValType;
+const { i32, v128 } = ValType;
 
 /** Bytes of one table entry: first, end, byte offset of the first read. */
 const ENTRY = 12;
@@ -29,6 +29,44 @@ const params = {
   planeBytes: i32, rowStep: i32, colStep: i32,
 };
 type Locals = Record<"c" | "i" | "j" | "n" | "oh" | "ow" | "at" | "src" | "row" | "firstH" | "endH" | "rowOff" | "firstW" | "endW" | "colOff" | "k", number>;
+
+/** `while (cond) body()`. */
+function emitWhile(fn: FunctionBody, cond: I32, body: () => void): void {
+  fn.block((exit) => fn.loop((top) => {
+    fn.push(cond).i32Eqz().brIf(exit);
+    body();
+    fn.br(top);
+  }));
+}
+
+/** The byte lanes of the f32 lanes 0, 2 of a and 0, 2 of b (shuffle(a, b): b's bytes are 16-31). */
+const EVENS = [0, 1, 2, 3, 8, 9, 10, 11, 16, 17, 18, 19, 24, 25, 26, 27];
+/** shuffle(s, x) = [s0, x1, s1, x3] and [s2, x1, s3, x3]: the sums back into the even lanes of x. */
+const INTERLEAVE_LOW = [0, 1, 2, 3, 20, 21, 22, 23, 4, 5, 6, 7, 28, 29, 30, 31];
+const INTERLEAVE_HIGH = [8, 9, 10, 11, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 30, 31];
+
+/**
+ * The run's inside pixels [firstW, endW), four at a time where the stride is 1 or 2 (`colStep` 4
+ * or 8 bytes): `quad(stride)` handles four, then `one()` the rest. NOTE: a stride-2 quad reads
+ * the 8 pixels from the first, one past the last it needs; x lies below the columns in memory, so
+ * that read stays inside it.
+ */
+function emitRun(fn: FunctionBody, p: Record<keyof typeof params, number>, l: Locals, quad: (stride: 1 | 2) => void, one: () => void): void {
+  fn.set(l.ow, local(l.firstW));
+  const four = (stride: 1 | 2) => () => emitWhile(fn, (f) => void f.push(add(local(l.ow), int(4))).localGet(l.endW).i32LeS(), () => {
+    quad(stride);
+    fn.set(l.at, add(local(l.at), int(16)));
+    fn.set(l.src, add(local(l.src), int(16 * stride)));
+    fn.set(l.ow, add(local(l.ow), int(4)));
+  });
+  fn.localGet(p.colStep).i32Const(4).i32Eq().if(four(1), () => void fn.localGet(p.colStep).i32Const(8).i32Eq().if(four(2)));
+  emitWhile(fn, (f) => void f.localGet(l.ow).localGet(l.endW).i32LtS(), () => {
+    one();
+    fn.set(l.at, add(local(l.at), int(4)));
+    fn.set(l.src, add(local(l.src), local(p.colStep)));
+    fn.set(l.ow, add(local(l.ow), int(1)));
+  });
+}
 
 /**
  * The loops both kernels share: over c, i, j (loading the taps' ranges), n, then the inside rows
@@ -84,22 +122,27 @@ export function buildConvModule(): Uint8Array {
         fn.set(l.at, add(local(l.at), int(4))).br(top);
       }));
     },
-    inside: () => {
-      fn.forRange(l.ow, local(l.firstW), local(l.endW), int(1), () => {
-        fn.localGet(l.at).localGet(l.src).f32Load().f32Store();
-        fn.set(l.at, add(local(l.at), int(4)));
-        fn.set(l.src, add(local(l.src), local(p.colStep)));
-      });
-    },
+    inside: () => emitRun(fn, p, l, (stride) => {
+      fn.localGet(l.at).localGet(l.src).v128Load();
+      if (stride === 2) fn.localGet(l.src).v128Load(16).i8x16Shuffle(EVENS);
+      fn.v128Store();
+    }, () => void fn.localGet(l.at).localGet(l.src).f32Load().f32Store()),
   }));
   emitLowering(mod, "col2im", (fn, p, l) => ({
     outside: (count) => void fn.set(l.at, add(local(l.at), mul(count, int(4)))),
     inside: () => {
-      fn.forRange(l.ow, local(l.firstW), local(l.endW), int(1), () => {
-        fn.localGet(l.src).localGet(l.src).f32Load().localGet(l.at).f32Load().f32Add().f32Store();
-        fn.set(l.at, add(local(l.at), int(4)));
-        fn.set(l.src, add(local(l.src), local(p.colStep)));
-      });
+      const [low, high, sums] = [fn.local(v128), fn.local(v128), fn.local(v128)];
+      emitRun(fn, p, l, (stride) => {
+        if (stride === 1) {
+          fn.localGet(l.src).localGet(l.src).v128Load().localGet(l.at).v128Load().f32x4Add().v128Store();
+          return;
+        }
+        // The 4 pixels are the even lanes of two vectors of x: add into those, keep the odd ones.
+        fn.localGet(l.src).v128Load().localSet(low).localGet(l.src).v128Load(16).localSet(high);
+        fn.localGet(low).localGet(high).i8x16Shuffle(EVENS).localGet(l.at).v128Load().f32x4Add().localSet(sums);
+        fn.localGet(l.src).localGet(sums).localGet(low).i8x16Shuffle(INTERLEAVE_LOW).v128Store();
+        fn.localGet(l.src).localGet(sums).localGet(high).i8x16Shuffle(INTERLEAVE_HIGH).v128Store(16);
+      }, () => void fn.localGet(l.src).localGet(l.src).f32Load().localGet(l.at).f32Load().f32Add().f32Store());
     },
   }));
   return mod.bytes();
