@@ -2,13 +2,13 @@
  * The convolution kernels, one dispatch point for the family: float64 runs the readable loops
  * of `conv-direct.ts` (the oracle), float32 is lowered to one matrix product each (im2col +
  * gemm, so it runs on the wasm SIMD gemm and its threads when that path is active, else on
- * the plain-JS gemm).
+ * the plain-JS gemm; im2col and col2im, `conv-lowering.ts`, likewise run in wasm or JS).
  *
  * Lowering (frame and names of `conv-shape.ts`; P = N·outHeight·outWidth output pixels,
  * K = C·kH·kW taps, W the weight viewed as [O, K]):
  *   columns C [K, P]: row (c, i, j) holds tap (i, j) of channel c under every output pixel (im2col)
  *   forward        Y [O, P] = W · C (+ bias),            then [O, N, L] -> [N, O, L]
- *   input grad     dC [K, P] = Wᵀ · G,                  then scatter-added back (col2im)
+ *   input grad     dC [K, P] = Wᵀ · G,                  then scatter-added back (col2im; a bias first fills x)
  *   weight grad    dW [O, K] = G · Cᵀ
  * where G [O, P] is the output gradient with its batch and channel axes swapped. Rows of C run
  * along output rows, so im2col and col2im are tight loops over contiguous runs of pixels.
