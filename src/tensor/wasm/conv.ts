@@ -48,8 +48,8 @@ const INTERLEAVE_HIGH = [8, 9, 10, 11, 20, 21, 22, 23, 12, 13, 14, 15, 28, 29, 3
 /**
  * The run's inside pixels [firstW, endW), four at a time where the stride is 1 or 2 (`colStep` 4
  * or 8 bytes): `quad(stride)` handles four, then `one()` the rest. NOTE: a stride-2 quad reads
- * the 8 pixels from the first, one past the last it needs; x lies below the columns in memory, so
- * that read stays inside it.
+ * the 8 pixels from the first, one past the last it needs (col2im stores that one back as read);
+ * x lies below the columns in memory, so those accesses stay inside the module's memory.
  */
 function emitRun(fn: FunctionBody, p: Record<keyof typeof params, number>, l: Locals, quad: (stride: 1 | 2) => void, one: () => void): void {
   fn.set(l.ow, local(l.firstW));
