@@ -12,6 +12,7 @@ import {
   binary,
   broadcastTo,
   concat,
+  conv2dAndWeightGrad,
   conv2dForward,
   conv2dInputGrad,
   conv2dWeightGrad,
@@ -379,8 +380,7 @@ const convTranspose2dOp: OpDef<ConvInputs, ConvGeometry> = {
   forward: ([x, w, bias], geometry) => conv2dInputGrad(x, w, geometry, bias),
   // The adjoint's adjoint is the convolution: dx = g ⋆ w; the weight pairs g (the large image) with x.
   backward: (g, { inputs: [x, w, bias], params: geometry, needsGrad }) => {
-    const gradX = needsGrad[0] ? conv2dForward(g, w, undefined, geometry) : null;
-    const gradW = needsGrad[1] ? conv2dWeightGrad(g, x, geometry) : null;
+    const [gradX, gradW] = conv2dAndWeightGrad(g, w, x, geometry, needsGrad[0] ?? false, needsGrad[1] ?? false);
     return bias === undefined ? [gradX, gradW] : [gradX, gradW, needsGrad[2] ? channelSums(g) : null];
   },
 };

@@ -66,19 +66,35 @@ function forEachSlice(g: ConvGeometry, visit: (first: number, count: number, sli
   }
 }
 
-function forwardLowered(x: Float32Array, w: Float32Array, bias: Float32Array | undefined, g: ConvGeometry): Float32Array {
+/**
+ * One pass over the batch's columns of x: with `w`, the convolution Y = W·C (without bias); with
+ * `gy`, the weight gradient dW = Σ over slices of G·Cᵀ. Both at once build each slice's columns
+ * once (the transposed convolution's backward needs both, from the same image).
+ */
+function columnProducts(x: Float32Array, w: Float32Array | null, gy: Float32Array | null, g: ConvGeometry): { y: Float32Array; gw: Float32Array } {
   const plane = g.outHeight * g.outWidth;
   const inSize = g.inChannels * g.inHeight * g.inWidth;
-  const out = new Float32Array(g.batch * g.outChannels * plane);
+  const y = new Float32Array(w ? g.batch * g.outChannels * plane : 0);
+  const gw = new Float32Array(gy ? g.outChannels * taps(g) : 0);
+  const part = new Float32Array(gw.length);
   forEachSlice(g, (first, count, slice) => {
     const columns = scratch("columns", taps(g) * count * plane);
     im2col(x.subarray(first * inSize, (first + count) * inSize), columns, slice);
-    const y = scratch("swap", g.outChannels * count * plane);
-    gemm(g.outChannels, count * plane, taps(g), w, 0, false, columns, 0, false, y, 0);
-    swapLeading(y, g.outChannels, count, plane, out.subarray(first * g.outChannels * plane));
+    if (w) {
+      const product = scratch("swap", g.outChannels * count * plane);
+      gemm(g.outChannels, count * plane, taps(g), w, 0, false, columns, 0, false, product, 0);
+      swapLeading(product, g.outChannels, count, plane, y.subarray(first * g.outChannels * plane));
+    }
+    if (gy) {
+      const grads = gy.subarray(first * g.outChannels * plane, (first + count) * g.outChannels * plane);
+      const swapped = swapLeading(grads, count, g.outChannels, plane, scratch("swap", grads.length));
+      // The first slice stores, later ones add.
+      const target = first === 0 ? gw : part;
+      gemm(g.outChannels, taps(g), count * plane, swapped, 0, false, columns, 0, true, target, 0);
+      if (target === part) addInto(gw, part);
+    }
   });
-  if (bias) addPerChannel(out, bias, g.batch, g.outChannels, plane);
-  return out;
+  return { y, gw };
 }
 
 /** dC = Wᵀ·G scattered back into x (col2im adds into it); with `bias` [C], x starts as bias[c] on channel c. */
@@ -97,24 +113,6 @@ function inputGradLowered(gy: Float32Array, w: Float32Array, g: ConvGeometry, bi
   return gx;
 }
 
-function weightGradLowered(x: Float32Array, gy: Float32Array, g: ConvGeometry): Float32Array {
-  const plane = g.outHeight * g.outWidth;
-  const inSize = g.inChannels * g.inHeight * g.inWidth;
-  const gw = new Float32Array(g.outChannels * taps(g));
-  const part = new Float32Array(gw.length);
-  forEachSlice(g, (first, count, slice) => {
-    const columns = scratch("columns", taps(g) * count * plane);
-    im2col(x.subarray(first * inSize, (first + count) * inSize), columns, slice);
-    const grads = gy.subarray(first * g.outChannels * plane, (first + count) * g.outChannels * plane);
-    const swapped = swapLeading(grads, count, g.outChannels, plane, scratch("swap", grads.length));
-    // dW = Σ over slices of G·Cᵀ: the first slice stores, later ones add.
-    const target = first === 0 ? gw : part;
-    gemm(g.outChannels, taps(g), count * plane, swapped, 0, false, columns, 0, true, target, 0);
-    if (target === part) addInto(gw, part);
-  });
-  return gw;
-}
-
 function expectShape(op: string, what: string, array: NDArray, shape: readonly number[]): void {
   const same = array.rank === shape.length && array.shape.every((d, i) => d === shape[i]);
   if (!same) throw new ShapeError(`${op}: ${what} must have shape ${formatShape(shape)}, got ${formatShape(array.shape)}`);
@@ -126,10 +124,12 @@ export function conv2dForward(x: NDArray, w: NDArray, bias: NDArray | undefined,
   expectShape("conv2d", "input", x, inputShapeOf(g));
   expectShape("conv2d", "weight", w, weightShapeOf(g));
   if (bias) expectShape("conv2d", "bias", bias, [g.outChannels]);
-  const data = x.data instanceof Float32Array && w.data instanceof Float32Array && (!bias || bias.data instanceof Float32Array)
-    ? forwardLowered(x.data, w.data, bias?.data as Float32Array | undefined, g)
-    : conv2dDirect(x.data, w.data, bias?.data, g);
-  return new NDArray(data, outputShapeOf(g));
+  if (x.data instanceof Float32Array && w.data instanceof Float32Array && (!bias || bias.data instanceof Float32Array)) {
+    const { y } = columnProducts(x.data, w.data, null, g);
+    if (bias) addPerChannel(y, bias.data, g.batch, g.outChannels, g.outHeight * g.outWidth);
+    return new NDArray(y, outputShapeOf(g));
+  }
+  return new NDArray(conv2dDirect(x.data, w.data, bias?.data, g), outputShapeOf(g));
 }
 
 /**
@@ -155,9 +155,27 @@ export function conv2dWeightGrad(x: NDArray, gy: NDArray, g: ConvGeometry): NDAr
   expectShape("conv2d weight gradient", "input", x, inputShapeOf(g));
   expectShape("conv2d weight gradient", "output gradient", gy, outputShapeOf(g));
   const data = x.data instanceof Float32Array && gy.data instanceof Float32Array
-    ? weightGradLowered(x.data, gy.data, g)
+    ? columnProducts(x.data, null, gy.data, g).gw
     : conv2dWeightGradDirect(x.data, gy.data, g);
   return new NDArray(data, weightShapeOf(g));
+}
+
+/**
+ * The convolution of x with w (no bias) and dL/d(weight) for dL/d(output) gy, each when asked
+ * for: the same results as conv2dForward and conv2dWeightGrad, with x's columns built once for
+ * both (the transposed convolution's backward, whose x is its output gradient).
+ */
+export function conv2dAndWeightGrad(x: NDArray, w: NDArray, gy: NDArray, g: ConvGeometry, output: boolean, weight: boolean): [NDArray | null, NDArray | null] {
+  const float32 = [x, w, gy].every((a) => a.data instanceof Float32Array);
+  if (!(output && weight && float32)) {
+    return [output ? conv2dForward(x, w, undefined, g) : null, weight ? conv2dWeightGrad(x, gy, g) : null];
+  }
+  checkSameDType("conv2d", x, w, gy);
+  expectShape("conv2d", "input", x, inputShapeOf(g));
+  expectShape("conv2d", "weight", w, weightShapeOf(g));
+  expectShape("conv2d weight gradient", "output gradient", gy, outputShapeOf(g));
+  const { y, gw } = columnProducts(x.data as Float32Array, w.data as Float32Array, gy.data as Float32Array, g);
+  return [new NDArray(y, outputShapeOf(g)), new NDArray(gw, weightShapeOf(g))];
 }
 
 function addPerChannel(data: TypedArray, bias: TypedArray, batch: number, channels: number, plane: number): void {

@@ -12,4 +12,4 @@ export { setKernelPath, kernelPath, setGemmThreads, gemmThreads, gemmWorkerChunk
 export type { GemmWorkerData, SpawnWorker, WorkerHandle } from "./wasm/threads.js";
 export { AdamKernel, adamUpdate, type AdamScalars } from "./adam.js";
 export { conv2dGeometry, convTranspose2dGeometry, type Conv2dOptions, type ConvTranspose2dOptions, type ConvGeometry, type Pair } from "./conv-shape.js";
-export { conv2dForward, conv2dInputGrad, conv2dWeightGrad } from "./conv.js";
+export { conv2dAndWeightGrad, conv2dForward, conv2dInputGrad, conv2dWeightGrad } from "./conv.js";

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { assertGradcheck, conv2d, convTranspose2d, Tensor, tensor } from "../../src/autograd/index.js";
 import { conv2dDirect, conv2dInputGradDirect, conv2dWeightGradDirect } from "../../src/tensor/conv-direct.js";
 import {
+  conv2dAndWeightGrad,
   conv2dForward,
   conv2dGeometry,
   conv2dInputGrad,
@@ -87,6 +88,31 @@ describe("conv kernels, wasm vs plain JS and 1 vs 2 threads", () => {
       expect(Array.from(two[key].data), `${key} on 2 threads`).toEqual(Array.from(one[key].data));
       expectCloseToScale(js[key].data, one[key].data, `${key}: js vs wasm`);
     }
+  });
+});
+
+describe("conv2dAndWeightGrad (the transposed convolution's backward: both products from one pass)", () => {
+  const previous = kernelPath();
+  afterAll(() => setKernelPath(previous));
+  const bits = (a: NDArray | null): number[] => Array.from(new Uint32Array((a?.data as Float32Array).buffer));
+
+  it.each(geometries)("%s: the bits of conv2dForward and conv2dWeightGrad, on wasm and on JS", (_, g) => {
+    for (const path of ["wasm", "js"] as const) {
+      setKernelPath(path);
+      const { x, w, gy } = lowered(g, 7);
+      const [y, dw] = conv2dAndWeightGrad(x, w, gy, g, true, true);
+      expect(bits(y), `output (${path})`).toEqual(bits(conv2dForward(x, w, undefined, g)));
+      expect(bits(dw), `weight gradient (${path})`).toEqual(bits(conv2dWeightGrad(x, gy, g)));
+      expect(conv2dAndWeightGrad(x, w, gy, g, false, true)[0]).toBeNull();
+      expect(conv2dAndWeightGrad(x, w, gy, g, true, false)[1]).toBeNull();
+    }
+  });
+
+  it("refuses an output gradient of the wrong shape, naming it", () => {
+    const g = geometries[1]?.[1] as ConvGeometry;
+    const { x, w } = lowered(g, 3);
+    const wrong = normal([g.batch, g.outChannels, g.outHeight, g.outWidth + 1], 4);
+    expect(() => conv2dAndWeightGrad(x, w, wrong, g, true, true)).toThrow("conv2d weight gradient: output gradient must have shape [3,64,7,7], got [3,64,7,8]");
   });
 });
 
