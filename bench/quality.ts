@@ -60,7 +60,9 @@ import { Adam } from "../src/nn/index.js";
 import { Generator, kernelPath } from "../src/tensor/index.js";
 import { getNumThreads, setNumThreads } from "../src/threads/node.js";
 import { elbo, elboObjective, evaluate, trainEpoch, VAE } from "../src/vae/index.js";
+import { EXAMPLES_LAYERS } from "../src/vae/pytorch.js";
 import { parseBenchArgs } from "./args.js";
+import { writePairedDraws } from "./paired-draws.js";
 
 type DataName = "fashion-mnist" | "mnist-full" | "mnist";
 type LossScale = "mean" | "sum";
@@ -79,6 +81,8 @@ interface Options {
   /** Run only one side: "ours", "torch", or both. */
   only: "ours" | "torch" | "both";
   python: string | null;
+  /** The peer starts from our weights and replays our draws (bench/paired-draws.ts). */
+  paired: boolean;
 }
 
 /** One epoch's numbers: losses in nats per example, times in seconds. */
@@ -113,10 +117,10 @@ const PUBLISHED: Partial<Record<DataName, string>> = {
 
 const USAGE =
   "usage: npx tsx bench/quality.ts [--epochs N] [--data fashion-mnist|mnist-full|mnist] [--arch mlp|conv] [--seed N] [--torch-seed N]\n" +
-  "                                   [--threads N] [--loss-scale mean|sum] [--only ours|torch|both] [--python PATH]";
+  "                                   [--threads N] [--loss-scale mean|sum] [--only ours|torch|both] [--python PATH] [--paired]";
 
 function parseArgs(argv: string[]): Options {
-  const args = parseBenchArgs(argv, { usage: USAGE, values: ["--epochs", "--data", "--arch", "--seed", "--torch-seed", "--threads", "--loss-scale", "--only", "--python"] });
+  const args = parseBenchArgs(argv, { usage: USAGE, values: ["--epochs", "--data", "--arch", "--seed", "--torch-seed", "--threads", "--loss-scale", "--only", "--python"], switches: ["--paired"] });
   return {
     epochs: args.integer("--epochs", 10, 1),
     data: args.choice("--data", ["fashion-mnist", "mnist-full", "mnist"], "fashion-mnist"),
@@ -127,6 +131,7 @@ function parseArgs(argv: string[]): Options {
     lossScale: args.choice("--loss-scale", ["mean", "sum"], "mean"),
     only: args.choice("--only", ["ours", "torch", "both"], "both"),
     python: args.string("--python", undefined, "a path") ?? null,
+    paired: args.has("--paired"),
   };
 }
 
@@ -166,9 +171,31 @@ function trainEpochSummed(model: VAE, optimizer: Adam, dataset: Dataset, generat
   return total / dataset.count;
 }
 
-function runOurs(splits: { train: Dataset; test: Dataset }, options: Options, onEpoch: (r: EpochResult) => void): EpochResult[] {
+function buildModel(options: Options): VAE {
   const hiddenSizes = options.arch === "conv" ? [16] : [400];
-  const model = new VAE({ inputSize: 784, arch: options.arch, hiddenSizes, latentSize: 20, likelihood: "bernoulli", generator: new Generator(options.seed) });
+  return new VAE({ inputSize: 784, arch: options.arch, hiddenSizes, latentSize: 20, likelihood: "bernoulli", generator: new Generator(options.seed) });
+}
+
+/** The seed of epoch E's test pass (ours draws its ε from a fresh Generator of it). */
+const testSeed = (options: Options, epoch: number): number => options.seed + 1000 + epoch;
+
+/** Write what the peer needs to replay our run into a new temporary folder (--paired). */
+function writeDrawsForPeer(options: Options, splits: { train: Dataset; test: Dataset }): string {
+  const folder = mkdtempSync(join(tmpdir(), "elbo-paired-"));
+  // The mlp's torch module is vae/main.py's, with its own layer names; the conv module uses ours.
+  const names = options.arch === "mlp" ? Object.fromEntries(Object.entries(EXAMPLES_LAYERS).map(([torchName, ours]) => [ours, torchName])) : {};
+  writePairedDraws(folder, buildModel(options), {
+    trainSeed: options.seed + 1,
+    testSeed: (epoch) => testSeed(options, epoch),
+    epochs: options.epochs,
+    trainCount: splits.train.count,
+    testCount: splits.test.count,
+  }, names);
+  return folder;
+}
+
+function runOurs(splits: { train: Dataset; test: Dataset }, options: Options, onEpoch: (r: EpochResult) => void): EpochResult[] {
+  const model = buildModel(options);
   const optimizer = new Adam(model.parameters(), { lr: LEARNING_RATE });
   const generator = new Generator(options.seed + 1);
   const results: EpochResult[] = [];
@@ -185,7 +212,7 @@ function runOurs(splits: { train: Dataset; test: Dataset }, options: Options, on
     }
     const trainSeconds = (performance.now() - start) / 1000;
     start = performance.now();
-    const tested = evaluate(model, splits.test, { objective: elboObjective(), batchSize: EVAL_BATCH_SIZE, generator: new Generator(options.seed + 1000 + epoch) });
+    const tested = evaluate(model, splits.test, { objective: elboObjective(), batchSize: EVAL_BATCH_SIZE, generator: new Generator(testSeed(options, epoch)) });
     const testSeconds = (performance.now() - start) / 1000;
     const result = { epoch, train: -trainElbo, test: -tested.elbo, trainSeconds, testSeconds };
     results.push(result);
@@ -221,11 +248,13 @@ function numberField(record: Record<string, unknown>, key: string): number {
 async function runTorch(
   options: Options,
   splits: { train: Dataset; test: Dataset },
+  pairedDir: string | null,
   onEpoch: (r: EpochResult) => void,
 ): Promise<PeerRun> {
   const found = findPython(options.python);
   if ("reason" in found) return { status: "skipped", reason: found.reason, info: "", epochs: [] };
   const args = [PEER_SCRIPT, "--arch", options.arch, "--epochs", String(options.epochs), "--seed", String(options.torchSeed), "--threads", String(options.threads), "--batch-size", String(BATCH_SIZE), "--lr", String(LEARNING_RATE)];
+  if (pairedDir !== null) args.push("--paired-dir", pairedDir);
   let folder: string | null = null;
   if (options.data === "fashion-mnist") {
     args.push("--data", "fashion-mnist");
@@ -333,6 +362,12 @@ async function main(): Promise<void> {
     console.log(`# warning: load ${(loadavg()[0] ?? 0).toFixed(2)} + ${options.threads} torch threads exceed ${availableParallelism()} cores: torch's s/epoch will be inflated (see min)`);
   }
 
+  // Written before training: the draws do not depend on the weights, and the peer may run alone.
+  const pairedDir = options.paired && options.only !== "ours" ? writeDrawsForPeer(options, splits) : null;
+  if (pairedDir !== null) {
+    console.log(`# paired: the peer starts from our initial weights (seed ${options.seed}) and replays our batch orders and ε (bench/paired-draws.ts); the two runs differ by floating-point rounding only, which training then grows; --torch-seed is unused`);
+  }
+
   let ours: EpochResult[] = [];
   if (options.only !== "torch") {
     setNumThreads(options.threads);
@@ -344,10 +379,11 @@ async function main(): Promise<void> {
 
   let torch: PeerRun = { status: "skipped", reason: "--only ours", info: "", epochs: [] };
   if (options.only !== "ours") {
-    torch = await runTorch(options, splits, (r) =>
+    torch = await runTorch(options, splits, pairedDir, (r) =>
       console.log(`torch epoch ${r.epoch}: train ${fmt(r.train, 4)}  test ${fmt(r.test, 4)}  ${fmt(r.trainSeconds)} s (+${fmt(r.testSeconds)} s test)  load ${load()}`),
     );
     console.log(torch.status === "ran" ? `# torch: ${torch.info}, torch.manual_seed(${options.torchSeed})` : `# torch: skipped (${torch.reason})`);
+    if (pairedDir !== null) rmSync(pairedDir, { recursive: true, force: true });
   }
 
   console.log("");

@@ -70,27 +70,30 @@ class VAE(nn.Module):
         h1 = F.relu(self.fc1(x))
         return self.fc21(h1), self.fc22(h1)
 
-    def reparameterize(self, mu, logvar):
+    def reparameterize(self, mu, logvar, eps=None):
         std = torch.exp(0.5 * logvar)
-        eps = torch.randn_like(std)
+        if eps is None:
+            eps = torch.randn_like(std)
         return mu + eps * std
 
     def decode(self, z):
         h3 = F.relu(self.fc3(z))
         return torch.sigmoid(self.fc4(h3))
 
-    def forward(self, x):
+    def forward(self, x, eps=None):
         mu, logvar = self.encode(x.view(-1, 784))
-        z = self.reparameterize(mu, logvar)
+        z = self.reparameterize(mu, logvar, eps)
         return self.decode(z), mu, logvar
 
 
 class ConvRecipe(ConvVAE):
     """ConvVAE with VAE's forward: (decoder logits [N, 784], mu, logvar)."""
 
-    def forward(self, x):
+    def forward(self, x, eps=None):
         mu, logvar = self.encode(x.view(-1, 784))
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        if eps is None:
+            eps = torch.randn_like(mu)
+        z = mu + eps * torch.exp(0.5 * logvar)
         return self.decode_logits(z), mu, logvar
 
 
@@ -101,6 +104,49 @@ def loss_function(recon_x, x, mu, logvar, logits=False):
         bce = F.binary_cross_entropy(recon_x, x.view(-1, 784), reduction="sum")
     kld = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp())
     return bce + kld
+
+
+class PairedDraws:
+    """The draws of elbo's run (bench/paired-draws.ts): initial weights, batch orders, epsilons."""
+
+    def __init__(self, folder, latent=20):
+        self.folder = folder
+        self.latent = latent
+
+    def load_weights(self, model):
+        with open(os.path.join(self.folder, "weights.json")) as f:
+            manifest = json.load(f)
+        flat = np.fromfile(os.path.join(self.folder, "weights.f32"), dtype="<f4")
+        own = model.state_dict()
+        names = [entry["name"] for entry in manifest]
+        if sorted(names) != sorted(own):
+            raise ValueError(f"{self.folder}/weights.json: names {sorted(names)} are not the model's {sorted(own)}")
+        state, offset = {}, 0
+        for entry in manifest:
+            shape = tuple(entry["shape"])
+            if shape != tuple(own[entry["name"]].shape):
+                raise ValueError(f"{self.folder}/weights.json: {entry['name']} has shape {list(shape)}, the model's is {list(own[entry['name']].shape)}")
+            size = int(np.prod(shape))
+            state[entry["name"]] = torch.from_numpy(flat[offset:offset + size].reshape(shape).copy())
+            offset += size
+        if offset != flat.size:
+            raise ValueError(f"{self.folder}/weights.f32: {flat.size} floats, weights.json describes {offset}")
+        model.load_state_dict(state)
+
+    def _read(self, name, dtype, count):
+        data = np.fromfile(os.path.join(self.folder, name), dtype=dtype)
+        if data.size != count:
+            raise ValueError(f"{self.folder}/{name}: {data.size} values, expected {count}")
+        return torch.from_numpy(data)
+
+    def order(self, epoch, n):
+        return self._read(f"order-{epoch}.i32", "<i4", n).long()
+
+    def train_eps(self, epoch, n):
+        return self._read(f"train-eps-{epoch}.f32", "<f4", n * self.latent).reshape(n, self.latent)
+
+    def test_eps(self, epoch, n):
+        return self._read(f"test-eps-{epoch}.f32", "<f4", n * self.latent).reshape(n, self.latent)
 
 
 def loaded_blas():
@@ -131,6 +177,7 @@ def main():
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--paired-dir", help="start from elbo's weights and use its batch orders and epsilons (bench/paired-draws.ts)")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -155,6 +202,9 @@ def main():
 
     model = ConvRecipe() if args.arch == "conv" else VAE()
     logits = args.arch == "conv"
+    paired = PairedDraws(args.paired_dir) if args.paired_dir else None
+    if paired is not None:
+        paired.load_weights(model)
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     emit({
         "event": "config",
@@ -166,6 +216,7 @@ def main():
         "test": n_test,
         "batch_size": args.batch_size,
         "seed": args.seed,
+        "paired": paired is not None,
     })
 
     for epoch in range(1, args.epochs + 1):
@@ -173,11 +224,13 @@ def main():
         start = time.perf_counter()
         model.train()
         train_loss = 0.0
-        order = torch.randperm(n_train)
+        order = torch.randperm(n_train) if paired is None else paired.order(epoch, n_train)
+        train_eps = None if paired is None else paired.train_eps(epoch, n_train)
         for first in range(0, n_train, args.batch_size):
             data = train_t[order[first:first + args.batch_size]]
             optimizer.zero_grad()
-            recon_batch, mu, logvar = model(data)
+            eps = None if train_eps is None else train_eps[first:first + args.batch_size]
+            recon_batch, mu, logvar = model(data, eps)
             loss = loss_function(recon_batch, data, mu, logvar, logits)
             loss.backward()
             train_loss += loss.item()
@@ -187,10 +240,12 @@ def main():
         start = time.perf_counter()
         model.eval()
         test_loss = 0.0
+        test_eps = None if paired is None else paired.test_eps(epoch, n_test)
         with torch.no_grad():
             for first in range(0, n_test, args.batch_size):
                 data = test_t[first:first + args.batch_size]
-                recon_batch, mu, logvar = model(data)
+                eps = None if test_eps is None else test_eps[first:first + args.batch_size]
+                recon_batch, mu, logvar = model(data, eps)
                 test_loss += loss_function(recon_batch, data, mu, logvar, logits).item()
         test_seconds = time.perf_counter() - start
 

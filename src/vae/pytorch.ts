@@ -26,7 +26,7 @@ export interface PyTorchVAEShape {
 }
 
 /** pytorch/examples' vae/main.py layer → elbo's. */
-const EXAMPLES_LAYERS: Readonly<Record<string, string>> = {
+export const EXAMPLES_LAYERS: Readonly<Record<string, string>> = {
   fc1: "encoder.0",
   fc21: "meanHead",
   fc22: "logVarHead",
