@@ -8,7 +8,8 @@
  * includes the copies into and out of wasm memory, the packing of the shared operand and the wait
  * for the worker's last chunk. The rest of the step (elementwise ops, the BCE, reductions, random
  * numbers, Adam, autograd, allocation) runs on the caller's thread alone. Printed per thread
- * count: ms per step, ms in products, ms in the rest (medians over the blocks, with min-max).
+ * count: ms per step, ms in products, ms in the rest (medians over the blocks, with min-max); then
+ * each product shape's ms per step on one thread and on two (medians), beside its ratio.
  * The products' time divided by two threads' is the most the step can gain while the rest is
  * single-threaded: T1 / T2 ≤ (P1 + R) / (P1 / s + R) for a product speed-up s.
  */
@@ -22,6 +23,8 @@ interface Split {
   threads: number;
   step: number[];
   products: number[];
+  /** Per product shape ("m×n×k" with ᵀ marks), its ms per step in each block. */
+  shapes: Record<string, number[]>;
 }
 
 async function measure(threads: number, blocks: number, steps: number): Promise<Split> {
@@ -32,23 +35,30 @@ async function measure(threads: number, blocks: number, steps: number): Promise<
   const kernels = activeWasmKernels();
   if (kernels === null) throw new Error("step-split: no wasm kernels");
   let inProducts = 0;
+  let byShape = new Map<string, number>();
   const gemm = kernels.gemm.bind(kernels);
   kernels.gemm = (...args) => {
     const start = performance.now();
     try {
       gemm(...args);
     } finally {
-      inProducts += performance.now() - start;
+      const ms = performance.now() - start;
+      const [m, n, k, , , transposeA, , , transposeB] = args;
+      const shape = `${m}×${n}×${k}${transposeA ? " Aᵀ" : ""}${transposeB ? " Bᵀ" : ""}`;
+      inProducts += ms;
+      byShape.set(shape, (byShape.get(shape) ?? 0) + ms);
     }
   };
   const warmup = performance.now();
   while (performance.now() - warmup < 1000) await system.run(1);
-  const split: Split = { threads, step: [], products: [] };
+  const split: Split = { threads, step: [], products: [], shapes: {} };
   for (let b = 0; b < blocks; b++) {
     inProducts = 0;
+    byShape = new Map();
     const seconds = await system.run(steps);
     split.step.push((seconds * 1000) / steps);
     split.products.push(inProducts / steps);
+    for (const [shape, ms] of byShape) (split.shapes[shape] ??= []).push(ms / steps);
   }
   await system.close();
   return split;
@@ -84,3 +94,7 @@ const [one, two] = splits as [Split, Split];
 const [p1, p2, s1, s2] = [median(one.products), median(two.products), median(one.step), median(two.step)];
 const r = s1 - p1;
 console.log(`2 threads / 1: step ${(s1 / s2).toFixed(2)}x, products ${(p1 / p2).toFixed(2)}x; with the rest on one thread, products 2.00x would give ${((p1 + r) / (p1 / 2 + r)).toFixed(2)}x`);
+for (const [shape, ms] of Object.entries(one.shapes)) {
+  const [a, b] = [median(ms), median(two.shapes[shape] ?? [NaN])];
+  console.log(`  ${shape.padEnd(18)} ${a.toFixed(3)} ms, ${b.toFixed(3)} ms on 2 threads (${(a / b).toFixed(2)}x)`);
+}
