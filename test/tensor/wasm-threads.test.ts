@@ -59,6 +59,9 @@ const threaded: [string, WasmKernels][] = [
   ["2 threads", createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: spawnNodeWorker, chunkWork: 1 })],
   ["4 threads", createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 3, spawn: spawnNodeWorker, chunkWork: 5000 })],
   ["3 threads, k slices of 8", createWasmKernels(GEMM_SHAPE, 8, { workers: 2, spawn: spawnNodeWorker, chunkWork: 300 })],
+  // The default chunks: every product of the property test is one chunk, which runs on the
+  // single-thread kernels in memory of their own.
+  ["2 threads, chunks of the default size", createWasmKernels(GEMM_SHAPE, KC_MAX, { workers: 1, spawn: spawnNodeWorker })],
 ];
 const singleSliced = createWasmKernels(GEMM_SHAPE, 8);
 afterAll(() => threaded.forEach(([, kernels]) => kernels.close()));
