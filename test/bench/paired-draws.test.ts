@@ -24,15 +24,14 @@ function dataset(count: number, seed: number): Dataset {
 
 const model = (): VAE => new VAE({ inputSize: 16, hiddenSizes: [6], latentSize: LATENT, likelihood: "bernoulli", generator: new Generator(7) });
 
-function readFloats(folder: string, name: string): Float32Array {
+/** A file's bytes, copied into an ArrayBuffer of their own (aligned for a typed-array view). */
+function readBuffer(folder: string, name: string): ArrayBuffer {
   const bytes = readFileSync(join(folder, name));
-  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
 }
 
-function readInts(folder: string, name: string): Int32Array {
-  const bytes = readFileSync(join(folder, name));
-  return new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-}
+const readFloats = (folder: string, name: string): Float32Array => new Float32Array(readBuffer(folder, name));
+const readInts = (folder: string, name: string): Int32Array => new Int32Array(readBuffer(folder, name));
 
 /** Rows `indices` of the images, [indices.length, 16]. */
 function rows(data: Dataset, indices: ArrayLike<number>): Float32Array {

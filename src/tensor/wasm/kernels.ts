@@ -233,12 +233,13 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
    * shared one, Node 20), and every product once a worker timed out.
    */
   let own: WasmKernels | null = null;
-  /** After a worker timed out: `own`, one thread (the late worker may still write into the shared memory). */
-  let alone: WasmKernels | null = null;
+  const single = (): WasmKernels => (own ??= createWasmKernels(shape, kcMax));
+  /** After a worker timed out, every product runs on `own` (the late worker may still write into the shared memory). */
+  let workerTimedOut = false;
 
   return {
     get threads() {
-      return alone === null ? 1 + (workers?.count ?? 0) : 1;
+      return workerTimedOut ? 1 : 1 + (workers?.count ?? 0);
     },
     get workerChunks() {
       return workerChunks;
@@ -248,7 +249,7 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
       workers = null;
     },
     gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset = 0) {
-      if (alone !== null) return alone.gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset);
+      if (workerTimedOut) return single().gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset);
       checkRange("A", a, aOffset, m * k);
       checkRange("B", b, bOffset, k * n);
       checkRange("out", out, outOffset, m * n);
@@ -263,8 +264,7 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
       const { kc, swap, rows, cols, byRows, unit, chunks, biasPtr, aPtr, bPtr, cPtr, cOut, packedA, packedB, privateBase, privateStride, scratchBytes, end } = layout;
       const pool = layout.threaded ? workers : null; // a product of one chunk stays on the caller
       if (pool === null && threads !== undefined) {
-        own ??= createWasmKernels(shape, kcMax);
-        return own.gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset);
+        return single().gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset);
       }
       if (end > MAX_BYTES) throw new RangeError(`gemm (wasm): [${m},${k}]·[${k},${n}] needs ${end} bytes, over the 4 GiB of wasm32`);
       const view = (heap = reserve(memory, end, heap));
@@ -294,8 +294,8 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
           if (!(error instanceof WorkerTimeoutError)) throw error;
           // A slow worker never ends the run: the caller computes the product alone, with the same bits.
           warn(`${error.message}; computing it on this thread, and every product from now on (one thread)`);
-          alone = own ??= createWasmKernels(shape, kcMax);
-          return alone.gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset);
+          workerTimedOut = true;
+          return single().gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset);
         }
       }
       if (!swap) {
