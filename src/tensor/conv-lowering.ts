@@ -2,7 +2,8 @@
  * The convolution's lowering to a matrix product (see `conv.ts` for the frame): im2col copies
  * the windows of x into columns C [C·kH·kW, N·outH·outW], col2im is its adjoint. The plain-JS
  * loops here are the oracle; `wasm/conv.ts` has the same loops in WebAssembly, with their bits,
- * and `im2col` / `col2im` run whichever the active path is.
+ * and `im2col` / `col2im` run whichever the active path is. Likewise the batch and channel swap
+ * around the products (`swapLeading`).
  */
 import { activeWasmConv } from "./backend.js";
 import { insideRange, type ConvGeometry } from "./conv-shape.js";
@@ -71,4 +72,18 @@ export function col2im(columns: Float32Array, x: Float32Array, g: ConvGeometry):
   const wasm = activeWasmConv();
   if (wasm) wasm.col2im(columns, x, g);
   else col2imJs(columns, x, g);
+}
+
+/** [A, B, L] -> [B, A, L]: the first a·b·run entries of src with their two leading axes swapped, into dest; runs of L copied whole. */
+export function swapLeadingJs(src: Float32Array, a: number, b: number, run: number, dest: Float32Array): Float32Array {
+  for (let i = 0; i < a; i++) {
+    for (let k = 0; k < b; k++) dest.set(src.subarray((i * b + k) * run, (i * b + k + 1) * run), (k * a + i) * run);
+  }
+  return dest;
+}
+
+/** swapLeading on the active path: wasm when it is, else swapLeadingJs (the same bits: a copy). */
+export function swapLeading(src: Float32Array, a: number, b: number, run: number, dest: Float32Array): Float32Array {
+  const wasm = activeWasmConv();
+  return wasm ? wasm.swapLeading(src, a, b, run, dest) : swapLeadingJs(src, a, b, run, dest);
 }

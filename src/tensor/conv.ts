@@ -19,7 +19,7 @@ import { gemm } from "./matmul.js";
 import { checkSameDType, NDArray } from "./ndarray.js";
 import { formatShape, ShapeError } from "./shape.js";
 import { conv2dDirect, conv2dInputGradDirect, conv2dWeightGradDirect } from "./conv-direct.js";
-import { col2im, im2col } from "./conv-lowering.js";
+import { col2im, im2col, swapLeading } from "./conv-lowering.js";
 import { inputShapeOf, outputShapeOf, weightShapeOf, type ConvGeometry } from "./conv-shape.js";
 
 // Scratch for the columns and the swapped output gradient, reused across calls and grown on
@@ -35,14 +35,6 @@ function scratch(which: "columns" | "swap", size: number): Float32Array {
   }
   if (swapScratch.length < size) swapScratch = new Float32Array(size);
   return swapScratch;
-}
-
-/** [A, B, L] -> [B, A, L]: the batch and channel axes swapped, runs of L copied whole. */
-function swapLeading(src: Float32Array, a: number, b: number, run: number, dest: Float32Array): Float32Array {
-  for (let i = 0; i < a; i++) {
-    for (let k = 0; k < b; k++) dest.set(src.subarray((i * b + k) * run, (i * b + k + 1) * run), (k * a + i) * run);
-  }
-  return dest;
 }
 
 function taps(g: ConvGeometry): number {

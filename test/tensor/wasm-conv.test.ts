@@ -3,11 +3,12 @@
  * the same order; a NaN that an addition makes may differ in sign and payload, JS making the
  * canonical one) over random shapes, kernels, strides and paddings, with NaN, ±0 and ±∞ among
  * the values; col2im adds into what x holds; the path in use picks them; and a call whose arrays
- * do not fit the geometry is refused, naming the kernel and the sizes.
+ * do not fit the geometry is refused, naming the kernel and the sizes. The wasm swap of the two
+ * leading axes gives the JS copy's bits (NaN payloads included), leaving the rest of dest alone.
  */
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { col2im, col2imJs, im2col, im2colJs } from "../../src/tensor/conv-lowering.js";
+import { col2im, col2imJs, im2col, im2colJs, swapLeading, swapLeadingJs } from "../../src/tensor/conv-lowering.js";
 import { conv2dGeometry, kernelPath, setKernelPath, type ConvGeometry } from "../../src/tensor/index.js";
 import { Generator } from "../../src/tensor/random.js";
 import { createWasmConv } from "../../src/tensor/wasm/conv.js";
@@ -86,6 +87,32 @@ describe.skipIf(wasmKernels() === null)("wasm im2col and col2im", () => {
       `col2im (wasm): the geometry needs an image of 150 and 486 columns, got 150 and 485`,
     );
   });
+
+  it("swapLeading gives the JS copy's bits, NaN payloads included, and leaves dest past a·b·run alone", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 1000 }), (a, b, run, extra, seed) => {
+        const src = values(a * b * run + extra, seed);
+        const payloads = new Uint32Array(src.buffer);
+        for (let i = 3; i < payloads.length; i += 11) payloads[i] = 0x7fc00000 + i; // NaNs of distinct payloads and signs
+        for (let i = 5; i < payloads.length; i += 13) payloads[i] = 0xffa00000 + i;
+        const want = new Float32Array(a * b * run + extra).fill(7);
+        const got = Float32Array.from(want);
+        swapLeadingJs(src, a, b, run, want);
+        expect(wasm.swapLeading(src, a, b, run, got)).toBe(got);
+        expect(bits(got)).toEqual(bits(want));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("swapLeading refuses a source or destination shorter than a·b·run", () => {
+    expect(() => wasm.swapLeading(new Float32Array(23), 2, 3, 4, new Float32Array(24))).toThrow(
+      "swapLeading (wasm): [2, 3, 4] needs 24 entries of source and destination, got 23 and 24",
+    );
+    expect(() => wasm.swapLeading(new Float32Array(24), 2, 3, 4, new Float32Array(20))).toThrow(
+      "swapLeading (wasm): [2, 3, 4] needs 24 entries of source and destination, got 24 and 20",
+    );
+  });
 });
 
 describe.skipIf(wasmKernels() === null)("im2col and col2im on the path in use", () => {
@@ -102,7 +129,8 @@ describe.skipIf(wasmKernels() === null)("im2col and col2im on the path in use", 
       im2col(x, c, g);
       const back = new Float32Array(imageSize(g)).fill(0.5);
       col2im(columns, back, g);
-      return [bits(c), valueBits(back)];
+      const swapped = swapLeading(columns, 4, 3, columnSize(g) / 12, new Float32Array(columnSize(g)));
+      return [bits(c), valueBits(back), bits(swapped)];
     };
     expect(run("wasm")).toEqual(run("js"));
   });

@@ -13,6 +13,10 @@
  *
  * Memory: one growable memory; a call copies in the table, x and (col2im) C, runs, and copies
  * out what it wrote.
+ *
+ * Also the batch and channel swap around the products, [A, B, L] -> [B, A, L] (`swapLeadingJs`):
+ * one memory.copy per run of L, where JS pays a subarray and a `set` call per run (runs of 49 to
+ * 784 floats in the conv VAE).
  */
 import { add, int, local, ModuleBuilder, mul, sub, ValType, type FunctionBody, type I32 } from "./encoder.js";
 import { instantiate } from "./kernels.js";
@@ -109,9 +113,23 @@ function emitLowering(mod: ModuleBuilder, name: string, body: (fn: FunctionBody,
   });
 }
 
-/** `im2col(x, cols, table, ...)` and `col2im(x, cols, table, ...)`: the same parameters, in the same order. */
+/**
+ * `im2col(x, cols, table, ...)` and `col2im(x, cols, table, ...)`: the same parameters, in the same
+ * order; `swapLeading(src, dest, a, b, runBytes)`.
+ */
 export function buildConvModule(): Uint8Array {
   const mod = new ModuleBuilder().memory(1, "memory");
+  // dest[k, i] = src[i, k] for i < a, k < b, each a run of runBytes: source runs in order.
+  mod.func("swapLeading", { src: i32, dest: i32, a: i32, b: i32, runBytes: i32 }, [], (fn, p) => {
+    const [i, k, from] = [fn.local(i32), fn.local(i32), fn.local(i32)];
+    fn.set(from, local(p.src));
+    fn.forRange(i, int(0), local(p.a), int(1), () => {
+      fn.forRange(k, int(0), local(p.b), int(1), () => {
+        fn.push(add(local(p.dest), mul(add(mul(local(k), local(p.a)), local(i)), local(p.runBytes)))).localGet(from).localGet(p.runBytes).memoryCopy();
+        fn.set(from, add(local(from), local(p.runBytes)));
+      });
+    });
+  });
   emitLowering(mod, "im2col", (fn, p, l) => ({
     // Zeros for the pixels outside x.
     outside: (count) => {
@@ -153,13 +171,15 @@ export interface WasmConv {
   im2col(x: Float32Array, columns: Float32Array, g: ConvGeometry): void;
   /** col2imJs of `conv-lowering.ts`: adds the columns into x. */
   col2im(columns: Float32Array, x: Float32Array, g: ConvGeometry): void;
+  /** swapLeadingJs of `conv-lowering.ts`: the first a·b·run entries of src, [a, b, run], into dest as [b, a, run]. */
+  swapLeading(src: Float32Array, a: number, b: number, run: number, dest: Float32Array): Float32Array;
 }
 
 const align64 = (bytes: number): number => roundUp(bytes, 64);
 
 /** A fresh instance of the module, with its own memory. */
 export function createWasmConv(): WasmConv {
-  const exports = instantiate(buildConvModule()) as unknown as Record<"im2col" | "col2im", (...args: number[]) => void> & { memory: WasmMemory };
+  const exports = instantiate(buildConvModule()) as unknown as Record<"im2col" | "col2im" | "swapLeading", (...args: number[]) => void> & { memory: WasmMemory };
   const memory = exports.memory;
   let heap = new Float32Array(memory.buffer);
 
@@ -200,6 +220,18 @@ export function createWasmConv(): WasmConv {
       heap.set(columns.subarray(0, colsSize), colsAt / 4);
       exports.col2im(xAt, colsAt, ...args);
       x.set(heap.subarray(xAt / 4, xAt / 4 + xSize));
+    },
+    swapLeading(src, a, b, run, dest) {
+      const size = a * b * run;
+      if (!(Number.isInteger(size) && size >= 0) || src.length < size || dest.length < size) {
+        throw new RangeError(`swapLeading (wasm): [${a}, ${b}, ${run}] needs ${size} entries of source and destination, got ${src.length} and ${dest.length}`);
+      }
+      const destAt = align64(size * 4);
+      heap = reserve(memory, 2 * destAt, heap);
+      heap.set(src.subarray(0, size), 0);
+      exports.swapLeading(0, destAt, a, b, run * 4);
+      dest.set(heap.subarray(destAt / 4, destAt / 4 + size));
+      return dest;
     },
   };
 }

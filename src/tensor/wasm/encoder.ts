@@ -165,6 +165,8 @@ export class FunctionBody {
   memoryGrow(): this { return this.op(0x40, 0x00); }
   /** memory.fill(dest, value, length), from the bulk-memory proposal (standard since 2.0). */
   memoryFill(): this { return this.op(BULK, ...unsignedLeb(11), 0x00); }
+  /** memory.copy(dest, src, length) within the one memory, likewise (overlapping ranges allowed). */
+  memoryCopy(): this { return this.op(BULK, ...unsignedLeb(10), 0x00, 0x00); }
 
   // i32.
   i32Const(value: number): this { return this.op(0x41, ...signedLeb(value)); }
