@@ -42,11 +42,13 @@ function taps(g: ConvGeometry): number {
 }
 
 /**
- * Columns of about 2^17 floats (512 KiB) per slice of the batch: the gemm then reads C while it
+ * Columns of about 2^18 floats (1 MiB) per slice of the batch: the gemm then reads C while it
  * is still in cache from im2col (whole-batch columns, up to 29 MiB for the conv VAE, measured
- * slower than the products themselves).
+ * slower than the products themselves). NOTE: 2^18 rather than 2^17 halves the products per step
+ * (each has twice the chunks to share between threads): the conv VAE step measured 1.08-1.09x
+ * faster on 2 threads, 1.00-1.08x on 1 (bench notes, convtwo); 2^19 gained nothing on 2 threads.
  */
-const SLICE_FLOATS = 2 ** 17;
+const SLICE_FLOATS = 2 ** 18;
 
 /** `visit(first, count, slice)` for consecutive slices of the batch, `slice` the geometry of `count` examples. */
 function forEachSlice(g: ConvGeometry, visit: (first: number, count: number, slice: ConvGeometry) => void): void {

@@ -38,7 +38,7 @@ const f64 = (a: TypedArray): Float64Array => Float64Array.from(a);
  * float32 rounding grows with the sum's size, while an indexing slip moves entries by O(1).
  */
 function expectCloseToScale(got: ArrayLike<number>, want: ArrayLike<number>, label: string): void {
-  const scale = Math.max(...Array.from(want, Math.abs));
+  const scale = Array.from(want).reduce((max, v) => Math.max(max, Math.abs(v)), 0); // no spread: arrays of 10^5 entries
   expectAllClose(Array.from(got, (v) => v / scale), Array.from(want, (v) => v / scale), 1e-5, label);
 }
 
@@ -51,12 +51,14 @@ function lowered(g: ConvGeometry, seed: number): { y: NDArray; dx: NDArray; dw: 
   return { x, w, b, gy, y: conv2dForward(x, w, b, g), dx: conv2dInputGrad(gy, w, g), dw: conv2dWeightGrad(x, gy, g) };
 }
 
-// The conv VAE's layers (batch 3), and odd strides, paddings and non-square kernels.
+// The conv VAE's layers (batch 3), odd strides, paddings and non-square kernels, and a batch cut into slices.
 const geometries: [string, ConvGeometry][] = [
   ["encoder conv 1x28x28 -> 32, 3x3 s2 p1", conv2dGeometry([3, 1, 28, 28], [32, 1, 3, 3], { stride: 2, padding: 1 })],
   ["encoder conv 32x14x14 -> 64, 3x3 s2 p1", conv2dGeometry([3, 32, 14, 14], [64, 32, 3, 3], { stride: 2, padding: 1 })],
   ["decoder transpose 64x7x7 -> 64x14x14", convTranspose2dGeometry([3, 64, 7, 7], [64, 64, 3, 3], { stride: 2, padding: 1, outputPadding: 1 })],
   ["odd: 5x2 kernel, stride (3,1), padding (2,0)", conv2dGeometry([2, 5, 11, 9], [7, 5, 5, 2], { stride: [3, 1], padding: [2, 0] })],
+  // 576 taps x 784 pixels of columns per image, over the 2^18 floats of a slice: one slice per image, 3 slices
+  ["three slices: 64x28x28 -> 2, 3x3 s1 p1", conv2dGeometry([3, 64, 28, 28], [2, 64, 3, 3], { padding: 1 })],
 ];
 
 describe("conv kernels, lowered float32 vs the nested loops", () => {
