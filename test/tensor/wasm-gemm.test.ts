@@ -248,6 +248,7 @@ const instances: [string, () => WasmKernels][] = [
   [`default shape, k slices of 8`, () => createWasmKernels(GEMM_SHAPE, 8)],
   ["3x8, unroll 4, k slices of 12", () => createWasmKernels({ mr: 3, nr: 8, unroll: 4 }, 12)],
   ["4x12, unroll 2", () => createWasmKernels({ mr: 4, nr: 12, unroll: 2 })],
+  ["2x4, unroll 3, k slices of 5", () => createWasmKernels({ mr: 2, nr: 4, unroll: 3 }, 5)],
 ];
 
 describe.each(instances)("wasm gemm (%s)", (_, make) => {

@@ -10,9 +10,9 @@
  *     for each B panel (NR columns of C)
  *       for each A panel (MR rows of C):   the MR×NR micro-kernel over the slice
  *
- * Packed layout: panel q of op(A) holds rows [q·MR, q·MR+MR) as `[kPad][MR]` (the MR values of one
- * k side by side); op(B) likewise as `[kPad][NR]`, the NR values of one row of op(B). kPad is k
- * rounded up to the unroll factor; padding is zero, and padded rows and columns of C are dropped,
+ * Packed layout: panel q of op(A) holds rows [q·MR, q·MR+MR) as `[k][MR]` (the MR values of one
+ * k side by side); op(B) likewise as `[k][NR]`, the NR values of one row of op(B). A last partial
+ * panel is padded with zero rows (columns), and the padded rows and columns of C are dropped,
  * so no edge case reaches the micro-kernel.
  *
  * Micro-kernel: MR×NR/4 f32x4 accumulators in locals. Per k it loads NR/4 vectors of B, and for
@@ -67,7 +67,10 @@ const ELEMENTS: Record<GemmElement, Element> = {
   },
 };
 
-/** Micro-kernel rows and columns, and how many k steps one loop iteration does. */
+/**
+ * Micro-kernel rows and columns, and how many k steps one loop iteration does (each step but the
+ * last of an iteration ends with an exit test, so k needs no padding).
+ */
 export interface GemmShape {
   mr: number;
   nr: number;
@@ -78,10 +81,13 @@ export interface GemmShape {
  * 2×16: 8 accumulators + 4 B vectors + 1 broadcast + 1 product = 14 of the 15 xmm registers V8
  * allocates on x64. Measured on this project's bench machine (AMD EPYC, Node 20): 2×16 ~58
  * GFLOP/s, 4×8 ~48, 3×8 ~44; shapes needing more than 15 registers spill and drop to ~25-30.
- * Unrolling k (2 or 4) makes TurboFan hoist the next step's loads above this step's arithmetic
- * and spill, so one k step per iteration.
+ * Unrolled k steps without a branch between them made TurboFan hoist the next step's loads above
+ * this step's arithmetic and spill; the exit test after each step keeps every step in a basic
+ * block of its own (no spill), and 8 steps per iteration leave the loop's bookkeeping (pointer
+ * increments, the stack guard, the counter) once per 8 steps: the kernel alone went from ~41 to
+ * ~46 GFLOP/s on the VAE's products (see bench/matmul.ts and the gemmgap note).
  */
-export const GEMM_SHAPE: GemmShape = { mr: 2, nr: 16, unroll: 1 };
+export const GEMM_SHAPE: GemmShape = { mr: 2, nr: 16, unroll: 8 };
 
 /**
  * The longest k slice. NOTE: a B panel slice of kc·NR·4 bytes overflows the 32 KiB L1 past
@@ -116,7 +122,7 @@ const zero = int(0);
  * `micro(a, b, c, cStride, count, accumulate, src, srcStride)`: C tile (MR rows of NR floats,
  * `cStride` bytes apart) = (accumulate ? S : 0) + Σ over `count` k steps of A panel ⊗ B panel,
  * where S is the MR×NR tile at `src` with rows `srcStride` bytes apart: the C tile itself (a later
- * k slice) or, with stride 0, one bias row repeated. `count` is a positive multiple of the unroll.
+ * k slice) or, with stride 0, one bias row repeated. `count` is positive.
  */
 function emitMicroKernel(mod: ModuleBuilder, { mr, nr, unroll }: GemmShape, e: Element): number {
   const vectors = nr / e.lanes;
@@ -127,8 +133,10 @@ function emitMicroKernel(mod: ModuleBuilder, { mr, nr, unroll }: GemmShape, e: E
     const av = fn.local(v128);
     const row = fn.local(i32);
     for (const c of acc.flat()) fn.v128ConstF32([0, 0, 0, 0]).localSet(c);
-    fn.loop((top) => {
+    // `unroll` k steps per iteration; after each but the last, leave when count runs out.
+    fn.block((exit) => fn.loop((top) => {
       for (let u = 0; u < unroll; u++) {
+        if (u > 0) fn.push(sub(local(p.count), one)).localTee(p.count).i32Eqz().brIf(exit);
         bv.forEach((b, q) => fn.localGet(p.b).v128Load((u * nr + e.lanes * q) * e.bytes).localSet(b));
         for (let r = 0; r < mr; r++) {
           fn.localGet(p.a);
@@ -145,8 +153,8 @@ function emitMicroKernel(mod: ModuleBuilder, { mr, nr, unroll }: GemmShape, e: E
       }
       fn.set(p.a, add(local(p.a), int(unroll * mr * e.bytes)));
       fn.set(p.b, add(local(p.b), int(unroll * nr * e.bytes)));
-      fn.push(sub(local(p.count), int(unroll))).localTee(p.count).brIf(top);
-    });
+      fn.push(sub(local(p.count), one)).localTee(p.count).brIf(top);
+    }));
 
     // Epilogue: add the S tile's rows when accumulating, then walk the rows of the C tile to store.
     const rowWalk = (start: number, stride: number, f: (r: number) => void): void => {
@@ -173,34 +181,30 @@ function emitMicroKernel(mod: ModuleBuilder, { mr, nr, unroll }: GemmShape, e: E
 const f32Lanes = (lanes: number[]): number[] => lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
 
 /**
- * `pack(src, rows, depth, rowStride, depthStride, dst, depthPad)`: element (r, p) of a strided
- * `rows × depth` matrix goes to `dst[(r/W·depthPad + p)·W + r%W]`, zero-padded to whole panels
- * and to `depthPad`. A full panel is copied by the fastest path its layout allows, then a scalar
+ * `pack(src, rows, depth, rowStride, depthStride, dst)`: element (r, p) of a strided
+ * `rows × depth` matrix goes to `dst[(r/W·depth + p)·W + r%W]`, zero-padded to whole panels.
+ * A full panel is copied by the fastest path its layout allows, then a scalar
  * loop copies whatever depth that path left:
  * - rowStride 1 (the W values of one p are contiguous): per p, one block copy of W floats;
  * - depthStride 1 (each row contiguous along p): 4 depths at a time, blocks of 4 rows (W = 2:
  *   2 rows) transposed in registers with `i8x16.shuffle`.
  */
 function emitPack(mod: ModuleBuilder, width: number, e: Element): number {
-  const params = { src: i32, rows: i32, depth: i32, rowStride: i32, depthStride: i32, dst: i32, depthPad: i32 };
+  const params = { src: i32, rows: i32, depth: i32, rowStride: i32, depthStride: i32, dst: i32 };
   const block = e.transposeBlock(width); // rows per in-register transpose
   const bytes = e.size;
   return mod.func(null, params, [], (fn, p) => {
     const r0 = fn.local(i32), height = fn.local(i32), panel = fn.local(i32), done = fn.local(i32);
-    const r = fn.local(i32), k = fn.local(i32), s = fn.local(i32), d = fn.local(i32);
+    const r = fn.local(i32), k = fn.local(i32), s = fn.local(i32), d = fn.local(i32), rb = fn.local(i32);
     const v = Array.from({ length: 8 }, () => fn.local(v128));
     const vec = (i: number): number => v[i] as number;
     const step = (ptr: number, elements: I32): void => void fn.set(ptr, add(local(ptr), bytes(elements)));
     const full = eq(local(height), int(width));
     fn.forRange(r0, zero, local(p.rows), int(width), () => {
       fn.set(height, minS(int(width), sub(local(p.rows), local(r0))));
-      fn.set(panel, add(local(p.dst), bytes(mul(local(r0), local(p.depthPad)))));
-      // Zero what no copy below writes: the depth padding of a full panel, all of a partial one.
-      fn.push(full).if(
-        () => void fn.push(add(local(panel), bytes(mul(local(p.depth), int(width))))).push(zero)
-          .push(bytes(mul(sub(local(p.depthPad), local(p.depth)), int(width)))).memoryFill(),
-        () => void fn.push(local(panel)).push(zero).push(bytes(mul(local(p.depthPad), int(width)))).memoryFill(),
-      );
+      fn.set(panel, add(local(p.dst), bytes(mul(local(r0), local(p.depth)))));
+      // Zero what no copy below writes: the padding rows of a partial panel (all of it, first).
+      fn.push(full).i32Eqz().if(() => void fn.push(local(panel)).push(zero).push(bytes(mul(local(p.depth), int(width)))).memoryFill());
       fn.set(done, zero);
       fn.push(and(full, eq(local(p.rowStride), one))).if(() => {
         fn.set(s, add(local(p.src), bytes(local(r0))));
@@ -224,7 +228,7 @@ function emitPack(mod: ModuleBuilder, width: number, e: Element): number {
             // s walks down the rows at depth k; d is the panel at depth k.
             fn.set(s, add(local(p.src), bytes(add(mul(local(r0), local(p.rowStride)), local(k)))));
             fn.set(d, add(local(panel), bytes(mul(local(k), int(width)))));
-            emitRegisterTranspose(fn, vec, s, d, p.rowStride, width, block);
+            emitRegisterTranspose(fn, vec, s, d, rb, p.rowStride, width, block);
           });
         });
       }
@@ -244,14 +248,16 @@ function emitPack(mod: ModuleBuilder, width: number, e: Element): number {
 }
 
 /**
- * Copy the rows of one full panel at depths k..k+3 (s at row r0, depth k; d the panel at depth k):
- * blocks of `block` rows are loaded as f32x4s and transposed in registers with `i8x16.shuffle`.
+ * Copy the rows of one full panel at depths k..k+3 (s at row r0, depth k; d the panel at depth k,
+ * moved on by the loop over blocks): blocks of `block` rows are loaded as f32x4s and transposed in
+ * registers with `i8x16.shuffle`. NOTE: a wasm loop over the blocks (`rb`), not one copy of the
+ * code per block, keeps the module under 4 KiB.
  */
-function emitRegisterTranspose(fn: FunctionBody, vec: (i: number) => number, s: number, d: number, rowStride: number, width: number, block: number): void {
+function emitRegisterTranspose(fn: FunctionBody, vec: (i: number) => number, s: number, d: number, rb: number, rowStride: number, width: number, block: number): void {
   const step = (ptr: number, elements: I32): void => void fn.set(ptr, add(local(ptr), f32Bytes(elements)));
   const shuffle = (out: number, x: number, y: number, lanes: number[]): void =>
     void fn.localGet(vec(x)).localGet(vec(y)).i8x16Shuffle(f32Lanes(lanes)).localSet(vec(out));
-  for (let rb = 0; rb < width; rb += block) {
+  fn.forRange(rb, zero, int(width), int(block), () => {
     for (let i = 0; i < block; i++) {
       fn.localGet(s).v128Load().localSet(vec(i));
       step(s, local(rowStride));
@@ -263,7 +269,7 @@ function emitRegisterTranspose(fn: FunctionBody, vec: (i: number) => number, s: 
       // W = 2: v4 is exactly depths k, k+1 of the panel, v5 depths k+2, k+3.
       fn.localGet(d).localGet(vec(4)).v128Store(0);
       fn.localGet(d).localGet(vec(5)).v128Store(16);
-      continue;
+      return;
     }
     shuffle(6, 2, 3, [0, 4, 1, 5]);
     shuffle(7, 2, 3, [2, 6, 3, 7]);
@@ -272,8 +278,9 @@ function emitRegisterTranspose(fn: FunctionBody, vec: (i: number) => number, s: 
     shuffle(1, 4, 6, [2, 3, 6, 7]);
     shuffle(2, 5, 7, [0, 1, 4, 5]);
     shuffle(3, 5, 7, [2, 3, 6, 7]);
-    for (let j = 0; j < 4; j++) fn.localGet(d).localGet(vec(j)).v128Store((j * width + rb) * 4);
-  }
+    for (let j = 0; j < 4; j++) fn.localGet(d).localGet(vec(j)).v128Store(j * width * 4);
+    step(d, int(block));
+  });
 }
 
 /** `copyTile(src, srcStrideBytes, dst, dstStrideBytes, rows, cols)`: a scalar copy of a sub-tile. */
@@ -335,7 +342,7 @@ function emitTransposeOut(mod: ModuleBuilder, e: Element): void {
 export function buildGemmModule(shape: GemmShape = GEMM_SHAPE, memory: "own" | "shared" = "own", element: GemmElement = "f32"): Uint8Array {
   const { mr, nr, unroll } = shape;
   const e = ELEMENTS[element];
-  if (nr % e.lanes !== 0 || (unroll & (unroll - 1)) !== 0) throw new RangeError(`buildGemmModule: nr must be a multiple of ${e.lanes}, unroll a power of 2 (got nr ${nr}, unroll ${unroll})`);
+  if (nr % e.lanes !== 0 || !Number.isInteger(unroll) || unroll < 1) throw new RangeError(`buildGemmModule: nr must be a multiple of ${e.lanes}, unroll a positive integer (got nr ${nr}, unroll ${unroll})`);
   const mod = new ModuleBuilder();
   if (memory === "shared") mod.importMemory("env", "memory", { minPages: 1, maxPages: MAX_PAGES, shared: true });
   else mod.memory(1, "memory");
@@ -350,11 +357,10 @@ export function buildGemmModule(shape: GemmShape = GEMM_SHAPE, memory: "own" | "
     rowBegin: i32, rowEnd: i32, colBegin: i32, colEnd: i32, pack: i32,
   };
   mod.func("gemm", params, [], (fn, p) => {
-    const kPad = fn.local(i32), k0 = fn.local(i32), kb = fn.local(i32), accumulate = fn.local(i32);
+    const k0 = fn.local(i32), kb = fn.local(i32), accumulate = fn.local(i32);
     const i0 = fn.local(i32), j0 = fn.local(i32), rows = fn.local(i32), cols = fn.local(i32);
     const aPanel = fn.local(i32), bPanel = fn.local(i32), cTile = fn.local(i32), cStride = fn.local(i32);
     const later = fn.local(i32), biasCols = fn.local(i32);
-    fn.set(kPad, and(add(local(p.k), int(unroll - 1)), int(-unroll)));
     fn.set(cStride, e.size(local(p.n)));
     // op(A): rows m, depth k, stored [m,k] (strides k, 1) or [k,m] (strides 1, m); packed from
     // row rowBegin on. Likewise op(B)ᵀ: rows n, stored [k,n] (strides 1, n) or [n,k] (strides k, 1).
@@ -363,13 +369,13 @@ export function buildGemmModule(shape: GemmShape = GEMM_SHAPE, memory: "own" | "
     const aRowStride = select(one, local(p.k), transA);
     fn.push(and(local(p.pack), one)).if(() => {
       fn.push(add(local(p.a), e.size(mul(local(p.rowBegin), aRowStride)))).push(sub(local(p.rowEnd), local(p.rowBegin))).push(local(p.k));
-      fn.push(aRowStride).push(select(local(p.m), one, transA)).push(local(p.packedA)).push(local(kPad)).call(packA);
+      fn.push(aRowStride).push(select(local(p.m), one, transA)).push(local(p.packedA)).call(packA);
     });
     const transB = local(p.transposeB);
     const bRowStride = select(local(p.k), one, transB);
     fn.push(and(local(p.pack), int(2))).if(() => {
       fn.push(add(local(p.b), e.size(mul(local(p.colBegin), bRowStride)))).push(sub(local(p.colEnd), local(p.colBegin))).push(local(p.k));
-      fn.push(bRowStride).push(select(one, local(p.n), transB)).push(local(p.packedB)).push(local(kPad)).call(packB);
+      fn.push(bRowStride).push(select(one, local(p.n), transB)).push(local(p.packedB)).call(packB);
     });
 
     // The first k slice adds the bias columns j0.. (stride 0: the same row for every row of C),
@@ -381,19 +387,19 @@ export function buildGemmModule(shape: GemmShape = GEMM_SHAPE, memory: "own" | "
       void fn.push(src).push(srcStride).push(dst).push(dstStride).push(local(rows)).push(local(cols)).call(copyTile);
     const scratch = local(p.scratch);
     const scratchStride = int(nr * e.bytes);
-    fn.forRange(k0, zero, local(kPad), local(p.kc), () => {
-      fn.set(kb, minS(local(p.kc), sub(local(kPad), local(k0))));
+    fn.forRange(k0, zero, local(p.k), local(p.kc), () => {
+      fn.set(kb, minS(local(p.kc), sub(local(p.k), local(k0))));
       fn.set(later, ne(local(k0), zero));
       fn.set(accumulate, or(local(later), ne(local(p.bias), zero)));
       fn.forRange(j0, local(p.colBegin), local(p.colEnd), int(nr), () => {
         fn.set(cols, minS(int(nr), sub(local(p.colEnd), local(j0))));
         fn.set(biasCols, add(local(p.bias), e.size(local(j0))));
-        // The block's B panel (j0 - colBegin)/NR starts at (j0 - colBegin)·kPad floats; this slice
+        // The block's B panel (j0 - colBegin)/NR starts at (j0 - colBegin)·k floats; this slice
         // k0·NR floats into it. Likewise A.
-        fn.set(bPanel, add(local(p.packedB), e.size(add(mul(sub(local(j0), local(p.colBegin)), local(kPad)), mul(local(k0), int(nr))))));
+        fn.set(bPanel, add(local(p.packedB), e.size(add(mul(sub(local(j0), local(p.colBegin)), local(p.k)), mul(local(k0), int(nr))))));
         fn.forRange(i0, local(p.rowBegin), local(p.rowEnd), int(mr), () => {
           fn.set(rows, minS(int(mr), sub(local(p.rowEnd), local(i0))));
-          fn.set(aPanel, add(local(p.packedA), e.size(add(mul(sub(local(i0), local(p.rowBegin)), local(kPad)), mul(local(k0), int(mr))))));
+          fn.set(aPanel, add(local(p.packedA), e.size(add(mul(sub(local(i0), local(p.rowBegin)), local(p.k)), mul(local(k0), int(mr))))));
           fn.set(cTile, add(local(p.c), e.size(add(mul(local(i0), local(p.n)), local(j0)))));
           fn.push(and(eq(local(rows), int(mr)), eq(local(cols), int(nr)))).if(
             () => callMicro(local(cTile), local(cStride)),

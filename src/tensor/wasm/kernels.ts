@@ -151,9 +151,8 @@ export function layoutGemm(
   m: number, n: number, k: number, withBias: boolean, shape: GemmShape, kcMax: number, chunkWork: number, workers: number,
   bytes = 4, fixedSlices = false,
 ): GemmLayout {
-  const { mr, nr, unroll } = shape;
-  const kPad = roundUp(k, unroll);
-  const kc = fixedSlices ? Math.min(kcMax, kPad) : roundUp(Math.ceil(kPad / Math.ceil(kPad / kcMax)), unroll);
+  const { mr, nr } = shape;
+  const kc = fixedSlices ? Math.min(kcMax, k) : Math.ceil(k / Math.ceil(k / kcMax));
   // Cᵀ = op(B)ᵀ·op(A)ᵀ when that pads less: n = 20 fills 2 B panels of NR = 16 (32 columns),
   // while as the rows of Cᵀ it is 10 A panels of MR = 2 exactly. Cᵀ [n,m] is transposed
   // back in wasm (`transposeOut`), which adds the bias. A tie keeps C.
@@ -175,10 +174,10 @@ export function layoutGemm(
   // Then the packed operands: on one thread, both; with chunks, the shared one, then per
   // participant an MR×NR scratch tile (for overhanging tiles) and its chunk of the other.
   const packedA = cOut + (swap ? align64(m * n * bytes) : 0);
-  const packedB = packedA + (threaded && byRows ? 0 : align64(roundUp(rows, mr) * kPad * bytes));
+  const packedB = packedA + (threaded && byRows ? 0 : align64(roundUp(rows, mr) * k * bytes));
   const scratchBytes = align64(mr * nr * bytes);
-  const privateBase = packedB + (threaded && !byRows ? 0 : align64(roundUp(cols, nr) * kPad * bytes));
-  const privateStride = scratchBytes + (threaded ? align64(unit * kPad * bytes) : 0);
+  const privateBase = packedB + (threaded && !byRows ? 0 : align64(roundUp(cols, nr) * k * bytes));
+  const privateStride = scratchBytes + (threaded ? align64(unit * k * bytes) : 0);
   const end = privateBase + participants * privateStride;
   return { kc, swap, rows, cols, byRows, unit, chunks, threaded, biasPtr, aPtr, bPtr, cPtr, cOut, packedA, packedB, privateBase, privateStride, scratchBytes, end };
 }
