@@ -79,13 +79,15 @@ export interface GemmShape {
 
 /**
  * 2×16: 8 accumulators + 4 B vectors + 1 broadcast + 1 product = 14 of the 15 xmm registers V8
- * allocates on x64. Measured on this project's bench machine (AMD EPYC, Node 20): 2×16 ~58
- * GFLOP/s, 4×8 ~48, 3×8 ~44; shapes needing more than 15 registers spill and drop to ~25-30.
+ * allocates on x64. Measured on this project's bench machine (AMD EPYC, Zen 4, Node 20), the
+ * kernel alone on packed operands of [128,784]·[784,400], unroll 8, best of 60: 2×16 45.9 GFLOP/s,
+ * 4×8 45.2, 2×12 41.1, 1×24 35.3; shapes needing more than 15 registers spill (3×12 21.3, 5×8
+ * 23.9, 1×32 19.2). The register peak of the same mul+add (bench/register-peak.ts) is ~58.
  * Unrolled k steps without a branch between them made TurboFan hoist the next step's loads above
  * this step's arithmetic and spill; the exit test after each step keeps every step in a basic
  * block of its own (no spill), and 8 steps per iteration leave the loop's bookkeeping (pointer
- * increments, the stack guard, the counter) once per 8 steps: the kernel alone went from ~41 to
- * ~46 GFLOP/s on the VAE's products (see bench/matmul.ts and the gemmgap note).
+ * increments, the stack guard, the counter) once per 8 steps: unroll 1 → 4 → 8 measured 41 → 45
+ * → 46 GFLOP/s on the VAE's three big products (the kernel alone, best of 100).
  */
 export const GEMM_SHAPE: GemmShape = { mr: 2, nr: 16, unroll: 8 };
 
