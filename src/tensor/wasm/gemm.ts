@@ -197,7 +197,7 @@ function emitPack(mod: ModuleBuilder, width: number, e: Element): number {
   const bytes = e.size;
   return mod.func(null, params, [], (fn, p) => {
     const r0 = fn.local(i32), height = fn.local(i32), panel = fn.local(i32), done = fn.local(i32);
-    const r = fn.local(i32), k = fn.local(i32), s = fn.local(i32), d = fn.local(i32), rb = fn.local(i32);
+    const r = fn.local(i32), k = fn.local(i32), s = fn.local(i32), d = fn.local(i32);
     const v = Array.from({ length: 8 }, () => fn.local(v128));
     const vec = (i: number): number => v[i] as number;
     const step = (ptr: number, elements: I32): void => void fn.set(ptr, add(local(ptr), bytes(elements)));
@@ -224,13 +224,14 @@ function emitPack(mod: ModuleBuilder, width: number, e: Element): number {
         fn.set(done, local(p.depth));
       });
       if (block > 0) {
+        const blockIndex = width > block ? fn.local(i32) : -1; // the loop over blocks, if more than one
         fn.push(and(full, eq(local(p.depthStride), one))).if(() => {
           fn.set(done, and(local(p.depth), int(-4)));
           fn.forRange(k, zero, local(done), int(4), () => {
             // s walks down the rows at depth k; d is the panel at depth k.
             fn.set(s, add(local(p.src), bytes(add(mul(local(r0), local(p.rowStride)), local(k)))));
             fn.set(d, add(local(panel), bytes(mul(local(k), int(width)))));
-            emitRegisterTranspose(fn, vec, s, d, rb, p.rowStride, width, block);
+            emitRegisterTranspose(fn, vec, s, d, blockIndex, p.rowStride, width, block);
           });
         });
       }
@@ -250,16 +251,19 @@ function emitPack(mod: ModuleBuilder, width: number, e: Element): number {
 }
 
 /**
- * Copy the rows of one full panel at depths k..k+3 (s at row r0, depth k; d the panel at depth k,
- * moved on by the loop over blocks): blocks of `block` rows are loaded as f32x4s and transposed in
- * registers with `i8x16.shuffle`. NOTE: a wasm loop over the blocks (`rb`), not one copy of the
- * code per block, keeps the module under 4 KiB.
+ * Copy the rows of one full panel at depths k..k+3 (s at row r0, depth k; d the panel at depth k):
+ * blocks of `block` rows are loaded as f32x4s and transposed in registers with `i8x16.shuffle`.
+ * More than one block (W = 16: 4 blocks of 4 rows) runs as a wasm loop over `blockIndex`, d moving
+ * on by a block each time. NOTE: one copy of the code per block packed no faster (dX's B, 1.25 MB:
+ * 65 µs unrolled, 61 looped, warm) and made the module too big for 4 KiB once the micro-kernel
+ * was unrolled 8 times.
  */
-function emitRegisterTranspose(fn: FunctionBody, vec: (i: number) => number, s: number, d: number, rb: number, rowStride: number, width: number, block: number): void {
+function emitRegisterTranspose(fn: FunctionBody, vec: (i: number) => number, s: number, d: number, blockIndex: number, rowStride: number, width: number, block: number): void {
   const step = (ptr: number, elements: I32): void => void fn.set(ptr, add(local(ptr), f32Bytes(elements)));
   const shuffle = (out: number, x: number, y: number, lanes: number[]): void =>
     void fn.localGet(vec(x)).localGet(vec(y)).i8x16Shuffle(f32Lanes(lanes)).localSet(vec(out));
-  fn.forRange(rb, zero, int(width), int(block), () => {
+  const eachBlock = (body: () => void): void => void (width > block ? fn.forRange(blockIndex, zero, int(width), int(block), body) : body());
+  eachBlock(() => {
     for (let i = 0; i < block; i++) {
       fn.localGet(s).v128Load().localSet(vec(i));
       step(s, local(rowStride));
@@ -275,7 +279,7 @@ function emitRegisterTranspose(fn: FunctionBody, vec: (i: number) => number, s: 
     }
     shuffle(6, 2, 3, [0, 4, 1, 5]);
     shuffle(7, 2, 3, [2, 6, 3, 7]);
-    // Then pair the halves: v_j = depth k + j of rows rb..rb+3.
+    // Then pair the halves: v_j = depth k + j of the block's 4 rows.
     shuffle(0, 4, 6, [0, 1, 4, 5]);
     shuffle(1, 4, 6, [2, 3, 6, 7]);
     shuffle(2, 5, 7, [0, 1, 4, 5]);
