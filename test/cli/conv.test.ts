@@ -61,6 +61,19 @@ describe("elbo train --arch conv", () => {
     expect(tensors.get("optimizer.exp_avg.decoder.3.weight")?.shape).toEqual([64, 64, 3, 3]);
   });
 
+  it("takes Adam's ε as 1e-8 / batch size unless --adam-eps is given (the dense networks: 1e-8), in config.json and the checkpoint", () => {
+    const epsOf = (run: string): { recorded: unknown; used: unknown } => {
+      const config = JSON.parse(readFileSync(join(work, run, "config.json"), "utf8")) as { training: { adamEps: unknown } };
+      const optimizer = JSON.parse(decodeSafetensors(readFileSync(join(work, run, "model.safetensors"))).metadata.optimizer as string) as { hyperParameters: { eps: unknown } };
+      return { recorded: config.training.adamEps, used: optimizer.hyperParameters.eps };
+    };
+    expect(epsOf("full")).toEqual({ recorded: 1e-8 / 64, used: 1e-8 / 64 });
+    ok(elbo("train", ...flags, "--epochs", "1", "--adam-eps", "1e-6", "--out", "eps-given", "--threads", "1"));
+    expect(epsOf("eps-given")).toEqual({ recorded: 1e-6, used: 1e-6 });
+    ok(elbo("train", ...flags.filter((flag) => flag !== "--arch" && flag !== "conv"), "--hidden", "16", "--latent", "2", "--epochs", "1", "--out", "dense", "--threads", "1"));
+    expect(epsOf("dense")).toEqual({ recorded: 1e-8, used: 1e-8 });
+  });
+
   it("resumes bit-identically to the uninterrupted run, on another thread count", () => {
     ok(elbo("train", ...flags, "--epochs", "1", "--out", "resumed", "--threads", "1"));
     const resumed = elbo("train", "--epochs", "2", "--out", "resumed", "--resume", "--threads", "2");
