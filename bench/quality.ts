@@ -28,8 +28,8 @@
  * the conv networks with `--loss-scale sum`.
  *
  * `--paired` takes the seeds out of the comparison: the peer starts from our initial weights and
- * replays our batch orders and ε (bench/paired-draws.ts, written to a temporary folder before
- * training), so the two runs differ by floating-point rounding only, which training then grows.
+ * replays our batch orders and ε (bench/paired-draws.ts, written to a temporary folder that
+ * SIGINT and SIGTERM remove too), so the two runs differ by floating-point rounding only, which training then grows.
  *
  * Data: "fashion-mnist" is the Debian package dataset-fashion-mnist (60,000 train / 10,000 t10k),
  * read by both sides from the same .gz IDX files. "mnist-full" is LeCun's MNIST (60,000 / 10,000)
@@ -250,31 +250,44 @@ function numberField(record: Record<string, unknown>, key: string): number {
   return value;
 }
 
+/** The peer's data flags, and the temporary folder holding the bundled digits' split as raw float32 (null for IDX data). */
+function peerData(options: Options, splits: { train: Dataset; test: Dataset }): { args: string[]; folder: string | null } {
+  if (options.data === "fashion-mnist") return { args: ["--data", "fashion-mnist"], folder: null };
+  if (options.data === "mnist-full") return { args: ["--data", "idx", "--idx-dir", mnistFullDir()], folder: null };
+  const folder = mkdtempSync(join(tmpdir(), "elbo-quality-"));
+  const trainFile = join(folder, "train.f32");
+  const testFile = join(folder, "test.f32");
+  // Float32Array bytes are little-endian on every platform Node runs on.
+  writeFileSync(trainFile, new Uint8Array(splits.train.images.buffer, splits.train.images.byteOffset, splits.train.images.byteLength));
+  writeFileSync(testFile, new Uint8Array(splits.test.images.buffer, splits.test.images.byteOffset, splits.test.images.byteLength));
+  return { args: ["--data", "raw", "--train-file", trainFile, "--test-file", testFile], folder };
+}
+
+/**
+ * Run `work` with SIGINT and SIGTERM removing `folders` before the process exits (130, 143), so a
+ * stopped run leaves no temporary files. Only around asynchronous work: a signal handler runs
+ * between turns of the event loop, and would hold Ctrl-C back during our synchronous training.
+ */
+async function removedOnSignal<T>(folders: readonly string[], work: () => Promise<T>): Promise<T> {
+  const stop = (signal: NodeJS.Signals): void => {
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+    console.log(`# ${signal}: removed ${folders.join(", ")}`);
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.on("SIGINT", stop).on("SIGTERM", stop);
+  try {
+    return await work();
+  } finally {
+    process.off("SIGINT", stop).off("SIGTERM", stop);
+  }
+}
+
 /** Run the PyTorch peer to completion, passing each epoch on as it arrives. Never throws. */
-async function runTorch(
-  options: Options,
-  splits: { train: Dataset; test: Dataset },
-  pairedDir: string | null,
-  onEpoch: (r: EpochResult) => void,
-): Promise<PeerRun> {
+async function runTorch(options: Options, dataArgs: readonly string[], pairedDir: string | null, onEpoch: (r: EpochResult) => void): Promise<PeerRun> {
   const found = findPython(options.python);
   if ("reason" in found) return { status: "skipped", reason: found.reason, info: "", epochs: [] };
-  const args = [PEER_SCRIPT, "--arch", options.arch, "--epochs", String(options.epochs), "--seed", String(options.torchSeed), "--threads", String(options.threads), "--batch-size", String(BATCH_SIZE), "--lr", String(LEARNING_RATE)];
+  const args = [PEER_SCRIPT, "--arch", options.arch, "--epochs", String(options.epochs), "--seed", String(options.torchSeed), "--threads", String(options.threads), "--batch-size", String(BATCH_SIZE), "--lr", String(LEARNING_RATE), ...dataArgs];
   if (pairedDir !== null) args.push("--paired-dir", pairedDir);
-  let folder: string | null = null;
-  if (options.data === "fashion-mnist") {
-    args.push("--data", "fashion-mnist");
-  } else if (options.data === "mnist-full") {
-    args.push("--data", "idx", "--idx-dir", mnistFullDir());
-  } else {
-    folder = mkdtempSync(join(tmpdir(), "elbo-quality-"));
-    const trainFile = join(folder, "train.f32");
-    const testFile = join(folder, "test.f32");
-    // Float32Array bytes are little-endian on every platform Node runs on.
-    writeFileSync(trainFile, new Uint8Array(splits.train.images.buffer, splits.train.images.byteOffset, splits.train.images.byteLength));
-    writeFileSync(testFile, new Uint8Array(splits.test.images.buffer, splits.test.images.byteOffset, splits.test.images.byteLength));
-    args.push("--data", "raw", "--train-file", trainFile, "--test-file", testFile);
-  }
   const epochs: EpochResult[] = [];
   let info = "";
   try {
@@ -323,8 +336,6 @@ async function runTorch(
     return { status: "ran", reason: "", info, epochs };
   } catch (error) {
     return { status: "skipped", reason: error instanceof Error ? error.message : String(error), info, epochs };
-  } finally {
-    if (folder !== null) rmSync(folder, { recursive: true, force: true });
   }
 }
 
@@ -368,9 +379,7 @@ async function main(): Promise<void> {
     console.log(`# warning: load ${(loadavg()[0] ?? 0).toFixed(2)} + ${options.threads} torch threads exceed ${availableParallelism()} cores: torch's s/epoch will be inflated (see min)`);
   }
 
-  // Written before training: the draws do not depend on the weights, and the peer may run alone.
-  const pairedDir = options.paired && options.only !== "ours" ? writeDrawsForPeer(options, splits) : null;
-  if (pairedDir !== null) {
+  if (options.paired && options.only !== "ours") {
     console.log(`# paired: the peer starts from our initial weights (seed ${options.seed}) and replays our batch orders and ε (bench/paired-draws.ts); the two runs differ by floating-point rounding only, which training then grows; --torch-seed is unused`);
   }
 
@@ -385,11 +394,20 @@ async function main(): Promise<void> {
 
   let torch: PeerRun = { status: "skipped", reason: "--only ours", info: "", epochs: [] };
   if (options.only !== "ours") {
-    torch = await runTorch(options, splits, pairedDir, (r) =>
-      console.log(`torch epoch ${r.epoch}: train ${fmt(r.train, 4)}  test ${fmt(r.test, 4)}  ${fmt(r.trainSeconds)} s (+${fmt(r.testSeconds)} s test)  load ${load()}`),
-    );
+    // The draws depend on the seeds and the initial weights only, so they are written after our training, while the peer runs.
+    const pairedDir = options.paired ? writeDrawsForPeer(options, splits) : null;
+    const data = peerData(options, splits);
+    const folders = [pairedDir, data.folder].filter((folder) => folder !== null);
+    try {
+      torch = await removedOnSignal(folders, () =>
+        runTorch(options, data.args, pairedDir, (r) =>
+          console.log(`torch epoch ${r.epoch}: train ${fmt(r.train, 4)}  test ${fmt(r.test, 4)}  ${fmt(r.trainSeconds)} s (+${fmt(r.testSeconds)} s test)  load ${load()}`),
+        ),
+      );
+    } finally {
+      for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+    }
     console.log(torch.status === "ran" ? `# torch: ${torch.info}, torch.manual_seed(${options.torchSeed})` : `# torch: skipped (${torch.reason})`);
-    if (pairedDir !== null) rmSync(pairedDir, { recursive: true, force: true });
   }
 
   console.log("");
