@@ -46,7 +46,7 @@ export const DEFAULT_ADAM_EPS = 1e-8;
  * Adam's ε when --adam-eps is not given. Our loss is the batch mean; PyTorch's VAE example sums it
  * over the batch. Adam is invariant to the loss's scale c except through ε (the step is
  * lr·m̂/(√v̂ + ε/c)), so the sum with ε is the mean with ε / batch size. That is the conv networks'
- * default. It mattered from one start measured: with 1e-8 on the mean, bench/quality.ts's seed 0
+ * default. It mattered on one of the starts measured: with 1e-8 on the mean, bench/quality.ts's seed 0
  * lost more of the 16-unit ReLU bottleneck and ended 10 Fashion-MNIST epochs 35.6 nats above the
  * sum; in eight other runs the two ε were within 0.22 nats (README, the convolutional VAE). The
  * dense networks keep torch's 1e-8: there our mean is within 0.35 nats of PyTorch's sum.

@@ -68,7 +68,7 @@ export const trainFlags: Record<string, FlagSpec> = {
     choices: ["constant", "iwae"],
     help: "the learning rate by epoch: --lr throughout, or Burda et al. 2016's stages (stage i = 0, 1, 2, ... lasts 3^i epochs at --lr · 10^(-i/7): epoch 1, then 2-4, 5-13, 14-40, ...)",
   },
-  "adam-eps": { type: "number", min: 0, help: "Adam's ε, added to the denominator (default 1e-8, torch's; with --arch conv 1e-8 / --batch-size, the step of torch's loss summed over the batch; the IWAE paper: 1e-4)" },
+  "adam-eps": { type: "number", min: 0, help: "Adam's ε, added to the denominator (default 1e-8, torch's; with --arch conv 1e-8 / --batch-size, the steps of PyTorch's example, which sums the loss over the batch; the IWAE paper: 1e-4)" },
   beta: { type: "number", default: 1, min: 0, help: "weight of the KL term (beta-VAE)" },
   "reconstruction-weight": { type: "number", default: 1, min: 0, help: "weight of the reconstruction term (0: the KL alone)" },
   warmup: { type: "int", default: 0, min: 0, help: "KL warm-up: steps over which beta rises from 0" },
