@@ -94,5 +94,5 @@ function lazyWasm<T>(create: () => T): () => T | null {
 /** The wasm elementwise kernels when the wasm kernels are the ones to use, else null. */
 export const activeWasmElementwise: () => WasmElementwise | null = lazyWasm(createWasmElementwise);
 
-/** The wasm im2col and col2im when the wasm kernels are the ones to use, else null. */
+/** The wasm im2col, col2im and batch/channel swap when the wasm kernels are the ones to use, else null. */
 export const activeWasmConv: () => WasmConv | null = lazyWasm(createWasmConv);
