@@ -29,7 +29,8 @@
  *
  * `--paired` takes the seeds out of the comparison: the peer starts from our initial weights and
  * replays our batch orders and ε (bench/paired-draws.ts, written to a temporary folder that
- * SIGINT and SIGTERM remove too), so the two runs differ by floating-point rounding only, which training then grows.
+ * SIGINT and SIGTERM remove too), so the two runs differ by floating-point rounding only, which
+ * training then grows.
  *
  * Data: "fashion-mnist" is the Debian package dataset-fashion-mnist (60,000 train / 10,000 t10k),
  * read by both sides from the same .gz IDX files. "mnist-full" is LeCun's MNIST (60,000 / 10,000)
@@ -394,7 +395,7 @@ async function main(): Promise<void> {
 
   let torch: PeerRun = { status: "skipped", reason: "--only ours", info: "", epochs: [] };
   if (options.only !== "ours") {
-    // The draws depend on the seeds and the initial weights only, so they are written after our training, while the peer runs.
+    // The draws depend on the seeds and the initial weights only, so they are written after our training, just before the peer runs.
     const pairedDir = options.paired ? writeDrawsForPeer(options, splits) : null;
     const data = peerData(options, splits);
     const folders = [pairedDir, data.folder].filter((folder) => folder !== null);
