@@ -8,7 +8,7 @@
  * conv`'s default); then tests each on the first 2,000 t10k images. Prints one JSON line per run and
  * the difference of the test losses (1e-8 / 128 minus 1e-8, nats). Needs `dataset-fashion-mnist`.
  */
-import { loadDataset, type Dataset } from "../src/data/index.js";
+import { loadDataset, subset, type Dataset } from "../src/data/index.js";
 import { Adam } from "../src/nn/index.js";
 import { Generator } from "../src/tensor/index.js";
 import { setNumThreads } from "../src/threads/node.js";
@@ -22,7 +22,7 @@ const seeds = args.integer("--seeds", 7, 1);
 const steps = args.integer("--steps", 300, 1);
 
 /** The first `count` examples of a dataset. */
-const head = (dataset: Dataset, count: number): Dataset => ({ ...dataset, images: dataset.images.subarray(0, count * dataset.height * dataset.width), labels: dataset.labels.subarray(0, count), count });
+const head = (dataset: Dataset, count: number): Dataset => subset(dataset, Array.from({ length: count }, (_, i) => i));
 
 /** The test loss (−ELBO, nats) after training from seed `seed` with Adam's ε. */
 function testLoss(seed: number, eps: number, train: Dataset, test: Dataset): number {

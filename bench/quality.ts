@@ -61,6 +61,7 @@ import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tensor } from "../src/autograd/index.js";
+import { INTERRUPT_EXIT_CODES, type InterruptSignal } from "../src/cli/interrupt.js";
 import { loadDataset, pixelsOf, shuffledBatches, splitDataset, type Dataset } from "../src/data/index.js";
 import { mnistFullDir } from "../src/data/mnist.js";
 import { Adam } from "../src/nn/index.js";
@@ -270,10 +271,10 @@ function peerData(options: Options, splits: { train: Dataset; test: Dataset }): 
  * between turns of the event loop, and would hold Ctrl-C back during our synchronous training.
  */
 async function removedOnSignal<T>(folders: readonly string[], work: () => Promise<T>): Promise<T> {
-  const stop = (signal: NodeJS.Signals): void => {
+  const stop = (signal: InterruptSignal): void => {
     for (const folder of folders) rmSync(folder, { recursive: true, force: true });
     console.log(`# ${signal}: removed ${folders.join(", ")}`);
-    process.exit(signal === "SIGINT" ? 130 : 143);
+    process.exit(INTERRUPT_EXIT_CODES[signal]);
   };
   process.on("SIGINT", stop).on("SIGTERM", stop);
   try {

@@ -46,7 +46,7 @@ function taps(g: ConvGeometry): number {
  * is still in cache from im2col (whole-batch columns, up to 29 MiB for the conv VAE, measured
  * slower than the products themselves). NOTE: 2^18 rather than 2^17 halves the products per step
  * (each has twice the chunks to share between threads): the conv VAE step measured 1.08-1.09x
- * faster on 2 threads, 1.00-1.08x on 1 (bench notes, convtwo); 2^19 gained nothing on 2 threads.
+ * faster on 2 threads, 1.00-1.08x on 1 (in-process A/B runs of the bench step, 2026-12-03); 2^19 gained nothing on 2 threads.
  */
 const SLICE_FLOATS = 2 ** 18;
 
