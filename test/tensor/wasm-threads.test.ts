@@ -5,7 +5,7 @@
  * fails gives an error naming the product instead of a hang, and setNumThreads switches cleanly.
  */
 import fc from "fast-check";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { Generator } from "../../src/tensor/random.js";
 import { GEMM_SHAPE, KC_MAX } from "../../src/tensor/wasm/gemm.js";
 import { ModuleBuilder, ValType } from "../../src/tensor/wasm/encoder.js";
@@ -227,6 +227,32 @@ describe("threads and the rest of the engine", () => {
     expect(chunks).toBe(15);
     expect((workers as unknown as { job: number }).job).toBe(2);
     workers.stop();
+  });
+
+  it("a late worker of the last job claims nothing while the next job's arguments are written", () => {
+    // The stand-in for a worker that wakes late for job 1: it runs runChunks for job 1 at the
+    // moment the caller writes job 2's arguments (a spy on the control block's `set`), and must
+    // claim nothing: job 1 is over, and job 2's chunks are job 2's.
+    const never: SpawnWorker = () => ({ terminate: () => undefined });
+    const workers = new GemmWorkers(1, {}, { buffer: new ArrayBuffer(0), grow: () => 0 }, never, 10);
+    const { control, claims } = workers as unknown as { control: Int32Array; claims: BigInt64Array };
+    const calls: string[] = [];
+    const lateClaims: number[] = [];
+    const set = Int32Array.prototype.set;
+    const spy = vi.spyOn(Int32Array.prototype, "set").mockImplementation(function (this: Int32Array, ...args: Parameters<Int32Array["set"]>) {
+      set.apply(this, args);
+      if (this === control && calls.length > 0) lateClaims.push(runChunks(() => void calls.push("late"), control, claims, 1, 1));
+    });
+    try {
+      const job = (chunks: number): JobArgs => [2, 16 * chunks, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 16, 16 * chunks, chunks, 0, 0, 0];
+      expect(workers.run(() => void calls.push("job 1"), job(2), 1000, "job 1")).toBe(0);
+      expect(workers.run(() => void calls.push("job 2"), job(5), 1000, "job 2")).toBe(0);
+    } finally {
+      spy.mockRestore();
+      workers.stop();
+    }
+    expect(lateClaims).toEqual([0]);
+    expect(calls).toEqual(["job 1", "job 1", "job 2", "job 2", "job 2", "job 2", "job 2"]);
   });
 
   it("after close, runs on the caller alone with the same bits", () => {

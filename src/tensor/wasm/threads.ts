@@ -24,8 +24,11 @@
  *
  * Tagging a claim with its job is what makes a late worker safe: it reads the job's arguments,
  * then claims; the claim succeeds only while that job still has chunks, and the caller writes the
- * next job's arguments only after every chunk has finished, so arguments read before a successful
- * claim are the claimed job's.
+ * next job's arguments only after every chunk has finished and after CLAIM carries the next job's
+ * tag, so arguments read before a successful claim are the claimed job's. (Written the other way
+ * round, a worker of the last job that read the next one's chunk count could claim a chunk past
+ * its own job's end while CLAIM still held the last job's tag: computed from arguments half of the
+ * next job, and counted into the next job's FINISHED.)
  */
 import type { WasmMemory } from "./memory.js";
 
@@ -172,10 +175,11 @@ export class GemmWorkers {
     const number = (this.job = this.job === LAST_JOB ? 1 : this.job + 1);
     const chunks = args[14]; // JobArgs' chunks
     const { control } = this;
+    // The new tag first: from here a late worker of the last job claims nothing (see the top of this file).
+    Atomics.store(this.claims, CLAIM, BigInt(number) << 32n);
     control.set(args, ARGS);
     control[FINISHED] = 0;
     control[STATUS] = 0;
-    Atomics.store(this.claims, CLAIM, BigInt(number) << 32n);
     Atomics.store(control, JOB, number);
     Atomics.notify(control, JOB);
     let failure: unknown;
