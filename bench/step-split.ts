@@ -7,14 +7,16 @@
  * inside the float32 products is summed by wrapping the kernels' `gemm`; on two threads it
  * includes the copies into and out of wasm memory, the packing of the shared operand and the wait
  * for the worker's last chunk. The rest of the step (elementwise ops, the BCE, reductions, random
- * numbers, Adam, autograd, allocation) runs on the caller's thread alone. Printed per thread
- * count: ms per step, ms in products, ms in the rest (medians over the blocks, with min-max); then
+ * numbers, Adam, autograd, allocation) runs on the caller's thread alone; Adam's share of it is
+ * summed by wrapping AdamKernel.step. Printed per thread count: ms per step, ms in products, ms in
+ * the rest and in Adam (medians over the blocks, with min-max); then
  * each product shape's ms per step on one thread and on two (medians), beside its ratio.
  * The products' time divided by two threads' is the most the step can gain while the rest is
  * single-threaded: T1 / T2 ≤ (P1 + R) / (P1 / s + R) for a product speed-up s.
  */
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { AdamKernel } from "../src/tensor/adam.js";
 import { activeWasmKernels } from "../src/tensor/backend.js";
 import { syntheticBatch } from "./peers/common.js";
 import { loadOurs } from "./peers/ours.js";
@@ -23,6 +25,8 @@ interface Split {
   threads: number;
   step: number[];
   products: number[];
+  /** ms per step in Adam's update (AdamKernel.step, all parameters). */
+  adam: number[];
   /** Per product shape ("m×n×k" with ᵀ marks), its ms per step in each block. */
   shapes: Record<string, number[]>;
 }
@@ -49,15 +53,27 @@ async function measure(threads: number, blocks: number, steps: number): Promise<
       byShape.set(shape, (byShape.get(shape) ?? 0) + ms);
     }
   };
+  let inAdam = 0;
+  const step = AdamKernel.prototype.step;
+  AdamKernel.prototype.step = function (this: AdamKernel, ...args) {
+    const start = performance.now();
+    try {
+      return step.apply(this, args);
+    } finally {
+      inAdam += performance.now() - start;
+    }
+  };
   const warmup = performance.now();
   while (performance.now() - warmup < 1000) await system.run(1);
-  const split: Split = { threads, step: [], products: [], shapes: {} };
+  const split: Split = { threads, step: [], products: [], adam: [], shapes: {} };
   for (let b = 0; b < blocks; b++) {
     inProducts = 0;
+    inAdam = 0;
     byShape = new Map();
     const seconds = await system.run(steps);
     split.step.push((seconds * 1000) / steps);
     split.products.push(inProducts / steps);
+    split.adam.push(inAdam / steps);
     for (const [shape, ms] of byShape) (split.shapes[shape] ??= []).push(ms / steps);
   }
   await system.close();
@@ -86,9 +102,9 @@ const run = (threads: number): Promise<Split> =>
 
 console.log(`VAE step split (wasm path), ${blocks} blocks of ${steps} steps per thread count; ms per step, median (min-max)`);
 const splits = [await run(1), await run(2)];
-for (const { threads, step, products } of splits) {
+for (const { threads, step, products, adam } of splits) {
   const rest = step.map((s, i) => s - (products[i] as number));
-  console.log(`${threads} thread${threads > 1 ? "s" : ""}: step ${show(step)}, in products ${show(products)}, rest ${show(rest)}`);
+  console.log(`${threads} thread${threads > 1 ? "s" : ""}: step ${show(step)}, in products ${show(products)}, rest ${show(rest)} (of which Adam ${show(adam)})`);
 }
 const [one, two] = splits as [Split, Split];
 const [p1, p2, s1, s2] = [median(one.products), median(two.products), median(one.step), median(two.step)];
