@@ -4,8 +4,8 @@
  * keep the plain-JavaScript kernels.
  *
  * Memory: one linear memory per instance (shared with the workers when there are threads), reused
- * by every call and grown when a call needs more. A call copies A and B in with `set` (a memcpy),
- * runs, and copies C out. Layout, in bytes, each start 64-byte aligned:
+ * by every call and grown when a call needs more. A call copies A and B in with `copyFloats` (a
+ * memcpy), runs, and copies C out. Layout, in bytes, each start 64-byte aligned:
  *
  *   [ 64 unused | bias | A | B | C | C from Cᵀ | packed op(A) | packed op(B)
  *     | per thread: scratch tile MR×NR, its packed chunk of op(A) or op(B) ]
@@ -18,7 +18,7 @@
  */
 import { buildGemmModule, GEMM_SHAPE, KC_MAX, MAX_PAGES, type GemmExports, type GemmShape } from "./gemm.js";
 import { ModuleBuilder, ValType } from "./encoder.js";
-import { reserve, roundUp, type WasmMemory } from "./memory.js";
+import { copyFloats, reserve, roundUp, type WasmMemory } from "./memory.js";
 import { GemmWorkers, WorkerTimeoutError, type JobArgs, type SpawnWorker } from "./threads.js";
 
 export type { WasmMemory } from "./memory.js";
@@ -108,8 +108,13 @@ export interface GemmThreadOptions {
 /**
  * Measured with bench/vae-step.ts on 2 cores. Chunks of 2^20 multiply-adds (~40 µs) keep the VAE
  * step's 20-wide products (1M) on one thread, where waking a worker costs more than it saves, and
- * cut its 40M ones into 25-40 chunks. Threads spin 20,000 polls (~140 µs, measured) before sleeping:
- * 2,000 and 200,000 measured the same within noise.
+ * cut its 40M ones into 25-40 chunks. Threads spin 20,000 polls (~100-140 µs, measured) before sleeping:
+ * 2,000 and 200,000 measured the same within noise. In the step the worker is asleep at 80-93% of the
+ * big products (0.7-1 ms between them); it runs ~20 µs after the post, and waking it costs the caller
+ * ~12 µs. Spinning through those gaps (300,000 polls) slowed the caller's own work more than it saved
+ * (step 1.07-1.19x slower: a spinning thread beside it slows even its memcpy ~12%), and waking the
+ * worker at the product's entry only moved the 12 µs onto the copies (same product time, in-process
+ * A/B of the 2-thread step, 2026-12-04).
  */
 export const CHUNK_WORK = 2 ** 20;
 const WORKER_SPINS = 20000;
@@ -228,8 +233,9 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
   let workerChunks = 0;
   /**
    * With threads, the single-thread kernels in memory of their own: products of one chunk run
-   * there (copies between JS arrays and a non-shared memory measured 1.6-2.5x faster than with a
-   * shared one, Node 20), and every product once a worker timed out.
+   * there (copies between JS arrays and a non-shared memory measured 1.6-2.5x faster than `set`
+   * with a shared one, Node 20; `copyFloats` closes that gap in Node only), and every product once
+   * a worker timed out.
    */
   let own: WasmKernels | null = null;
   const single = (): WasmKernels => (own ??= createWasmKernels(shape, kcMax));
@@ -267,9 +273,9 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
       }
       if (end > MAX_BYTES) throw new RangeError(`gemm (wasm): [${m},${k}]·[${k},${n}] needs ${end} bytes, over the 4 GiB of wasm32`);
       const view = (heap = reserve(memory, end, heap));
-      view.set(a.subarray(aOffset, aOffset + m * k), aPtr / 4);
-      view.set(b.subarray(bOffset, bOffset + k * n), bPtr / 4);
-      if (bias) view.set(bias.subarray(biasOffset, biasOffset + n), biasPtr / 4);
+      copyFloats(view, aPtr / 4, a, aOffset, m * k);
+      copyFloats(view, bPtr / 4, b, bOffset, k * n);
+      if (bias) copyFloats(view, biasPtr / 4, bias, biasOffset, n);
       // op(B)ᵀ is B read with the other transpose flag; likewise op(A)ᵀ. The bias of a Cᵀ is added
       // by transposeOut.
       const operands = swap
@@ -297,12 +303,8 @@ export function createWasmKernels(shape: GemmShape = GEMM_SHAPE, kcMax = KC_MAX,
           return single().gemm(m, n, k, a, aOffset, transposeA, b, bOffset, transposeB, out, outOffset, bias, biasOffset);
         }
       }
-      if (!swap) {
-        out.set(view.subarray(cPtr / 4, cPtr / 4 + m * n), outOffset);
-        return;
-      }
-      transposeOut(cPtr, n, m, cOut, bias ? biasPtr : 0);
-      out.set(view.subarray(cOut / 4, cOut / 4 + m * n), outOffset);
+      if (swap) transposeOut(cPtr, n, m, cOut, bias ? biasPtr : 0);
+      copyFloats(out, outOffset, view, (swap ? cOut : cPtr) / 4, m * n);
     },
   };
 }

@@ -29,3 +29,30 @@ export function reserve<Buffer extends ArrayBufferLike>(memory: WasmMemory<Buffe
   if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
   return view !== undefined && view.buffer === memory.buffer ? view : new Float32Array(memory.buffer);
 }
+
+/** Node's Buffer, as `copyFloats` uses it (absent outside Node). */
+interface NodeBuffer {
+  from(buffer: ArrayBufferLike, byteOffset: number, length: number): { fill(value: Uint8Array): unknown };
+}
+
+const nodeBuffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+
+const isShared = (buffer: ArrayBufferLike): boolean => typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer;
+
+/**
+ * Copies `length` floats from `source` at `sourceOffset` to `target` at `targetOffset`, as
+ * `target.set(source.subarray(...), targetOffset)` does, bit for bit. Into or out of a
+ * SharedArrayBuffer, `set` copies word by word (V8's relaxed atomic memcpy, for threads that race),
+ * where Node's `Buffer.fill` with a buffer value is one memcpy: 1.25 MB in 23 µs against 40-42 µs,
+ * either way (Node 20, measured). So only for memory no other thread uses meanwhile: the threads'
+ * products copy A and B in before posting the job and C out after its last chunk.
+ */
+export function copyFloats(target: Float32Array, targetOffset: number, source: Float32Array, sourceOffset: number, length: number): void {
+  if (length === 0) return;
+  if (nodeBuffer !== undefined && target.buffer !== source.buffer && (isShared(target.buffer) || isShared(source.buffer))) {
+    const into = nodeBuffer.from(target.buffer, target.byteOffset + 4 * targetOffset, 4 * length);
+    into.fill(new Uint8Array(source.buffer, source.byteOffset + 4 * sourceOffset, 4 * length));
+  } else {
+    target.set(source.subarray(sourceOffset, sourceOffset + length), targetOffset);
+  }
+}
