@@ -30,12 +30,15 @@ export function reserve<Buffer extends ArrayBufferLike>(memory: WasmMemory<Buffe
   return view !== undefined && view.buffer === memory.buffer ? view : new Float32Array(memory.buffer);
 }
 
-/** Node's Buffer, as `copyFloats` uses it (absent outside Node). */
+/** Node's Buffer, as `copyFloats` uses it. */
 interface NodeBuffer {
   from(buffer: ArrayBufferLike, byteOffset: number, length: number): { fill(value: Uint8Array): unknown };
 }
 
-const nodeBuffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+/** Node's Buffer in Node, else undefined (a bundler's Buffer polyfill fills byte by byte). */
+const nodeBuffer = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === undefined
+  ? undefined
+  : (globalThis as { Buffer?: NodeBuffer }).Buffer;
 
 const isShared = (buffer: ArrayBufferLike): boolean => typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer;
 
