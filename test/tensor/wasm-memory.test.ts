@@ -55,6 +55,23 @@ describe.each(layouts)("copyFloats, %s", (_, sourceShared, targetShared) => {
   });
 });
 
+describe.each(layouts)("copyFloats out of range, %s", (_, sourceShared, targetShared) => {
+  it("throws a RangeError naming the side, touching nothing, where a view is too short", () => {
+    // Views of 4 floats inside buffers of 16: a copy past the view's end would still land inside
+    // the buffer, so only a check against the view catches it.
+    const view = (shared: boolean): Float32Array =>
+      new Float32Array(shared ? new SharedArrayBuffer(64) : new ArrayBuffer(64), 16, 4);
+    for (const [targetOffset, sourceOffset, length, side] of [[2, 0, 4, "target"], [0, 1, 4, "source"], [-1, 0, 2, "target"], [0, 0.5, 2, "source"]] as const) {
+      const source = view(sourceShared), target = view(targetShared);
+      source.set(randomBits(4, 5));
+      const whole = new Float32Array(target.buffer);
+      const before = bitsOf(whole);
+      expect(() => copyFloats(target, targetOffset, source, sourceOffset, length)).toThrow(new RegExp(`^copyFloats: ${side} needs`));
+      expect(bitsOf(whole)).toEqual(before);
+    }
+  });
+});
+
 describe("copyFloats within one buffer", () => {
   it("moves overlapping ranges as TypedArray.set does (a memmove), shared or not", () => {
     const length = 20_000;

@@ -231,18 +231,20 @@ describe("threads and the rest of the engine", () => {
 
   it("a late worker of the last job claims nothing while the next job's arguments are written", () => {
     // The stand-in for a worker that wakes late for job 1: it runs runChunks for job 1 at the
-    // moment the caller writes job 2's arguments (a spy on the control block's `set`), and must
-    // claim nothing: job 1 is over, and job 2's chunks are job 2's.
+    // moment the caller has written job 2's chunk count (a spy on Atomics.store), and must claim
+    // nothing: job 1 is over, and job 2's chunks are job 2's.
     const never: SpawnWorker = () => ({ terminate: () => undefined });
     const workers = new GemmWorkers(1, {}, { buffer: new ArrayBuffer(0), grow: () => 0 }, never, 10);
     const { control, claims } = workers as unknown as { control: Int32Array; claims: BigInt64Array };
     const calls: string[] = [];
     const lateClaims: number[] = [];
-    const set = Int32Array.prototype.set;
-    const spy = vi.spyOn(Int32Array.prototype, "set").mockImplementation(function (this: Int32Array, ...args: Parameters<Int32Array["set"]>) {
-      set.apply(this, args);
-      if (this === control && calls.length > 0) lateClaims.push(runChunks(() => void calls.push("late"), control, claims, 1, 1));
-    });
+    const store = Atomics.store;
+    const chunksSlot = ARGS + 14; // JobArgs' chunks
+    const spy = vi.spyOn(Atomics, "store").mockImplementation(((array: Int32Array, index: number, value: number) => {
+      const stored = store(array, index, value);
+      if (array === control && index === chunksSlot && calls.length > 0) lateClaims.push(runChunks(() => void calls.push("late"), control, claims, 1, 1));
+      return stored;
+    }) as typeof Atomics.store);
     try {
       const job = (chunks: number): JobArgs => [2, 16 * chunks, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0, 16, 16 * chunks, chunks, 0, 0, 0];
       expect(workers.run(() => void calls.push("job 1"), job(2), 1000, "job 1")).toBe(0);

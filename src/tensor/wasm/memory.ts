@@ -51,6 +51,11 @@ const isShared = (buffer: ArrayBufferLike): boolean => typeof SharedArrayBuffer 
  * products copy A and B in before posting the job and C out after its last chunk.
  */
 export function copyFloats(target: Float32Array, targetOffset: number, source: Float32Array, sourceOffset: number, length: number): void {
+  for (const [name, array, offset] of [["target", target, targetOffset], ["source", source, sourceOffset]] as const) {
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > array.length) {
+      throw new RangeError(`copyFloats: ${name} needs ${length} floats from offset ${offset}, has ${array.length}`);
+    }
+  }
   if (length === 0) return;
   if (nodeBuffer !== undefined && target.buffer !== source.buffer && (isShared(target.buffer) || isShared(source.buffer))) {
     const into = nodeBuffer.from(target.buffer, target.byteOffset + 4 * targetOffset, 4 * length);

@@ -75,6 +75,16 @@ export type JobArgs = [
 ];
 
 /**
+ * The job's ARGS, read with atomic loads as the caller writes them with atomic stores: a worker
+ * reads them before it claims, racing with the caller's next job, and only sequentially
+ * consistent accesses order those reads after the caller's store of the next job's tag on every
+ * CPU (plain ones may be reordered on ARM64; x86 keeps them in order anyway).
+ */
+function readArgs(control: Int32Array): JobArgs {
+  return Array.from({ length: CONTROL_INTS - ARGS }, (_, i) => Atomics.load(control, ARGS + i)) as JobArgs;
+}
+
+/**
  * Claims and computes chunks of job `job` until none is left; returns how many it did. Run by the
  * caller and by every worker. A chunk whose gemm throws sets STATUS and counts as finished;
  * `onError` gets the error.
@@ -90,7 +100,7 @@ export function runChunks(
   onError?: (error: unknown) => void,
 ): number {
   const [m, n, k, kc, a, transposeA, b, transposeB, c, bias, shared, byRows, unit, extent, chunks, privateBase, privateStride, scratchBytes] =
-    control.slice(ARGS, CONTROL_INTS) as unknown as JobArgs;
+    readArgs(control);
   const scratch = privateBase + participant * privateStride;
   const own = scratch + scratchBytes;
   const tag = BigInt(job) << 32n;
@@ -177,7 +187,7 @@ export class GemmWorkers {
     const { control } = this;
     // The new tag first: from here a late worker of the last job claims nothing (see the top of this file).
     Atomics.store(this.claims, CLAIM, BigInt(number) << 32n);
-    control.set(args, ARGS);
+    args.forEach((value, i) => Atomics.store(control, ARGS + i, value));
     control[FINISHED] = 0;
     control[STATUS] = 0;
     Atomics.store(control, JOB, number);
