@@ -87,6 +87,17 @@ describe("Generator", () => {
     expect(Array.from(normals)).toEqual(draws(h, 5, (r) => 1 + 3 * r.normal()));
   });
 
+  it("fills normals as calls of normal() would, whatever spare is pending and whatever the length's parity", () => {
+    for (const [pending, length] of [[false, 0], [false, 1], [false, 6], [true, 1], [true, 6], [true, 7], [false, 7]] as const) {
+      const [filler, caller] = [new Generator(9), new Generator(9)];
+      if (pending) [filler.normal(), caller.normal()];
+      const out = filler.fillNormal(new Float32Array(length), -1, 0.5);
+      expect(Array.from(out)).toEqual(Array.from(Float32Array.from(draws(caller, length, (r) => -1 + 0.5 * r.normal()))));
+      // Both leave the same stream and the same spare behind.
+      expect(filler.getState()).toEqual(caller.getState());
+    }
+  });
+
   it("draws integers in [0, n)", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 1000 }), fc.nat(), (n, seed) => {
