@@ -16,6 +16,7 @@ import {
   type DType,
   type Shape,
 } from "../tensor/index.js";
+import { isGradEnabled } from "./graph.js";
 import { ops } from "./ops.js";
 import { apply, lift, Tensor, type Axes, type Comparison, type MatmulArgs, type TensorLike } from "./tensor.js";
 
@@ -77,7 +78,7 @@ export function bceWithLogits(logits: Tensor, targets: Tensor): Tensor {
   if (!shapesEqual(logits.shape, targets.shape)) {
     throw new ShapeError(`bceWithLogits: logits ${formatShape(logits.shape)} and targets ${formatShape(targets.shape)} differ`);
   }
-  return apply(ops.bceWithLogits, [logits, targets], undefined);
+  return apply(ops.bceWithLogits, [logits, targets], { keepResidual: isGradEnabled() && logits.requiresGrad, residual: null });
 }
 
 /**

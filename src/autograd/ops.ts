@@ -7,7 +7,7 @@
  */
 import {
   affine,
-  bceWithLogits,
+  bceWithLogitsAndResidual,
   bceWithLogitsGrad,
   binary,
   broadcastTo,
@@ -203,15 +203,29 @@ const cast: OpDef<Unary, DType> = {
 // ---- losses ----
 
 /**
+ * What the BCE's forward leaves its backward: whether to keep the residual σ(l) - t (the logits
+ * need a gradient), and the residual, where the kernel kept one (see bceWithLogitsAndResidual).
+ */
+export interface BceParams {
+  keepResidual: boolean;
+  residual: NDArray | null;
+}
+
+/**
  * Binary cross-entropy from logits, softplus(l) - t·l, elementwise: a primitive (not the
  * composite it equals) so that the Bernoulli likelihood is one pass forward and one back.
+ * NOTE: the forward writes the residual into its params, where the backward reads it.
  */
-const bceWithLogitsOp: OpDef<Binary, undefined> = {
+const bceWithLogitsOp: OpDef<Binary, BceParams> = {
   name: "bceWithLogits",
   broadcasts: false,
-  forward: ([logits, targets]) => bceWithLogits(logits, targets),
+  forward: ([logits, targets], saved) => {
+    const { loss, residual } = bceWithLogitsAndResidual(logits, targets, saved.keepResidual);
+    saved.residual = residual;
+    return loss;
+  },
   // d/dl = σ(l) - t, d/dt = -l
-  backward: (g, { inputs: [l, t], needsGrad }) => [needsGrad[0] ? bceWithLogitsGrad(g, l, t) : null, needsGrad[1] ? neg(mul(g, l)) : null],
+  backward: (g, { inputs: [l, t], params: { residual }, needsGrad }) => [needsGrad[0] ? bceWithLogitsGrad(g, l, t, residual) : null, needsGrad[1] ? neg(mul(g, l)) : null],
 };
 
 /**

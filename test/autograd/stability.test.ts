@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { bceWithLogits, logSoftmax, tensor, zeros, type Tensor } from "../../src/autograd/index.js";
+import { bceWithLogits as bceWithLogitsKernel, bceWithLogitsGrad, Generator, NDArray } from "../../src/tensor/index.js";
 
 const f64 = (data: number[], requiresGrad = false): Tensor => tensor(data, { dtype: "float64", requiresGrad });
 const values = (t: Tensor): number[] => Array.from(t.data);
@@ -85,6 +86,22 @@ describe("stable composites", () => {
     expect(values(loss)).toEqual([0, 0, 1000, Math.log(2)]);
     loss.sum().backward();
     expect(gradOf(logits)).toEqual([0, 0, 1, 0]);
+  });
+
+  it("bceWithLogits' float32 gradient (through the residual its forward keeps on the wasm path) has the bits of the gradient kernel from the logits", () => {
+    const n = 1000; // above the wasm kernels' 256 elements
+    const generator = new Generator(5);
+    const l = generator.fillNormal(new Float32Array(n), 0, 8);
+    const t = generator.fillUniform(new Float32Array(n));
+    const upstream = generator.fillNormal(new Float32Array(n));
+    const logits = tensor(l, { requiresGrad: true });
+    const targets = tensor(t, { requiresGrad: true });
+    const loss = bceWithLogits(logits, targets);
+    loss.backward(tensor(upstream));
+    const [ln, tn, gn] = [l, t, upstream].map((d) => new NDArray(d, [n])) as [NDArray, NDArray, NDArray];
+    expect(values(loss)).toEqual(Array.from(bceWithLogitsKernel(ln, tn).data));
+    expect(gradOf(logits)).toEqual(Array.from(bceWithLogitsGrad(gn, ln, tn).data));
+    expect(gradOf(targets)).toEqual(Array.from(upstream, (g, i) => Math.fround(-(g * (l[i] as number)))));
   });
 });
 

@@ -9,9 +9,9 @@
  * place) gives the same bits on either path and refuses arrays of two lengths.
  */
 import { describe, expect, it } from "vitest";
-import { addInto, bceWithLogits, bceWithLogitsGrad, binary, reluGrad, unary, NDArray, setKernelPath, kernelPath } from "../../src/tensor/index.js";
+import { addInto, bceWithLogits, bceWithLogitsAndResidual, bceWithLogitsGrad, binary, reluGrad, unary, NDArray, setKernelPath, kernelPath } from "../../src/tensor/index.js";
 import { Generator } from "../../src/tensor/random.js";
-import { buildElementwiseModule, buildLossModule, createWasmElementwise, hasWasmBinary } from "../../src/tensor/wasm/elementwise.js";
+import { buildElementwiseModule, buildLossModule, buildLossResidualModule, createWasmElementwise, hasWasmBinary } from "../../src/tensor/wasm/elementwise.js";
 import { hasWasmUnary } from "../../src/tensor/unary.js";
 import { instantiate, wasmKernels } from "../../src/tensor/wasm/kernels.js";
 
@@ -184,6 +184,7 @@ describe.runIf(wasmKernels() !== null)("wasm elementwise kernels", () => {
   it("the modules stay under 4 KiB (browsers refuse larger synchronous compiles on the main thread)", () => {
     expect(buildElementwiseModule().length).toBeLessThan(4096);
     expect(buildLossModule().length).toBeLessThan(4096);
+    expect(buildLossResidualModule().length).toBeLessThan(4096);
   });
 
   /** Logits uniform in ±range, targets uniform in [0, 1] with every third one exactly 0 or 1. */
@@ -216,6 +217,19 @@ describe.runIf(wasmKernels() !== null)("wasm elementwise kernels", () => {
       const sigma = v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
       expect(Math.abs((grad[i] as number) - u * (sigma - y)), `bceGrad(${u}, ${v}, ${y})`).toBeLessThanOrEqual(2 ** -21 * Math.abs(u) + 2 ** -149);
     }
+  });
+
+  it.each([1, 30, 120])("bceResidual gives bce's bits, and g·residual (one f32 multiply) bceGrad's, logits in ±%s", (range) => {
+    const n = 20_003;
+    const { l, t, g } = bceInputs(n, range);
+    const [loss, grad, ownLoss, residual] = [n, n, n, n].map((size) => new Float32Array(size)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+    kernels.bce(l, t, loss);
+    kernels.bceGrad(g, l, t, grad);
+    kernels.bceResidual(l, t, ownLoss, residual);
+    const product = residual.map((r, i) => Math.fround(r * (g[i] as number)));
+    const differing = (a: Float32Array, b: Float32Array): number[] => [...a.keys()].filter((i) => !Object.is(a[i], b[i]));
+    expect(differing(ownLoss, loss)).toEqual([]);
+    expect(differing(product, grad)).toEqual([]);
   });
 
   it("bce keeps the tiny loss of a confident right answer (t = 1, large l) to full relative precision", () => {
@@ -263,6 +277,19 @@ describe.runIf(wasmKernels() !== null)("wasm elementwise kernels", () => {
         expect(bits(x.data as Float32Array), `${k} at ${n}`).toEqual(bits(expected));
         for (let i = 0; i < n; i++) expect(Math.abs((x.data[i] as number) - ((js[k] as NDArray).data[i] as number))).toBeLessThanOrEqual(2 ** -20 * 13);
       });
+    }
+  });
+
+  it("bceWithLogitsAndResidual keeps σ(l) - t on the wasm path only, when asked, and the gradient from it has the bits of the one from the logits", () => {
+    for (const n of [300, 255]) {
+      const { l, t, g } = bceInputs(n, 12);
+      const [ln, tn, gn] = [new NDArray(l, [n]), new NDArray(t, [n]), new NDArray(g, [n])];
+      const kept = bceWithLogitsAndResidual(ln, tn, true);
+      expect(bits(kept.loss.data as Float32Array)).toEqual(bits(bceWithLogits(ln, tn).data as Float32Array));
+      expect(bceWithLogitsAndResidual(ln, tn, false).residual).toBeNull();
+      expect(kept.residual === null, `residual at ${n}`).toBe(n < 256 || kernelPath() === "js");
+      expect(bits(bceWithLogitsGrad(gn, ln, tn, kept.residual).data as Float32Array)).toEqual(bits(bceWithLogitsGrad(gn, ln, tn).data as Float32Array));
+      expect(onJs(() => bceWithLogitsAndResidual(ln, tn, true).residual)).toBeNull();
     }
   });
 

@@ -12,7 +12,7 @@
  */
 import { add, int, local, ModuleBuilder, mul, ValType, type FunctionBody } from "./encoder.js";
 import { instantiate } from "./kernels.js";
-import { emitExpNegAbs, emitLog1p, emitSigmoid, mathConstants, mathLocals, type MathFunction, type MathLocals } from "./mathf.js";
+import { emitExpNegAbs, emitLog1p, emitSigmoid, emitSigmoidOfExp, mathConstants, mathLocals, type MathFunction, type MathLocals } from "./mathf.js";
 import { reserve, roundUp, type WasmMemory } from "./memory.js";
 import type { BinaryOp } from "../elementwise.js";
 import { UNARY_KERNELS, type WasmUnaryOp } from "../unary.js";
@@ -75,17 +75,34 @@ const LOSS_UNROLL = 4;
  */
 export function buildLossModule(): Uint8Array {
   const mod = new ModuleBuilder().memory(1, "memory");
-  // bce(l, t) = (max(l, 0) - t·l) + log1p(exp(-|l|)), as the JS kernel
-  mapFunction(mod, "bce", 2, ["exp", "log1p"], (fn, [l, t], w, m) => {
-    emitExpNegAbs(fn, l, w, m);
-    emitLog1p(fn, w, m);
-    fn.localGet(l).v128ConstF32([0, 0, 0, 0]).f32x4Max().localGet(t).localGet(l).f32x4Mul().f32x4Sub().f32x4Add();
-  }, LOSS_UNROLL);
+  mapFunction(mod, "bce", 2, ["exp", "log1p"], bceBody, LOSS_UNROLL);
   // bceGrad(g, l, t) = g·(σ(l) - t)
   mapFunction(mod, "bceGrad", 3, ["exp"], (fn, [g, l, t], w, m) => {
     emitSigmoid(fn, l, w, m);
     fn.localGet(t).f32x4Sub().localGet(g).f32x4Mul();
   }, LOSS_UNROLL);
+  return mod.bytes();
+}
+
+/** bce(l, t) = (max(l, 0) - t·l) + log1p(exp(-|l|)), as the JS kernel; leaves exp(-|l|) in w. */
+const bceBody: MapBody = (fn, [l, t], w, m) => {
+  emitExpNegAbs(fn, l, w, m);
+  emitLog1p(fn, w, m);
+  fn.localGet(l).v128ConstF32([0, 0, 0, 0]).f32x4Max().localGet(t).localGet(l).f32x4Mul().f32x4Sub().f32x4Add();
+};
+
+/**
+ * `bceResidual(l, t, out, residual, bytes)`: bce as in the loss module, and σ(l) - t from the
+ * same exp(-|l|), the factor of the gradient g·(σ(l) - t) that is left to multiply by g; the
+ * f32 operations of bceGrad, so g·residual (one f32 multiply) gives bceGrad's bits. A module of
+ * its own, under 4 KiB.
+ */
+export function buildLossResidualModule(): Uint8Array {
+  const mod = new ModuleBuilder().memory(1, "memory");
+  mapFunction(mod, "bceResidual", 2, ["exp", "log1p"], bceBody, LOSS_UNROLL, (fn, [l, t], w, m) => {
+    emitSigmoidOfExp(fn, l, w, m);
+    fn.localGet(t).f32x4Sub();
+  });
   return mod.bytes();
 }
 
@@ -98,13 +115,20 @@ export type MapBody = (fn: FunctionBody, xs: readonly [number, number, number], 
 /**
  * `name(in0, .., out, bytes)`: out = body(inputs), `unroll` f32x4s at a time over `bytes` of
  * each region (a multiple of 16·unroll); `uses` names the math functions the body calls, whose
- * constants are set up first. NOTE: unrolled copies are independent, so the CPU overlaps their
- * long chains of dependent operations (exp then log1p): BCE from logits runs 1.6x faster at 4.
+ * constants are set up first. With a `second` body, `name(in0, .., out, out1, bytes)` also
+ * stores second(inputs) to out1, run after `body` with its locals as body left them.
+ * NOTE: unrolled copies are independent, so the CPU overlaps their long chains of dependent
+ * operations (exp then log1p): BCE from logits runs 1.6x faster at 4 (2 and 8: slower).
  */
-function mapFunction(mod: ModuleBuilder, name: string, arity: 1 | 2 | 3, uses: readonly MathFunction[], body: MapBody, unroll = 1): void {
+function mapFunction(mod: ModuleBuilder, name: string, arity: 1 | 2 | 3, uses: readonly MathFunction[], body: MapBody, unroll = 1, second?: MapBody): void {
   const params: Record<string, ValType> = {};
   for (let k = 0; k < arity; k++) params[`in${k}`] = i32;
-  mod.func(name, { ...params, out: i32, bytes: i32 }, [], (fn, p) => {
+  params.out = i32;
+  if (second !== undefined) params.out1 = i32;
+  params.bytes = i32;
+  // Parameters are locals 0, 1, ... in order: the inputs, the outputs, the byte count.
+  const [out, out1, bytes] = [arity, arity + 1, Object.keys(params).length - 1];
+  mod.func(name, params, [], (fn) => {
     const off = fn.local(i32);
     const constants = mathConstants(fn, uses);
     const copies = Array.from({ length: unroll }, () => ({
@@ -112,12 +136,16 @@ function mapFunction(mod: ModuleBuilder, name: string, arity: 1 | 2 | 3, uses: r
       t: mathLocals(fn, constants),
       xs: [fn.local(v128), fn.local(v128), fn.local(v128)] as const,
     }));
-    const pointers = Array.from({ length: arity }, (_, k) => k); // parameters are locals 0, 1, ... in order
-    fn.forRange(off, int(0), local(p.bytes), int(16 * unroll), () => {
+    const pointers = Array.from({ length: arity }, (_, k) => k);
+    fn.forRange(off, int(0), local(bytes), int(16 * unroll), () => {
       copies.forEach(({ xs }, u) => pointers.forEach((ptr, k) => void fn.push(add(local(ptr), local(off))).v128Load(16 * u).localSet(xs[k] as number)));
       copies.forEach(({ xs, w, t }, u) => {
-        fn.push(add(local(p.out), local(off)));
+        fn.push(add(local(out), local(off)));
         body(fn, xs, w, t);
+        fn.v128Store(16 * u);
+        if (second === undefined) return;
+        fn.push(add(local(out1), local(off)));
+        second(fn, xs, w, t);
         fn.v128Store(16 * u);
       });
     });
@@ -137,6 +165,8 @@ export interface WasmElementwise {
   bce(logits: Float32Array, targets: Float32Array, out: Float32Array): void;
   /** `out = g·(σ(logits) - targets)`, all of one size. */
   bceGrad(g: Float32Array, logits: Float32Array, targets: Float32Array, out: Float32Array): void;
+  /** `out = bce(logits, targets)` and `residual = σ(logits) - targets`, all of one size. */
+  bceResidual(logits: Float32Array, targets: Float32Array, out: Float32Array, residual: Float32Array): void;
 }
 
 const align16 = (bytes: number): number => roundUp(bytes, 16);
@@ -160,21 +190,29 @@ function put(view: Float32Array, x: Float32Array, at: number, bytes: number): vo
   view.fill(0, at / 4 + x.length, (at + bytes) / 4);
 }
 
-/** A map over inputs of one size: they are copied in back to back, the map runs, the output is copied out. */
-function runMap<Name extends string>(m: Instance<Name>, name: Name, inputs: readonly Float32Array[], out: Float32Array): void {
-  const n = out.length;
-  if (inputs.some((x) => x.length !== n)) throw new RangeError(`${name} (wasm): sizes ${inputs.map((x) => x.length).join(", ")} and ${n} differ`);
+/**
+ * A map over inputs of one size: they are copied in back to back, the map runs, and its output
+ * (or outputs, after the inputs in order) is copied out.
+ */
+function runMap<Name extends string>(m: Instance<Name>, name: Name, inputs: readonly Float32Array[], ...outs: Float32Array[]): void {
+  const n = (outs[0] as Float32Array).length;
+  const arrays = [...inputs, ...outs];
+  if (arrays.some((x) => x.length !== n)) throw new RangeError(`${name} (wasm): sizes ${arrays.map((x) => x.length).join(", ")} differ`);
   const bytes = roundUp(n * 4, m.step);
-  const view = (m.heap = reserve(m.memory, (inputs.length + 1) * bytes, m.heap));
+  const view = (m.heap = reserve(m.memory, arrays.length * bytes, m.heap));
   inputs.forEach((x, k) => put(view, x, k * bytes, bytes));
-  m.exports[name](...inputs.map((_, k) => k * bytes), inputs.length * bytes, bytes);
-  out.set(view.subarray((inputs.length * bytes) / 4, (inputs.length * bytes) / 4 + n));
+  m.exports[name](...arrays.map((_, k) => k * bytes), bytes);
+  outs.forEach((out, j) => {
+    const at = ((inputs.length + j) * bytes) / 4;
+    out.set(view.subarray(at, at + n));
+  });
 }
 
 /** A fresh instance of each module, each with its own memory. */
 export function createWasmElementwise(): WasmElementwise {
   const maps = instance<WasmBinaryOp | WasmUnaryOp | "reluGrad">(buildElementwiseModule(), 16);
   const losses = instance<"bce" | "bceGrad">(buildLossModule(), 16 * LOSS_UNROLL);
+  const residuals = instance<"bceResidual">(buildLossResidualModule(), 16 * LOSS_UNROLL);
   return {
     binary(op, a, b, out) {
       const n = a.length;
@@ -196,5 +234,6 @@ export function createWasmElementwise(): WasmElementwise {
     reluGrad: (g, y, out) => runMap(maps, "reluGrad", [g, y], out),
     bce: (logits, targets, out) => runMap(losses, "bce", [logits, targets], out),
     bceGrad: (g, logits, targets, out) => runMap(losses, "bceGrad", [g, logits, targets], out),
+    bceResidual: (logits, targets, out, residual) => runMap(residuals, "bceResidual", [logits, targets], out, residual),
   };
 }

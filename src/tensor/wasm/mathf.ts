@@ -174,6 +174,11 @@ export function emitExpNegAbs(fn: FunctionBody, x: number, w: number, t: MathLoc
 /** σ(x) = 1/(1 + e) for x ≥ 0, e/(1 + e) for x < 0, with e = exp(-|x|), left on the stack. */
 export function emitSigmoid(fn: FunctionBody, x: number, w: number, t: MathLocals): void {
   emitExpNegAbs(fn, x, w, t);
+  emitSigmoidOfExp(fn, x, w, t);
+}
+
+/** σ(x) as in `emitSigmoid`, from e = exp(-|x|) already in local `w` (the BCE computed it), left on the stack. */
+export function emitSigmoidOfExp(fn: FunctionBody, x: number, w: number, t: MathLocals): void {
   constant(fn, t, 1);
   fn.localGet(w).localGet(x).v128ConstF32([0, 0, 0, 0]).f32x4Ge().v128Bitselect();
   fn.localGet(w);
