@@ -3,7 +3,7 @@
  * topological order, so backward walks the reachable nodes by decreasing id, never recursing
  * (a chain of 100,000 ops works), and always accumulates (`grad +=`).
  */
-import { binary, formatShape, NDArray, shapesEqual, type Shape } from "../tensor/index.js";
+import { binary, formatShape, NDArray, recycle, shapesEqual, type Shape } from "../tensor/index.js";
 import { sumToShape } from "./broadcast.js";
 import type { Node } from "./graph.js";
 import { noGrad } from "./graph.js";
@@ -23,9 +23,25 @@ function reachableNodes(root: Tensor): Node<Tensor>[] {
   return [...seen].sort((a, b) => b.id - a.id);
 }
 
-function accumulate(grads: Map<Tensor, NDArray>, tensor: Tensor, grad: NDArray): void {
+/**
+ * grads[tensor] += grad. `sole` holds the buffers of gradients that only the map holds: the two
+ * addends of a sum are then dead, and go back to the pool (tensor/reuse.ts); the sum takes their place.
+ */
+function accumulate(grads: Map<Tensor, NDArray>, tensor: Tensor, grad: NDArray, sole: Set<ArrayBufferLike>): void {
   const current = grads.get(tensor);
-  grads.set(tensor, current ? binary("add", current, grad) : grad);
+  if (current === undefined) {
+    grads.set(tensor, grad);
+    return;
+  }
+  const total = binary("add", current, grad);
+  grads.set(tensor, total);
+  for (const addend of [current, grad]) release(addend, sole);
+  sole.add(total.data.buffer);
+}
+
+/** Recycle `array` if only the gradient map held it (its buffer is in `sole`), which it then leaves. */
+function release(array: NDArray, sole: Set<ArrayBufferLike>): void {
+  if (sole.delete(array.data.buffer)) recycle(array.data);
 }
 
 function upstreamGradient(root: Tensor, grad: Tensor | undefined): NDArray {
@@ -62,6 +78,9 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
   // The buffers of gradients already handed to a leaf or to the map this pass: a second
   // holder of one of them gets a copy.
   const handedOut = new Set<ArrayBufferLike>();
+  // Of those, the ones only the map holds (fresh from an op, handed out once, not to a leaf): an
+  // intermediate result's gradient, dead once its node has used it (tensor/reuse.ts reuses it).
+  const sole = new Set<ArrayBufferLike>();
   noGrad(() => {
     for (const node of nodes) {
       const context = node.context;
@@ -97,9 +116,14 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
         const fresh = !handedOut.has(buffer) && buffer !== upstream.data.buffer && buffer !== context.output.data.buffer
           && context.inputs.every((x) => x.data.buffer !== buffer);
         handedOut.add(buffer);
+        if (!fresh) sole.delete(buffer);
+        else if (!input.isLeaf) sole.add(buffer);
         if (input.isLeaf) accumulateLeaf(input, inputGrad, fresh, wrap);
-        else accumulate(grads, input, inputGrad);
+        else accumulate(grads, input, inputGrad, sole);
       });
+      // Unless an input's gradient shares it (a reshape of g, or g itself), g is now dead.
+      if (sole.has(upstream.data.buffer)) handedOut.delete(upstream.data.buffer);
+      release(upstream, sole);
     }
   });
   if (root.isLeaf) accumulateLeaf(root, grads.get(root) as NDArray, false, wrap);

@@ -7,6 +7,7 @@
  */
 import { activeWasmElementwise } from "./backend.js";
 import { allocate } from "./dtype.js";
+import { allocateOverwritten } from "./reuse.js";
 import type { TypedArray } from "./dtype.js";
 import { hasWasmBinary, type WasmElementwise } from "./wasm/elementwise.js";
 import { hasWasmUnary, UNARY_KERNELS, type UnaryOp } from "./unary.js";
@@ -20,7 +21,7 @@ const WASM_MIN_SIZE = 256;
 
 /** `out[i] = op(x[i])`, on the op's wasm body where it has one and it applies, else its JS loop (`unary.ts`). */
 export function unary(op: UnaryOp, x: NDArray): NDArray {
-  const out = allocate(x.dtype, x.size);
+  const out = allocateOverwritten(x.dtype, x.size);
   const wasm = wasmMap(out, x.data);
   if (wasm !== null && hasWasmUnary(op)) wasm.unary(op, x.data as Float32Array, out as Float32Array);
   else UNARY_KERNELS[op].js(x.data, out);
@@ -62,12 +63,12 @@ export function bceWithLogits(logits: NDArray, targets: NDArray): NDArray {
 export function bceWithLogitsAndResidual(logits: NDArray, targets: NDArray, keepResidual: boolean): { loss: NDArray; residual: NDArray | null } {
   checkSameShape("bceWithLogits", logits, targets);
   const n = logits.size;
-  const out = allocate(logits.dtype, n);
+  const out = allocateOverwritten(logits.dtype, n);
   const l = logits.data;
   const t = targets.data;
   const wasm = wasmMap(out, l, t);
   if (wasm !== null && keepResidual) {
-    const residual = new Float32Array(n);
+    const residual = allocateOverwritten("float32", n) as Float32Array;
     wasm.bceResidual(l as Float32Array, t as Float32Array, out as Float32Array, residual);
     return { loss: new NDArray(out, logits.shape), residual: new NDArray(residual, logits.shape) };
   }
@@ -92,7 +93,7 @@ export function bceWithLogitsGrad(g: NDArray, logits: NDArray, targets: NDArray,
     return binary("mul", g, residual);
   }
   const n = logits.size;
-  const out = allocate(logits.dtype, n);
+  const out = allocateOverwritten(logits.dtype, n);
   const [gd, l, t] = [g.data, logits.data, targets.data];
   const wasm = wasmMap(out, gd, l, t);
   if (wasm !== null) wasm.bceGrad(gd as Float32Array, l as Float32Array, t as Float32Array, out as Float32Array);
@@ -110,7 +111,7 @@ export function bceWithLogitsGrad(g: NDArray, logits: NDArray, targets: NDArray,
 /** relu's gradient from its saved output y: g where y > 0, else 0 (0 at the kink, as torch). */
 export function reluGrad(g: NDArray, y: NDArray): NDArray {
   checkSameShape("reluGrad", g, y);
-  const out = allocate(g.dtype, g.size);
+  const out = allocateOverwritten(g.dtype, g.size);
   const [gd, yd] = [g.data, y.data];
   const wasm = wasmMap(out, gd, yd);
   if (wasm !== null) wasm.reluGrad(gd as Float32Array, yd as Float32Array, out as Float32Array);
@@ -150,17 +151,17 @@ export function binary(op: BinaryOp, a: NDArray, b: NDArray): NDArray {
   const dtype = checkSameDType(op, a, b);
   const wasm = wasmBinary(a, b);
   if (wasm !== null && hasWasmBinary(op)) {
-    const out = new Float32Array(a.size);
+    const out = allocateOverwritten("float32", a.size) as Float32Array;
     wasm.binary(op, a.data as Float32Array, b.data as Float32Array, out);
     return new NDArray(out, a.shape);
   }
   if (shapesEqual(a.shape, b.shape)) {
-    const out = allocate(dtype, a.size);
+    const out = allocateOverwritten(dtype, a.size);
     applyRow(op, a.data, 0, 1, b.data, 0, 1, out, 0, a.size);
     return new NDArray(out, a.shape);
   }
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const out = allocate(dtype, sizeOf(shape));
+  const out = allocateOverwritten(dtype, sizeOf(shape));
   if (wholeOrSingle(out.length, a, b)) {
     applyRow(op, a.data, 0, a.size === 1 ? 0 : 1, b.data, 0, b.size === 1 ? 0 : 1, out, 0, out.length);
     return new NDArray(out, shape);

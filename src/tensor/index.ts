@@ -1,6 +1,7 @@
 export { allocate, dtypeOf, isDType, DEFAULT_DTYPE, type DType, type TypedArray } from "./dtype.js";
 export * from "./shape.js";
 export { NDArray, checkSameDType } from "./ndarray.js";
+export { allocateOverwritten, recycle } from "./reuse.js";
 export * from "./elementwise.js";
 export * from "./reduce.js";
 export * from "./layout.js";

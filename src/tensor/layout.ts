@@ -2,6 +2,7 @@
  * Kernels that move elements without arithmetic: reshape, permute, broadcast, slice, concat,
  * gather, and the scatters that are their gradients.
  */
+import { allocateOverwritten } from "./reuse.js";
 import { allocate } from "./dtype.js";
 import { checkSameDType, NDArray } from "./ndarray.js";
 import {
@@ -76,7 +77,7 @@ export function broadcastTo(x: NDArray, shape: Shape): NDArray {
 
 /** Copy `x` read with arbitrary `strides` into a contiguous array of `shape`. */
 function gatherStrided(x: NDArray, shape: Shape, strides: readonly number[]): NDArray {
-  const out = allocate(x.dtype, sizeOf(shape));
+  const out = allocateOverwritten(x.dtype, sizeOf(shape));
   const src = x.data;
   forEachRow(shape, [strides], (outOffset, offsets, length, steps) => {
     let i = offsets[0] as number;

@@ -2,7 +2,8 @@
  * Matrix multiplication, 2-D and batched, with `transposeA` / `transposeB` flags so that the
  * gradients `dA = dC·Bᵀ` and `dB = Aᵀ·dC` never copy a transpose.
  */
-import { allocate, type TypedArray } from "./dtype.js";
+import type { TypedArray } from "./dtype.js";
+import { allocateOverwritten } from "./reuse.js";
 import { checkSameDType, NDArray } from "./ndarray.js";
 import { broadcastShapes, broadcastStrides, formatShape, ShapeError, sizeOf, type Shape } from "./shape.js";
 import { forEachRow } from "./elementwise.js";
@@ -83,7 +84,7 @@ export function matmul(a: NDArray, b: NDArray, options: MatmulOptions = {}, bias
   }
   const transposeA = options.transposeA ?? false;
   const transposeB = options.transposeB ?? false;
-  const out = allocate(dtype, sizeOf(outShape));
+  const out = allocateOverwritten(dtype, sizeOf(outShape)); // each batch entry's gemm writes all of its m×n
   const aBatchStrides = broadcastStrides(a.shape.slice(0, -2), batch).map((s) => s * m * k);
   const bBatchStrides = broadcastStrides(b.shape.slice(0, -2), batch).map((s) => s * k * n);
   // Visit each batch entry: a row of length 1 over a trailing unit axis gives one call per matrix.
