@@ -23,6 +23,7 @@ import {
   padSlice,
   permute,
   powScalar,
+  recycle,
   reducedShape,
   reluGrad,
   reshape,
@@ -224,8 +225,14 @@ const bceWithLogitsOp: OpDef<Binary, BceParams> = {
     saved.residual = residual;
     return loss;
   },
-  // d/dl = σ(l) - t, d/dt = -l
-  backward: (g, { inputs: [l, t], params: { residual }, needsGrad }) => [needsGrad[0] ? bceWithLogitsGrad(g, l, t, residual) : null, needsGrad[1] ? neg(mul(g, l)) : null],
+  // d/dl = σ(l) - t, d/dt = -l. Only these params hold the residual: once used, it is given
+  // back for reuse (tensor/reuse.ts), and a second call would compute from the logits.
+  backward: (g, { inputs: [l, t], params: saved, needsGrad }) => {
+    const gradLogits = needsGrad[0] ? bceWithLogitsGrad(g, l, t, saved.residual) : null;
+    if (saved.residual !== null) recycle(saved.residual.data);
+    saved.residual = null;
+    return [gradLogits, needsGrad[1] ? neg(mul(g, l)) : null];
+  },
 };
 
 /**
