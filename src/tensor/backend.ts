@@ -6,6 +6,7 @@
  */
 import { createWasmConv, type WasmConv } from "./wasm/conv.js";
 import { createWasmElementwise, type WasmElementwise } from "./wasm/elementwise.js";
+import { createWasmReduce, type WasmReduce } from "./wasm/reduce.js";
 import { createWasmKernels, wasmKernels, type WasmKernels } from "./wasm/kernels.js";
 import { wasmGemm64, type WasmGemm64 } from "./wasm/gemm64.js";
 import { GEMM_SHAPE, KC_MAX } from "./wasm/gemm.js";
@@ -93,6 +94,9 @@ function lazyWasm<T>(create: () => T): () => T | null {
 
 /** The wasm elementwise kernels when the wasm kernels are the ones to use, else null. */
 export const activeWasmElementwise: () => WasmElementwise | null = lazyWasm(createWasmElementwise);
+
+/** The wasm column sums when the wasm kernels are the ones to use, else null. */
+export const activeWasmReduce: () => WasmReduce | null = lazyWasm(createWasmReduce);
 
 /** The wasm im2col, col2im and batch/channel swap when the wasm kernels are the ones to use, else null. */
 export const activeWasmConv: () => WasmConv | null = lazyWasm(createWasmConv);

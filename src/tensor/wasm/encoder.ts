@@ -240,6 +240,8 @@ export class FunctionBody {
   f32x4Gt(): this { return this.simd(0x44); }
   f32x4Ge(): this { return this.simd(0x46); }
   f64x2Add(): this { return this.simd(0xf0); }
+  /** The two low f32 lanes, widened to f64 (exactly). */
+  f64x2PromoteLowF32x4(): this { return this.simd(0x5f); }
   f64x2Mul(): this { return this.simd(0xf2); }
   v128And(): this { return this.simd(0x4e); }
   v128Or(): this { return this.simd(0x50); }
