@@ -88,8 +88,8 @@ export function broadcastStrides(shape: Shape, target: Shape): number[] {
 
 /** Resolve one possibly negative axis against `rank`, or throw naming the op. */
 export function normalizeAxis(op: string, axis: number, rank: number, shape?: Shape): number {
-  const where = shape ? ` for shape ${formatShape(shape)}` : ` for rank ${rank}`;
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+    const where = shape ? ` for shape ${formatShape(shape)}` : ` for rank ${rank}`;
     throw new ShapeError(`${op}: axis ${axis} is out of range${where}`);
   }
   return axis < 0 ? axis + rank : axis;
