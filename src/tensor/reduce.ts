@@ -73,7 +73,8 @@ function addRow(accumulator: Float64Array, o: number, src: TypedArray, start: nu
  * `sumRow`.
  */
 function rowSums(src: TypedArray, start: number, rows: number, length: number, accumulator: Float64Array): void {
-  let r = 0;
+  const wasm = wasmRowSums(src, rows * length, length);
+  let r = wasm === null ? 0 : wasm.rowSums(src as Float32Array, start, rows, length, accumulator);
   for (; r + 4 <= rows; r += 4) {
     const a = start + r * length, b = a + length, c = b + length, d = c + length;
     let sa = accumulator[r] as number, sb = accumulator[r + 1] as number, sc = accumulator[r + 2] as number, sd = accumulator[r + 3] as number;
@@ -117,6 +118,14 @@ const WASM_MIN_SIZE = 4096;
  */
 function wasmColumnSums(data: TypedArray, length: number): WasmReduce | null {
   return data instanceof Float32Array && length % 4 === 0 && data.length >= WASM_MIN_SIZE ? activeWasmReduce() : null;
+}
+
+/**
+ * The wasm row sums, when they apply: float32, rows of whole f32x4s, large enough. They give
+ * `rowSums`' bits for the rows in groups of 16 ([128, 784]: 46 µs in JS, 25 µs in wasm, 2026-12-04).
+ */
+function wasmRowSums(data: TypedArray, size: number, length: number): WasmReduce | null {
+  return data instanceof Float32Array && length % 4 === 0 && size >= WASM_MIN_SIZE ? activeWasmReduce() : null;
 }
 
 /** Sum over `axes` (all axes when undefined). Accumulates in float64. */
