@@ -8,6 +8,7 @@ import { sumToShape } from "./broadcast.js";
 import type { Node } from "./graph.js";
 import { noGrad } from "./graph.js";
 import { checkBackward, isAnomalyEnabled } from "./anomaly.js";
+import { ops } from "./ops.js";
 import type { Tensor } from "./tensor.js";
 
 /** The nodes that `root` depends on through tensors that require a gradient, by decreasing id. */
@@ -24,24 +25,50 @@ function reachableNodes(root: Tensor): Node<Tensor>[] {
 }
 
 /**
- * grads[tensor] += grad. `sole` holds the buffers of gradients that only the map holds: the two
- * addends of a sum are then dead, and go back to the pool (tensor/reuse.ts); the sum takes their place.
+ * The table's ops, whose backward returns fresh arrays or aliases of its upstream gradient and
+ * context, and keeps nothing: only their gradients go back to the pool. A user's op (`apply` is
+ * public) may return a constant it holds, or keep g, so its arrays are never recycled.
  */
-function accumulate(grads: Map<Tensor, NDArray>, tensor: Tensor, grad: NDArray, sole: Set<ArrayBufferLike>): void {
-  const current = grads.get(tensor);
-  if (current === undefined) {
-    grads.set(tensor, grad);
-    return;
-  }
-  const total = binary("add", current, grad);
-  grads.set(tensor, total);
-  for (const addend of [current, grad]) release(addend, sole);
-  sole.add(total.data.buffer);
-}
+const BUILT_IN = new Set<object>(Object.values(ops));
 
-/** Recycle `array` if only the gradient map held it (its buffer is in `sole`), which it then leaves. */
-function release(array: NDArray, sole: Set<ArrayBufferLike>): void {
-  if (sole.delete(array.data.buffer)) recycle(array.data);
+/**
+ * Which gradient buffers only the map holds, and the release of dead ones into the pool
+ * (tensor/reuse.ts). `handedOut`: buffers already handed to a leaf or to the map this pass (a
+ * second holder of one gets a copy); `sole`: of those, the ones fresh from a table op, handed out
+ * once, not to a leaf. `dead`: addends replaced by their sum while a node's inputs are visited,
+ * released only once the node is done (an op returning one fresh array for two inputs makes its
+ * second holder known only then).
+ */
+class GradientBuffers {
+  readonly handedOut = new Set<ArrayBufferLike>();
+  readonly sole = new Set<ArrayBufferLike>();
+  private readonly dead: NDArray[] = [];
+
+  /** grads[tensor] += grad; the two addends of a sum are dead once the node is done. */
+  accumulate(grads: Map<Tensor, NDArray>, tensor: Tensor, grad: NDArray): void {
+    const current = grads.get(tensor);
+    if (current === undefined) {
+      grads.set(tensor, grad);
+      return;
+    }
+    const total = binary("add", current, grad);
+    grads.set(tensor, total);
+    this.dead.push(current, grad);
+    this.sole.add(total.data.buffer);
+  }
+
+  /** Recycle `array` if only the gradient map held it; its buffer is then no one's. */
+  release(array: NDArray): void {
+    const buffer = array.data.buffer;
+    if (!this.sole.delete(buffer)) return;
+    this.handedOut.delete(buffer);
+    recycle(array.data);
+  }
+
+  /** Release the addends that sums replaced while the node's inputs were visited. */
+  releaseDead(): void {
+    for (const array of this.dead.splice(0)) this.release(array);
+  }
 }
 
 function upstreamGradient(root: Tensor, grad: Tensor | undefined): NDArray {
@@ -75,12 +102,8 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
   register(root);
   for (const node of nodes) node.inputs.forEach(register);
 
-  // The buffers of gradients already handed to a leaf or to the map this pass: a second
-  // holder of one of them gets a copy.
-  const handedOut = new Set<ArrayBufferLike>();
-  // Of those, the ones only the map holds (fresh from an op, handed out once, not to a leaf): an
-  // intermediate result's gradient, dead once its node has used it (tensor/reuse.ts reuses it).
-  const sole = new Set<ArrayBufferLike>();
+  const buffers = new GradientBuffers();
+  const { handedOut, sole } = buffers;
   noGrad(() => {
     for (const node of nodes) {
       const context = node.context;
@@ -93,6 +116,7 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
       node.context = null; // free the saved arrays as we go
       if (upstream === undefined) continue;
       const inputGrads = node.op.backward(upstream, context);
+      const builtIn = BUILT_IN.has(node.op);
       const anomaly = isAnomalyEnabled();
       node.inputs.forEach((input, index) => {
         let inputGrad = inputGrads[index];
@@ -117,13 +141,15 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
           && context.inputs.every((x) => x.data.buffer !== buffer);
         handedOut.add(buffer);
         if (!fresh) sole.delete(buffer);
-        else if (!input.isLeaf) sole.add(buffer);
+        else if (!input.isLeaf && builtIn) sole.add(buffer);
         if (input.isLeaf) accumulateLeaf(input, inputGrad, fresh, wrap);
-        else accumulate(grads, input, inputGrad, sole);
+        else buffers.accumulate(grads, input, inputGrad);
       });
-      // Unless an input's gradient shares it (a reshape of g, or g itself), g is now dead.
-      if (sole.has(upstream.data.buffer)) handedOut.delete(upstream.data.buffer);
-      release(upstream, sole);
+      buffers.releaseDead();
+      // Unless an input's gradient shares it (a reshape of g, or g itself), g is now dead; a
+      // user's op may have kept it.
+      if (builtIn) buffers.release(upstream);
+      else sole.delete(upstream.data.buffer);
     }
   });
   if (root.isLeaf) accumulateLeaf(root, grads.get(root) as NDArray, false, wrap);

@@ -5,8 +5,8 @@
  * [g, g], slices, broadcasts), with arrays above the pool's 4096 elements.
  */
 import { describe, expect, it } from "vitest";
-import { bceWithLogits, concat, tensor, type Tensor } from "../../src/autograd/index.js";
-import { allocateOverwritten, Generator, recycle } from "../../src/tensor/index.js";
+import { apply, bceWithLogits, concat, tensor, type OpDef, type Tensor } from "../../src/autograd/index.js";
+import { allocateOverwritten, binary, Generator, NDArray, recycle } from "../../src/tensor/index.js";
 
 const ROWS = 64;
 const COLS = 128; // 8192 elements: pooled
@@ -103,5 +103,74 @@ describe("backward's reuse of dead gradients", () => {
     y.sum().backward();
     gradients(4);
     [h, y].forEach((v, i) => expect(Array.from(v.data)).toEqual(Array.from(values[i] as Float32Array)));
+  });
+
+  it("gives an intermediate result's gradient back once its node used it: the next array of its length holds its values", () => {
+    const length = 6007; // a length no other test pools
+    for (let i = 0; i < 4; i++) allocateOverwritten("float32", length); // empty the pool of it
+    expect(Array.from(allocateOverwritten("float32", length)).every((v) => v === 0)).toBe(true); // fresh
+    const x = tensor(new Float32Array(length).fill(1), { shape: [length], requiresGrad: true });
+    x.mul(2).mul(3).sum().backward(); // the gradients of the two products (1s, then 3s) die in backward
+    const reused = allocateOverwritten("float32", length);
+    expect(reused.some((v) => v === 1 || v === 3)).toBe(true);
+    expect(x.grad?.data).not.toBe(reused);
+  });
+
+  describe("a user's op (apply is public): its arrays are never recycled", () => {
+    const N = ROWS * COLS;
+    const ramp = (period: number): Float32Array => Float32Array.from({ length: N }, (_, i) => (i % period) + 1);
+    const ones = (): Tensor => tensor(new Float32Array(N).fill(1), { shape: [N], requiresGrad: true });
+
+    it("a constant its backward returns stays intact", () => {
+      // sum(x · d) for a fixed direction d: under a scalar loss its VJP is d itself.
+      const probe: OpDef<[NDArray], NDArray> = {
+        name: "probe", broadcasts: false,
+        forward: ([x], d) => new NDArray(Float32Array.of(Array.from(x.data).reduce((s, v, i) => s + v * (d.data[i] as number), 0)), []),
+        backward: (_g, { params: d }) => [d],
+      };
+      const d = new NDArray(ramp(5), [N]);
+      const before = Array.from(d.data);
+      for (let step = 0; step < 2; step++) {
+        apply(probe, [ones().mul(2)], d).backward();
+        ones().mul(3).mul(4).sum().backward(); // other passes that allocate arrays of N
+      }
+      expect(Array.from(d.data)).toEqual(before);
+    });
+
+    it("one fresh array returned for two inputs gives both their gradient", () => {
+      // y = 2(h + k), whose backward computes 2g once and returns it for both; h already has a gradient.
+      const twice: OpDef<[NDArray, NDArray], undefined> = {
+        name: "twiceSum", broadcasts: false,
+        forward: ([a, b]) => binary("mul", binary("add", a, b), NDArray.full([], 2, a.dtype)),
+        backward: (g) => {
+          const t = binary("mul", g, NDArray.full([], 2, g.dtype));
+          return [t, t];
+        },
+      };
+      const [x, y] = [ones(), ones()];
+      const k = y.mul(1); // created first: its backward runs last
+      const h = x.mul(1);
+      const c = tensor(ramp(7), { shape: [N] });
+      apply(twice, [h, k], undefined).add(h.mul(3)).mul(c).sum().backward();
+      expect(Array.from(x.grad?.data ?? [])).toEqual(Array.from(ramp(7), (v) => 5 * v));
+      expect(Array.from(y.grad?.data ?? [])).toEqual(Array.from(ramp(7), (v) => 2 * v));
+    });
+
+    it("an upstream gradient it keeps is not overwritten by later passes", () => {
+      const seen: NDArray[] = [];
+      const hook: OpDef<[NDArray], undefined> = {
+        name: "hook", broadcasts: false, forward: ([x]) => x,
+        backward: (g) => {
+          seen.push(g);
+          return [binary("mul", g, NDArray.full([], 1, g.dtype))];
+        },
+      };
+      const c = tensor(ramp(3), { shape: [N] });
+      apply(hook, [ones().mul(2)], undefined).mul(c).sum().backward();
+      const kept = Array.from(seen[0]?.data ?? []);
+      expect(kept).toEqual(Array.from(ramp(3)));
+      ones().mul(7).mul(7).sum().backward();
+      expect(Array.from(seen[0]?.data ?? [])).toEqual(kept);
+    });
   });
 });

@@ -118,7 +118,7 @@ export function createWasmReduce(): WasmReduce {
     rowSums(src, start, rows, length, sums) {
       const groups = Math.floor(rows / 16);
       const done = 16 * groups;
-      if (length % 4 !== 0 || start + rows * length > src.length || sums.length < rows) {
+      if (!Number.isInteger(start) || start < 0 || length % 4 !== 0 || start + rows * length > src.length || sums.length < rows) {
         throw new RangeError(`rowSums (wasm): ${rows} rows of ${length} (a multiple of 4) from ${start} of ${src.length} floats into ${sums.length} sums`);
       }
       if (done === 0) return 0;
