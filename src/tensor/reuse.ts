@@ -6,7 +6,8 @@
  * output take it from here (`allocateOverwritten`), and the autograd engine alone gives arrays
  * back (`recycle`): the gradients of intermediate results once backward has used them, which no
  * one else holds (see backward.ts). Bounded: a few arrays of each size, POOL_BYTES in all, and
- * none below MIN_LENGTH elements (small arrays are cheap to make).
+ * none below MIN_LENGTH elements (small arrays are cheap to make). The pool never shrinks: what it
+ * holds (at most POOL_BYTES) stays allocated for the life of the process.
  */
 import { allocate, type DType, type TypedArray } from "./dtype.js";
 
