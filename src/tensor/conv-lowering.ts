@@ -6,7 +6,7 @@
  * around the products (`swapLeading`).
  */
 import { activeWasmConv } from "./backend.js";
-import { insideRange, type ConvGeometry } from "./conv-shape.js";
+import { fillPerChannel, insideRange, type ConvGeometry } from "./conv-shape.js";
 
 /**
  * Visits every run of C, one output row (n, oh) of one tap (c, i, j), in C's order:
@@ -72,6 +72,22 @@ export function col2im(columns: Float32Array, x: Float32Array, g: ConvGeometry):
   const wasm = activeWasmConv();
   if (wasm) wasm.col2im(columns, x, g);
   else col2imJs(columns, x, g);
+}
+
+/**
+ * x = bias[c] on channel c (zeros without a bias), then col2imJs: the transposed convolution's
+ * output, or an input gradient, built in x whatever it held. `bias` has one value per channel of x.
+ */
+export function col2imFreshJs(columns: Float32Array, x: Float32Array, g: ConvGeometry, bias: Float32Array | undefined): void {
+  fillPerChannel(x, bias, g.batch, g.inChannels, g.inHeight * g.inWidth);
+  col2imJs(columns, x, g);
+}
+
+/** col2imFreshJs on the active path: the wasm module fills its own copy of x, so x is not copied in. */
+export function col2imFresh(columns: Float32Array, x: Float32Array, g: ConvGeometry, bias: Float32Array | undefined): void {
+  const wasm = activeWasmConv();
+  if (wasm) wasm.col2imFresh(columns, x, g, bias);
+  else col2imFreshJs(columns, x, g, bias);
 }
 
 /** [A, B, L] -> [B, A, L]: the first a·b·run entries of src with their two leading axes swapped, into dest; runs of L copied whole. */

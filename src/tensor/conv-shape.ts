@@ -8,6 +8,8 @@
  * conv2d maps input to output with a weight [outChannels, inChannels, kH, kW]; convTranspose2d
  * maps output back to input (its own input is the convolution's output) with the same weight,
  * which PyTorch stores as [in, out, kH, kW] from the transpose's side: the same array.
+ * Also what the JS and wasm lowerings share: the taps' inside ranges, and the per-channel fill
+ * that col2imFresh starts from.
  */
 import { formatShape, ShapeError, type Shape } from "./shape.js";
 
@@ -131,4 +133,19 @@ export function weightShapeOf(g: ConvGeometry): number[] {
 export function insideRange(j: number, stride: number, pad: number, inSize: number, outSize: number): [number, number] {
   const first = Math.min(outSize, Math.max(0, Math.ceil((pad - j) / stride)));
   return [first, Math.max(first, Math.min(outSize, Math.floor((inSize - 1 + pad - j) / stride) + 1))];
+}
+
+/**
+ * x[n, c, :] = bias[c], or 0 without a bias (a native fill per plane: the planes are hundreds of
+ * floats long); x is [batch, channels, plane] from `start`.
+ */
+export function fillPerChannel(x: Float32Array, bias: Float32Array | undefined, batch: number, channels: number, plane: number, start = 0): void {
+  if (bias && bias.length !== channels) throw new RangeError(`col2imFresh: a bias needs one value per channel, ${channels}, got ${bias.length}`);
+  if (!bias) {
+    x.fill(0, start, start + batch * channels * plane);
+    return;
+  }
+  for (let n = 0, at = start; n < batch; n++) {
+    for (let c = 0; c < channels; c++, at += plane) x.fill(bias[c] as number, at, at + plane);
+  }
 }

@@ -19,7 +19,7 @@ import { gemm } from "./matmul.js";
 import { checkSameDType, NDArray } from "./ndarray.js";
 import { formatShape, ShapeError } from "./shape.js";
 import { conv2dDirect, conv2dInputGradDirect, conv2dWeightGradDirect } from "./conv-direct.js";
-import { col2im, im2col, swapLeading } from "./conv-lowering.js";
+import { col2imFresh, im2col, swapLeading } from "./conv-lowering.js";
 import { inputShapeOf, outputShapeOf, weightShapeOf, type ConvGeometry } from "./conv-shape.js";
 
 // Scratch for the columns and the swapped output gradient, reused across calls and grown on
@@ -91,18 +91,20 @@ function columnProducts(x: Float32Array, w: Float32Array | null, gy: Float32Arra
   return { y, gw };
 }
 
-/** dC = Wᵀ·G scattered back into x (col2im adds into it); with `bias` [C], x starts as bias[c] on channel c. */
+/**
+ * dC = Wᵀ·G scattered back into x, slice by slice (col2imFresh: x starts as bias[c] on channel c
+ * with a bias [C], else zeros, filled where col2im runs: in wasm, x is not copied in).
+ */
 function inputGradLowered(gy: Float32Array, w: Float32Array, g: ConvGeometry, bias: Float32Array | undefined): Float32Array {
   const plane = g.outHeight * g.outWidth;
   const inSize = g.inChannels * g.inHeight * g.inWidth;
   const gx = new Float32Array(g.batch * inSize);
-  if (bias) fillPerChannel(gx, bias, g.batch, g.inChannels, g.inHeight * g.inWidth);
   forEachSlice(g, (first, count, slice) => {
     const part = gy.subarray(first * g.outChannels * plane, (first + count) * g.outChannels * plane);
     const swapped = swapLeading(part, count, g.outChannels, plane, scratch("swap", part.length));
     const dColumns = scratch("columns", taps(g) * count * plane);
     gemm(taps(g), count * plane, g.outChannels, w, 0, true, swapped, 0, false, dColumns, 0);
-    col2im(dColumns, gx.subarray(first * inSize, (first + count) * inSize), slice);
+    col2imFresh(dColumns, gx.subarray(first * inSize, (first + count) * inSize), slice, bias);
   });
   return gx;
 }
@@ -178,12 +180,5 @@ function addPerChannel(data: TypedArray, bias: TypedArray, batch: number, channe
       const b = bias[c] as number;
       for (let p = 0; p < plane; p++, at++) data[at] = (data[at] as number) + b;
     }
-  }
-}
-
-/** data[n, c, :] = bias[c] (a native fill per plane: the planes are hundreds of floats long). */
-function fillPerChannel(data: Float32Array, bias: Float32Array, batch: number, channels: number, plane: number): void {
-  for (let n = 0, at = 0; n < batch; n++) {
-    for (let c = 0; c < channels; c++, at += plane) data.fill(bias[c] as number, at, at + plane);
   }
 }

@@ -2,13 +2,14 @@
  * The WebAssembly im2col and col2im give the plain-JS loops' bits (im2col copies, col2im adds in
  * the same order; a NaN that an addition makes may differ in sign and payload, JS making the
  * canonical one) over random shapes, kernels, strides and paddings, with NaN, ±0 and ±∞ among
- * the values; col2im adds into what x holds; the path in use picks them; and a call whose arrays
+ * the values; col2im adds into what x holds, col2imFresh into a bias per channel or zeros whatever x
+ * and the module's memory held; the path in use picks them; and a call whose arrays
  * do not fit the geometry is refused, naming the kernel and the sizes. The wasm swap of the two
  * leading axes gives the JS copy's bits (NaN payloads included), leaving the rest of dest alone.
  */
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { col2im, col2imJs, im2col, im2colJs, swapLeading, swapLeadingJs } from "../../src/tensor/conv-lowering.js";
+import { col2im, col2imFresh, col2imFreshJs, col2imJs, im2col, im2colJs, swapLeading, swapLeadingJs } from "../../src/tensor/conv-lowering.js";
 import { conv2dGeometry, kernelPath, setKernelPath, type ConvGeometry } from "../../src/tensor/index.js";
 import { Generator } from "../../src/tensor/random.js";
 import { createWasmConv } from "../../src/tensor/wasm/conv.js";
@@ -78,6 +79,36 @@ describe.skipIf(wasmKernels() === null)("wasm im2col and col2im", () => {
     );
   });
 
+  it("col2imFresh builds x from a bias per channel or zeros with the JS loops' bits, whatever x and the module's memory held", () => {
+    fc.assert(
+      fc.property(geometries, fc.boolean(), ({ g, seed }, withBias) => {
+        const columns = values(columnSize(g), seed);
+        const bias = withBias ? values(g.inChannels, seed + 2) : undefined;
+        // Leave other values in the module's memory where x goes: a fill must overwrite them.
+        wasm.col2im(columns, values(imageSize(g), seed + 3), g);
+        const want = values(imageSize(g), seed + 1);
+        const got = values(imageSize(g), seed + 4);
+        col2imFreshJs(columns, want, g, bias);
+        wasm.col2imFresh(columns, got, g, bias);
+        expect(valueBits(got)).toEqual(valueBits(want));
+        // The JS oracle is col2im into a filled x.
+        const filled = new Float32Array(imageSize(g)).map((_, k) => (bias ? bias[Math.floor(k / (g.inHeight * g.inWidth)) % g.inChannels] as number : 0));
+        col2imJs(columns, filled, g);
+        expect(valueBits(want)).toEqual(valueBits(filled));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("col2imFresh refuses a bias that is not one value per channel", () => {
+    const g = conv2dGeometry([2, 3, 5, 5], [4, 3, 3, 3], { stride: 2, padding: 1 });
+    for (const run of [col2imFreshJs, wasm.col2imFresh]) {
+      expect(() => run(new Float32Array(columnSize(g)), new Float32Array(imageSize(g)), g, new Float32Array(2))).toThrow(
+        "col2imFresh: a bias needs one value per channel, 3, got 2",
+      );
+    }
+  });
+
   it("refuses an image or columns that do not fit the geometry, naming the kernel and the sizes", () => {
     const g = conv2dGeometry([2, 3, 5, 5], [4, 3, 3, 3], { stride: 2, padding: 1 });
     expect(() => wasm.im2col(new Float32Array(imageSize(g) - 1), new Float32Array(columnSize(g)), g)).toThrow(
@@ -129,8 +160,10 @@ describe.skipIf(wasmKernels() === null)("im2col and col2im on the path in use", 
       im2col(x, c, g);
       const back = new Float32Array(imageSize(g)).fill(0.5);
       col2im(columns, back, g);
+      const fresh = new Float32Array(imageSize(g)).fill(0.5);
+      col2imFresh(columns, fresh, g, values(3, 3));
       const swapped = swapLeading(columns, 4, 3, columnSize(g) / 12, new Float32Array(columnSize(g)));
-      return [bits(c), valueBits(back), bits(swapped)];
+      return [bits(c), valueBits(back), valueBits(fresh), bits(swapped)];
     };
     expect(run("wasm")).toEqual(run("js"));
   });

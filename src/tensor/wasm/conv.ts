@@ -12,7 +12,8 @@
  * so no bounds test reaches the inner loops. Columns are written (read) strictly in order.
  *
  * Memory: one growable memory; a call copies in the table, x and (col2im) C, runs, and copies
- * out what it wrote.
+ * out what it wrote. col2imFresh (x starts as a bias per channel, or zeros) fills x there instead
+ * of copying it in.
  *
  * Also the batch and channel swap around the products, [A, B, L] -> [B, A, L] (`swapLeadingJs`):
  * one memory.copy per run of L, where JS pays a subarray and a `set` call per run (runs of 49 to
@@ -21,7 +22,7 @@
 import { add, int, local, ModuleBuilder, mul, sub, ValType, type FunctionBody, type I32 } from "./encoder.js";
 import { instantiate } from "./kernels.js";
 import { reserve, roundUp, type WasmMemory } from "./memory.js";
-import { insideRange, type ConvGeometry } from "../conv-shape.js";
+import { fillPerChannel, insideRange, type ConvGeometry } from "../conv-shape.js";
 
 const { i32, v128 } = ValType;
 
@@ -171,6 +172,8 @@ export interface WasmConv {
   im2col(x: Float32Array, columns: Float32Array, g: ConvGeometry): void;
   /** col2imJs of `conv-lowering.ts`: adds the columns into x. */
   col2im(columns: Float32Array, x: Float32Array, g: ConvGeometry): void;
+  /** col2imFreshJs of `conv-lowering.ts`: x = bias[c] on channel c (zeros without), then the columns added; x is only written. */
+  col2imFresh(columns: Float32Array, x: Float32Array, g: ConvGeometry, bias: Float32Array | undefined): void;
   /** swapLeadingJs of `conv-lowering.ts`: the first a·b·run entries of src, [a, b, run], into dest as [b, a, run]. */
   swapLeading(src: Float32Array, a: number, b: number, run: number, dest: Float32Array): Float32Array;
 }
@@ -183,8 +186,12 @@ export function createWasmConv(): WasmConv {
   const memory = exports.memory;
   let heap = new Float32Array(memory.buffer);
 
-  /** Lays out table, x and columns, writes the table, and returns the byte addresses and the module's arguments. */
-  function prepare(op: string, x: Float32Array, columns: Float32Array, g: ConvGeometry): { xAt: number; colsAt: number; xSize: number; colsSize: number; args: number[] } {
+  /**
+   * Lays out table, x and columns, writes the table and x (x's values, or with `fresh` bias[c] on
+   * channel c, zeros without, as col2imFresh starts from), and returns the byte addresses and the
+   * module's arguments.
+   */
+  function prepare(op: string, x: Float32Array, columns: Float32Array, g: ConvGeometry, fresh?: { bias: Float32Array | undefined }): { xAt: number; colsAt: number; xSize: number; colsSize: number; args: number[] } {
     const { batch, inChannels, inHeight, inWidth, outHeight, outWidth, kernelHeight, kernelWidth, strideH, strideW, padH, padW } = g;
     const xSize = batch * inChannels * inHeight * inWidth;
     const colsSize = inChannels * kernelHeight * kernelWidth * batch * outHeight * outWidth;
@@ -204,7 +211,8 @@ export function createWasmConv(): WasmConv {
       const [first, end] = insideRange(j, strideW, padW, inWidth, outWidth);
       table.set([first, end, (first * strideW - padW + j) * 4], 3 * (kernelHeight + j));
     }
-    heap.set(x, xAt / 4);
+    if (fresh) fillPerChannel(heap, fresh.bias, batch, inChannels, inHeight * inWidth, xAt / 4);
+    else heap.set(x, xAt / 4);
     const args = [0, batch, inChannels, kernelHeight, kernelWidth, outHeight, outWidth, inHeight * inWidth * 4, strideH * inWidth * 4, strideW * 4];
     return { xAt, colsAt, xSize, colsSize, args };
   }
@@ -217,6 +225,12 @@ export function createWasmConv(): WasmConv {
     },
     col2im(columns, x, g) {
       const { xAt, colsAt, xSize, colsSize, args } = prepare("col2im", x, columns, g);
+      heap.set(columns.subarray(0, colsSize), colsAt / 4);
+      exports.col2im(xAt, colsAt, ...args);
+      x.set(heap.subarray(xAt / 4, xAt / 4 + xSize));
+    },
+    col2imFresh(columns, x, g, bias) {
+      const { xAt, colsAt, xSize, colsSize, args } = prepare("col2im", x, columns, g, { bias });
       heap.set(columns.subarray(0, colsSize), colsAt / 4);
       exports.col2im(xAt, colsAt, ...args);
       x.set(heap.subarray(xAt / 4, xAt / 4 + xSize));
