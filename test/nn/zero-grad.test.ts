@@ -6,9 +6,9 @@
  * float32 elements take the wasm kernels on the default path; the js-kernels project reruns all.
  */
 import { describe, expect, it } from "vitest";
-import { tensor, type Tensor } from "../../src/autograd/index.js";
+import { apply, tensor, type OpDef, type Tensor } from "../../src/autograd/index.js";
 import { Adam, Linear, SGD } from "../../src/nn/index.js";
-import { Generator, type DType } from "../../src/tensor/index.js";
+import { Generator, NDArray, type DType } from "../../src/tensor/index.js";
 
 const SIZE = 5000; // above the wasm kernels' 4096 and the pool's 4096
 
@@ -182,6 +182,48 @@ describe("gradients written in place never share an array", () => {
     expect(q.grad).toBe(shared);
     expect(Array.from(shared.data)).toEqual(values);
     expect(p.grad).not.toBe(shared);
+  });
+});
+
+describe("a user's op (apply is public)", () => {
+  /** d(x·d)/dx = d: the backward returns the constant it holds, as a user's op may. */
+  const probe: OpDef<[NDArray], NDArray> = {
+    name: "probe", broadcasts: false,
+    forward: ([x], d) => new NDArray(Float32Array.of(Array.from(x.data).reduce((sum, v, i) => sum + v * (d.data[i] as number), 0)), []),
+    backward: (_g, { params: d }) => [d],
+  };
+
+  it("keeps its constant: a gradient adopted from it is replaced by zeros, never zeroed or added into", () => {
+    const p = randomLeaf(23, "float32");
+    const d = new NDArray(new Generator(24).fillNormal(new Float32Array(SIZE), 0, 1), [SIZE]);
+    const before = Array.from(d.data);
+    const optimizer = new SGD([p], { lr: 0.1 });
+    apply(probe, [p], d).backward();
+    expect(p.grad?.data).toBe(d.data); // adopted without a copy, as before this change
+    optimizer.zeroGrad({ setToNone: false });
+    expect(Array.from(d.data)).toEqual(before);
+    apply(probe, [p], d).backward();
+    apply(probe, [p], d).backward();
+    expect(Array.from(d.data)).toEqual(before);
+    expect(Array.from((p.grad as Tensor).data)).toEqual(before.map((v) => Math.fround(v + v)));
+  });
+
+  it("in the graph, turns writing in place off for the pass (its backward may return a leaf's gradient)", () => {
+    const p = randomLeaf(25, "float32");
+    const c = randomLeaf(26, "float32");
+    const optimizer = new SGD([p], { lr: 0.1 });
+    loss(p, c).backward();
+    optimizer.zeroGrad({ setToNone: false });
+    loss(p, c).backward();
+    const held = p.grad as Tensor;
+    const g = Array.from(held.data);
+    // k's gradient is the leaf's own array G, held by the map while p.mul(2) (created later,
+    // so visited first) adds 2 to p: written in place, k's gradient would become G + 2 and p's
+    // total 2G + 4 instead of G + 2 + G.
+    const k = p.mul(1);
+    apply(probe, [k], held.value).add(p.mul(2).sum()).backward();
+    expect(Array.from(held.data)).toEqual(g);
+    expect(Array.from((p.grad as Tensor).data)).toEqual(g.map((v) => Math.fround(Math.fround(v + 2) + v)));
   });
 });
 
