@@ -13,7 +13,7 @@
  * some `.grad` takes it out of the registry (`disown`), so a gradient a user set, or one shared
  * between two leaves by assignment, is never written in place.
  */
-import { addInPlace, NDArray } from "../tensor/index.js";
+import { addInPlace, NDArray, shapesEqual } from "../tensor/index.js";
 import type { Tensor } from "./tensor.js";
 
 /** "adopted": made by backward, written in place only after a zeroGrad; "zeroed": zero-filled, awaiting its first gradient; "accumulating": holds a sum backward adds into. */
@@ -39,13 +39,16 @@ function entryOf(leaf: Tensor): { leaf: Tensor; mode: Mode } | null {
 }
 
 /**
- * `leaf.grad += grad` in the leaf's own array, when a zeroGrad in place made it writable; returns
- * false (nothing done) otherwise. `grad` must have the leaf's shape and dtype.
+ * `leaf.grad += grad` in the leaf's own array, when a zeroGrad in place made it writable and it
+ * has `grad`'s shape and dtype; returns false (nothing done) otherwise.
  */
 export function accumulateInPlace(leaf: Tensor, grad: NDArray): boolean {
   const entry = entryOf(leaf);
   if (entry === null || entry.mode === "adopted") return false;
   const target = (leaf.grad as Tensor).value;
+  // A user-assigned gradient of another shape or dtype, replaced by zeros of its own: summed out
+  // of place, as before (broadcast or an error).
+  if (target.dtype !== grad.dtype || !shapesEqual(target.shape, grad.shape)) return false;
   if (entry.mode === "zeroed") target.data.set(grad.data);
   else addInPlace(target, grad);
   entry.mode = "accumulating";

@@ -166,6 +166,20 @@ describe("gradients written in place never share an array", () => {
     expect(Array.from(other.data)).toEqual(before);
   });
 
+  it("with an assigned gradient of another shape: its zeros are summed out of place, as before", () => {
+    const p = randomLeaf(27, "float32");
+    const c = randomLeaf(28, "float32");
+    const run = (setToNone: boolean): number[] => {
+      p.grad = tensor([0.5]); // broadcasts onto p's gradient
+      if (!setToNone) new SGD([p], { lr: 0.1 }).zeroGrad({ setToNone: false });
+      else p.grad = tensor([0]);
+      loss(p, c).backward();
+      expect(p.grad?.shape).toEqual([SIZE]);
+      return bits(p.grad);
+    };
+    expect(run(false)).toEqual(run(true));
+  });
+
   it("with a gradient shared by assignment: q.grad = p.grad takes it out of place writing", () => {
     const p = randomLeaf(17, "float32");
     const q = randomLeaf(18, "float32");
