@@ -65,16 +65,18 @@ describe.skipIf(wasmKernels() === null)("wasm column and row sums", () => {
     expect(() => kernels.columnSums(new Float32Array(8), 3, 4, new Float64Array(4))).toThrow(/3 rows of 4/);
   });
 
+  /** `f` computed on the JS path (the oracle), the path in use restored after. */
+  const onJs = (f: () => NDArray): NDArray => {
+    const before = kernelPath();
+    setKernelPath("js");
+    try {
+      return f();
+    } finally {
+      setKernelPath(before);
+    }
+  };
+
   it("sum over trailing axes (per example; and a bias over batch and pixels) takes them with the JS path's bits", () => {
-    const onJs = (f: () => NDArray): NDArray => {
-      const before = kernelPath();
-      setKernelPath("js");
-      try {
-        return f();
-      } finally {
-        setKernelPath(before);
-      }
-    };
     for (const [shape, axes] of [[[128, 784], [1]], [[40, 8, 16], [1, 2]], [[3, 20, 12, 12], [0, 2, 3]], [[130, 36], [1]], [[17, 4, 64], [2]]] as const) {
       const x = new NDArray(values(shape.reduce((p, q) => p * q, 1)), shape);
       const ours = sum(x, axes, false);
@@ -84,15 +86,6 @@ describe.skipIf(wasmKernels() === null)("wasm column and row sums", () => {
   });
 
   it("sum over leading axes takes them for ≥ 4096 float32 elements in whole f32x4 rows, with the JS path's bits", () => {
-    const onJs = (f: () => NDArray): NDArray => {
-      const before = kernelPath();
-      setKernelPath("js");
-      try {
-        return f();
-      } finally {
-        setKernelPath(before);
-      }
-    };
     for (const [shape, axes] of [[[128, 784], [0]], [[4, 32, 400], [0, 1]], [[128, 20], [0]], [[130, 3], [0]], [[2, 64, 36], [0]]] as const) {
       const x = new NDArray(values(shape.reduce((p, q) => p * q, 1)), shape);
       const ours = sum(x, axes, true);
