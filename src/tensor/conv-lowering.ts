@@ -2,7 +2,8 @@
  * The convolution's lowering to a matrix product (see `conv.ts` for the frame): im2col copies
  * the windows of x into columns C [C·kH·kW, N·outH·outW], col2im is its adjoint. The plain-JS
  * loops here are the oracle; `wasm/conv.ts` has the same loops in WebAssembly, with their bits,
- * and `im2col` / `col2im` run whichever the active path is. Likewise the batch and channel swap
+ * and `im2col` / `col2imFresh` (col2im into x filled with a bias or zeros, which is how the
+ * convolutions use it) run whichever the active path is. Likewise the batch and channel swap
  * around the products (`swapLeading`).
  */
 import { activeWasmConv } from "./backend.js";
@@ -65,13 +66,6 @@ export function im2col(x: Float32Array, columns: Float32Array, g: ConvGeometry):
   const wasm = activeWasmConv();
   if (wasm) wasm.im2col(x, columns, g);
   else im2colJs(x, columns, g);
-}
-
-/** col2im on the active path, likewise. */
-export function col2im(columns: Float32Array, x: Float32Array, g: ConvGeometry): void {
-  const wasm = activeWasmConv();
-  if (wasm) wasm.col2im(columns, x, g);
-  else col2imJs(columns, x, g);
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { col2im, col2imFresh, col2imFreshJs, col2imJs, im2col, im2colJs, swapLeading, swapLeadingJs } from "../../src/tensor/conv-lowering.js";
+import { col2imFresh, col2imFreshJs, col2imJs, im2col, im2colJs, swapLeading, swapLeadingJs } from "../../src/tensor/conv-lowering.js";
 import { conv2dGeometry, kernelPath, setKernelPath, type ConvGeometry } from "../../src/tensor/index.js";
 import { Generator } from "../../src/tensor/random.js";
 import { createWasmConv } from "../../src/tensor/wasm/conv.js";
@@ -158,12 +158,10 @@ describe.skipIf(wasmKernels() === null)("im2col and col2im on the path in use", 
       setKernelPath(path);
       const c = new Float32Array(columnSize(g));
       im2col(x, c, g);
-      const back = new Float32Array(imageSize(g)).fill(0.5);
-      col2im(columns, back, g);
       const fresh = new Float32Array(imageSize(g)).fill(0.5);
       col2imFresh(columns, fresh, g, values(3, 3));
       const swapped = swapLeading(columns, 4, 3, columnSize(g) / 12, new Float32Array(columnSize(g)));
-      return [bits(c), valueBits(back), valueBits(fresh), bits(swapped)];
+      return [bits(c), valueBits(fresh), bits(swapped)];
     };
     expect(run("wasm")).toEqual(run("js"));
   });
