@@ -40,9 +40,29 @@ const BUILT_IN = new Set<object>(Object.values(ops));
  * second holder known only then).
  */
 class GradientBuffers {
-  readonly handedOut = new Set<ArrayBufferLike>();
-  readonly sole = new Set<ArrayBufferLike>();
+  private readonly handedOut = new Set<ArrayBufferLike>();
+  private readonly sole = new Set<ArrayBufferLike>();
   private readonly dead: NDArray[] = [];
+
+  /** Whether `buffer` was handed to a leaf or to the map already this pass. */
+  wasHandedOut(buffer: ArrayBufferLike): boolean {
+    return this.handedOut.has(buffer);
+  }
+
+  /**
+   * `buffer` is handed to one more holder: only the map's, when it is fresh from a table op
+   * (`mapOnly`), may later recycle it; a second holder means nobody may.
+   */
+  handOut(buffer: ArrayBufferLike, fresh: boolean, mapOnly: boolean): void {
+    this.handedOut.add(buffer);
+    if (!fresh) this.sole.delete(buffer);
+    else if (mapOnly) this.sole.add(buffer);
+  }
+
+  /** `buffer` may be held outside the map (a user's op kept it): never recycled. */
+  keep(buffer: ArrayBufferLike): void {
+    this.sole.delete(buffer);
+  }
 
   /** grads[tensor] += grad; the two addends of a sum are dead once the node is done. */
   accumulate(grads: Map<Tensor, NDArray>, tensor: Tensor, grad: NDArray): void {
@@ -103,7 +123,6 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
   for (const node of nodes) node.inputs.forEach(register);
 
   const buffers = new GradientBuffers();
-  const { handedOut, sole } = buffers;
   noGrad(() => {
     for (const node of nodes) {
       const context = node.context;
@@ -137,11 +156,9 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
         // buffer is none of the upstream gradient, the op's inputs and output, or an array
         // already handed out (ops return g itself, reshapes of it, or [g, g]).
         const buffer = inputGrad.data.buffer;
-        const fresh = !handedOut.has(buffer) && buffer !== upstream.data.buffer && buffer !== context.output.data.buffer
+        const fresh = !buffers.wasHandedOut(buffer) && buffer !== upstream.data.buffer && buffer !== context.output.data.buffer
           && context.inputs.every((x) => x.data.buffer !== buffer);
-        handedOut.add(buffer);
-        if (!fresh) sole.delete(buffer);
-        else if (!input.isLeaf && builtIn) sole.add(buffer);
+        buffers.handOut(buffer, fresh, !input.isLeaf && builtIn);
         if (input.isLeaf) accumulateLeaf(input, inputGrad, fresh, wrap);
         else buffers.accumulate(grads, input, inputGrad);
       });
@@ -149,7 +166,7 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
       // Unless an input's gradient shares it (a reshape of g, or g itself), g is now dead; a
       // user's op may have kept it.
       if (builtIn) buffers.release(upstream);
-      else sole.delete(upstream.data.buffer);
+      else buffers.keep(upstream.data.buffer);
     }
   });
   if (root.isLeaf) accumulateLeaf(root, grads.get(root) as NDArray, false, wrap);

@@ -73,7 +73,7 @@ function addRow(accumulator: Float64Array, o: number, src: TypedArray, start: nu
  * `sumRow`.
  */
 function rowSums(src: TypedArray, start: number, rows: number, length: number, accumulator: Float64Array): void {
-  const wasm = wasmRowSums(src, rows * length, length);
+  const wasm = wasmSums(src, rows * length, length);
   let r = wasm === null ? 0 : wasm.rowSums(src as Float32Array, start, rows, length, accumulator);
   for (; r + 4 <= rows; r += 4) {
     const a = start + r * length, b = a + length, c = b + length, d = c + length;
@@ -109,22 +109,15 @@ function columnSums(src: TypedArray, rows: number, length: number, accumulator: 
   for (; r < rows; r++) addRow(accumulator, 0, src, r * length, length);
 }
 
-/** Below this many elements the JS column sums beat a wasm call (its copy in and out). */
+/** Below this many elements summed, the JS loops beat a wasm call (its copy in and out). */
 const WASM_MIN_SIZE = 4096;
 
 /**
- * The wasm column sums, when they apply: float32, rows of whole f32x4s, large enough. They give
- * `columnSums`' bits ([128, 784]: 51 µs in JS, 17 µs in wasm, 2026-12-04).
+ * The wasm column and row sums, when they apply to `size` elements in rows of `length`: float32,
+ * rows of whole f32x4s, large enough. They give `columnSums`' and `rowSums`' bits ([128, 784]:
+ * columns 51 µs in JS, 17 in wasm; rows 46 and 25; 2026-12-04).
  */
-function wasmColumnSums(data: TypedArray, length: number): WasmReduce | null {
-  return data instanceof Float32Array && length % 4 === 0 && data.length >= WASM_MIN_SIZE ? activeWasmReduce() : null;
-}
-
-/**
- * The wasm row sums, when they apply: float32, rows of whole f32x4s, large enough. They give
- * `rowSums`' bits for the rows in groups of 16 ([128, 784]: 46 µs in JS, 25 µs in wasm, 2026-12-04).
- */
-function wasmRowSums(data: TypedArray, size: number, length: number): WasmReduce | null {
+function wasmSums(data: TypedArray, size: number, length: number): WasmReduce | null {
   return data instanceof Float32Array && length % 4 === 0 && size >= WASM_MIN_SIZE ? activeWasmReduce() : null;
 }
 
@@ -143,7 +136,7 @@ export function sum(x: NDArray, axes?: Axes, keepDims = false): NDArray {
   const k1 = k0 + x.rank - resolved.length;
   const block = partial && resolved.every((axis, i) => axis === (i < k0 ? i : k1 + i - k0));
   if (block && k1 === x.rank) {
-    const wasm = wasmColumnSums(x.data, accumulator.length);
+    const wasm = wasmSums(x.data, x.size, accumulator.length);
     if (wasm !== null) wasm.columnSums(x.data as Float32Array, x.size / accumulator.length, accumulator.length, accumulator);
     else columnSums(x.data, x.size / accumulator.length, accumulator.length, accumulator);
   } else if (block) {

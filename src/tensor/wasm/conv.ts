@@ -217,24 +217,22 @@ export function createWasmConv(): WasmConv {
     return { xAt, colsAt, xSize, colsSize, args };
   }
 
+  /** The columns added into x: x's values, or with `fresh` x filled in the module (see prepare). */
+  function col2im(columns: Float32Array, x: Float32Array, g: ConvGeometry, fresh?: { bias: Float32Array | undefined }): void {
+    const { xAt, colsAt, xSize, colsSize, args } = prepare("col2im", x, columns, g, fresh);
+    heap.set(columns.subarray(0, colsSize), colsAt / 4);
+    exports.col2im(xAt, colsAt, ...args);
+    x.set(heap.subarray(xAt / 4, xAt / 4 + xSize));
+  }
+
   return {
     im2col(x, columns, g) {
       const { xAt, colsAt, colsSize, args } = prepare("im2col", x, columns, g);
       exports.im2col(xAt, colsAt, ...args);
       columns.set(heap.subarray(colsAt / 4, colsAt / 4 + colsSize));
     },
-    col2im(columns, x, g) {
-      const { xAt, colsAt, xSize, colsSize, args } = prepare("col2im", x, columns, g);
-      heap.set(columns.subarray(0, colsSize), colsAt / 4);
-      exports.col2im(xAt, colsAt, ...args);
-      x.set(heap.subarray(xAt / 4, xAt / 4 + xSize));
-    },
-    col2imFresh(columns, x, g, bias) {
-      const { xAt, colsAt, xSize, colsSize, args } = prepare("col2im", x, columns, g, { bias });
-      heap.set(columns.subarray(0, colsSize), colsAt / 4);
-      exports.col2im(xAt, colsAt, ...args);
-      x.set(heap.subarray(xAt / 4, xAt / 4 + xSize));
-    },
+    col2im: (columns, x, g) => col2im(columns, x, g),
+    col2imFresh: (columns, x, g, bias) => col2im(columns, x, g, { bias }),
     swapLeading(src, a, b, run, dest) {
       const size = a * b * run;
       if (!(Number.isInteger(size) && size >= 0) || src.length < size || dest.length < size) {
