@@ -55,7 +55,7 @@
  *   update-alternatives --set libblas.so.3-x86_64-linux-gnu /usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3
  * The peer reports the BLAS it actually mapped, and this script prints it.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -265,15 +265,25 @@ function peerData(options: Options, splits: { train: Dataset; test: Dataset }): 
   return { args: ["--data", "raw", "--train-file", trainFile, "--test-file", testFile], folder };
 }
 
+/** The PyTorch peers still running: a signal that stops this script stops them too. */
+const runningPeers = new Set<ChildProcess>();
+
 /**
- * Run `work` with SIGINT and SIGTERM removing `folders` before the process exits (130, 143), so a
- * stopped run leaves no temporary files. Only around asynchronous work: a signal handler runs
- * between turns of the event loop, and would hold Ctrl-C back during our synchronous training.
+ * Run `work` with SIGINT and SIGTERM passing the signal on to the running peers and removing
+ * `folders` before the process exits (130, 143), so a stopped run leaves no process and no
+ * temporary files behind (Ctrl-C in a terminal reaches the peer anyway, through the process group;
+ * a SIGTERM sent to this process alone would not). Only around asynchronous work: a signal handler
+ * runs between turns of the event loop, and would hold Ctrl-C back during our synchronous training.
  */
-async function removedOnSignal<T>(folders: readonly string[], work: () => Promise<T>): Promise<T> {
+async function cleanedUpOnSignal<T>(folders: readonly string[], work: () => Promise<T>): Promise<T> {
   const stop = (signal: InterruptSignal): void => {
+    const peers: string[] = [];
+    for (const peer of runningPeers) {
+      peer.kill(signal);
+      peers.push(`pid ${String(peer.pid)}`);
+    }
     for (const folder of folders) rmSync(folder, { recursive: true, force: true });
-    console.log(`# ${signal}: removed ${folders.join(", ")}`);
+    console.log(`# ${signal}: passed on to the peer (${peers.join(", ") || "none running"}); removed ${folders.join(", ") || "no folder"}`);
     process.exit(INTERRUPT_EXIT_CODES[signal]);
   };
   process.on("SIGINT", stop).on("SIGTERM", stop);
@@ -294,6 +304,8 @@ async function runTorch(options: Options, dataArgs: readonly string[], pairedDir
   let info = "";
   try {
     const child = spawn(found.python, args, { stdio: ["ignore", "pipe", "pipe"] });
+    runningPeers.add(child);
+    child.once("exit", () => runningPeers.delete(child));
     let stderr = "";
     let pending = "";
     let parseError: string | null = null;
@@ -401,7 +413,7 @@ async function main(): Promise<void> {
     const data = peerData(options, splits);
     const folders = [pairedDir, data.folder].filter((folder) => folder !== null);
     try {
-      torch = await removedOnSignal(folders, () =>
+      torch = await cleanedUpOnSignal(folders, () =>
         runTorch(options, data.args, pairedDir, (r) =>
           console.log(`torch epoch ${r.epoch}: train ${fmt(r.train, 4)}  test ${fmt(r.test, 4)}  ${fmt(r.trainSeconds)} s (+${fmt(r.testSeconds)} s test)  load ${load()}`),
         ),
