@@ -6,12 +6,16 @@
  * within 3 (and 4 of the JS kernel); the
  * BCE from logits and its gradient are within a few float32 roundings of their terms; and
  * `binary`/`unary`/`bceWithLogits` pick them only where they apply; `addInto` (target += x in
- * place) gives the same bits on either path and refuses arrays of two lengths.
+ * place) gives the same bits on either path and refuses arrays of two lengths. Run chunk by chunk
+ * (MAP_CHUNK floats of each array at a time), every map gives the bits of the same module run over
+ * whole arrays at once, across chunk edges and ragged tails, for a row broadcast whose rows do not
+ * divide a chunk or exceed one, and in place (out = a).
  */
 import { describe, expect, it } from "vitest";
 import { addInto, bceWithLogits, bceWithLogitsAndResidual, bceWithLogitsGrad, binary, reluGrad, unary, NDArray, setKernelPath, kernelPath } from "../../src/tensor/index.js";
 import { Generator } from "../../src/tensor/random.js";
-import { buildElementwiseModule, buildLossModule, buildLossResidualModule, createWasmElementwise, hasWasmBinary } from "../../src/tensor/wasm/elementwise.js";
+import { buildElementwiseModule, buildLossModule, buildLossResidualModule, createWasmElementwise, hasWasmBinary, MAP_CHUNK } from "../../src/tensor/wasm/elementwise.js";
+import { reserve, roundUp, type WasmMemory } from "../../src/tensor/wasm/memory.js";
 import { hasWasmUnary } from "../../src/tensor/unary.js";
 import { instantiate, wasmKernels } from "../../src/tensor/wasm/kernels.js";
 
@@ -302,6 +306,84 @@ describe.runIf(wasmKernels() !== null)("wasm elementwise kernels", () => {
       expect(maxUlps(op, big.data as Float32Array, ours), op).toBeLessThanOrEqual(2);
       expect(maxUlps(op, big.data as Float32Array, js), op).toBeLessThanOrEqual(1);
       expect(bits(unary(op, small).data as Float32Array), op).toEqual(bits(onJs(() => unary(op, small).data as Float32Array)));
+    }
+  });
+});
+
+/**
+ * A module's export run once over whole arrays (the inputs copied in back to back, zero-padded to
+ * whole steps of `step` bytes, the outputs after them): what a call did before it ran in chunks.
+ */
+function wholeArrays(bytes: Uint8Array, step: number): (name: string, inputs: readonly Float32Array[], ...outs: Float32Array[]) => void {
+  const exports = instantiate(bytes) as unknown as Record<string, (...args: number[]) => void> & { memory: WasmMemory };
+  return (name, inputs, ...outs) => {
+    const n = (outs[0] as Float32Array).length;
+    const slot = roundUp(n * 4, step);
+    const arrays = [...inputs, ...outs];
+    const view = reserve(exports.memory, arrays.length * slot);
+    view.fill(0);
+    inputs.forEach((x, k) => view.set(x, (k * slot) / 4));
+    (exports[name] as (...args: number[]) => void)(...arrays.map((_, k) => k * slot), slot);
+    outs.forEach((out, j) => out.set(view.subarray(((inputs.length + j) * slot) / 4, ((inputs.length + j) * slot) / 4 + n)));
+  };
+}
+
+describe.runIf(wasmKernels() !== null)("wasm elementwise kernels, chunk by chunk", () => {
+  const kernels = createWasmElementwise();
+  const maps = wholeArrays(buildElementwiseModule(), 16);
+  const losses = wholeArrays(buildLossModule(), 64);
+  const residuals = wholeArrays(buildLossResidualModule(), 64);
+  const SIZES = [MAP_CHUNK - 1, MAP_CHUNK, MAP_CHUNK + 1, 2 * MAP_CHUNK + 5, 3 * MAP_CHUNK + 16 + 3];
+
+  it("MAP_CHUNK is whole steps of every module's loop (16 floats)", () => {
+    expect(MAP_CHUNK % 16).toBe(0);
+    expect(MAP_CHUNK).toBeGreaterThan(0);
+  });
+
+  it.each(SIZES)("every map of %i elements gives the bits of one pass over whole arrays", (n) => {
+    const [x, y, z] = [values(n), values(n).reverse(), values(n).map((v, i) => (i % 3 === 0 ? i % 2 : Math.abs(v) % 1))];
+    const pairs: [string, Float32Array, Float32Array][] = [];
+    const check = (name: string, run: (out: Float32Array) => void, reference: (out: Float32Array) => void): void => {
+      const [ours, want] = [new Float32Array(n).fill(7), new Float32Array(n)];
+      run(ours);
+      reference(want);
+      pairs.push([name, ours, want]);
+    };
+    for (const op of ["relu", "step", "neg", "exp", "sigmoid", "softplus", "silu"] as const) check(op, (o) => kernels.unary(op, x, o), (o) => maps(op, [x], o));
+    check("reluGrad", (o) => kernels.reluGrad(x, y, o), (o) => maps("reluGrad", [x, y], o));
+    check("bce", (o) => kernels.bce(x, z, o), (o) => losses("bce", [x, z], o));
+    check("bceGrad", (o) => kernels.bceGrad(y, x, z, o), (o) => losses("bceGrad", [y, x, z], o));
+    const [loss, residual, wantLoss, wantResidual] = [n, n, n, n].map((size) => new Float32Array(size)) as [Float32Array, Float32Array, Float32Array, Float32Array];
+    kernels.bceResidual(x, z, loss, residual);
+    residuals("bceResidual", [x, z], wantLoss, wantResidual);
+    pairs.push(["bceResidual loss", loss, wantLoss], ["bceResidual residual", residual, wantResidual]);
+    for (const [name, ours, want] of pairs) expect(bits(ours), name).toEqual(bits(want));
+  });
+
+  it.each(SIZES)("add, sub, mul of %i elements (equal shapes) give the bits of JS, also in place", (n) => {
+    const [a, b] = [values(n), values(n).reverse()];
+    for (const op of ["add", "sub", "mul"] as const) {
+      const want = bits(onJs(() => binary(op, new NDArray(a, [n]), new NDArray(b, [n]))).data as Float32Array);
+      const out = new Float32Array(n);
+      kernels.binary(op, a, b, out);
+      expect(bits(out), op).toEqual(want);
+      const inPlace = Float32Array.from(a);
+      kernels.binary(op, inPlace, b, inPlace);
+      expect(bits(inPlace), `${op} in place`).toEqual(want);
+    }
+  });
+
+  // Rows of 20 (409 a chunk, 3000 rows: a ragged last chunk), 4, MAP_CHUNK (one a chunk), and MAP_CHUNK + 4 (longer than a chunk).
+  it.each([[3000, 20], [4099, 4], [3, MAP_CHUNK], [3, MAP_CHUNK + 4]])("a repeated row over %i rows of %i gives the bits of JS broadcasting, also in place", (rows, length) => {
+    const [a, b] = [values(rows * length), values(length)];
+    for (const op of ["add", "sub", "mul"] as const) {
+      const want = bits(onJs(() => binary(op, new NDArray(a, [rows, length]), new NDArray(b, [length]))).data as Float32Array);
+      const out = new Float32Array(a.length);
+      kernels.binary(op, a, b, out);
+      expect(bits(out), op).toEqual(want);
+      const inPlace = Float32Array.from(a);
+      kernels.binary(op, inPlace, b, inPlace);
+      expect(bits(inPlace), `${op} in place`).toEqual(want);
     }
   });
 });
