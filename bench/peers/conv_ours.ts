@@ -18,7 +18,7 @@ const optimizer = new Adam(model.parameters(), { lr: 1e-3 });
 const x = rand([128, 784], { generator: new Generator(1) });
 const generator = new Generator(2);
 const step = (): number => {
-  optimizer.zeroGrad();
+  optimizer.zeroGrad({ setToNone: false }); // as trainEpoch
   const terms = elbo(model, x, { generator });
   terms.loss.backward();
   optimizer.step();

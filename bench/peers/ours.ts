@@ -46,7 +46,7 @@ export function loadOurs(path: KernelPath, batch: Float32Array, threads = 1): Lo
         const start = performance.now();
         let loss = NaN;
         for (let s = 0; s < steps; s++) {
-          optimizer.zeroGrad();
+          optimizer.zeroGrad({ setToNone: false }); // as trainEpoch
           const terms = elbo(model, x, { generator });
           terms.loss.backward();
           optimizer.step();

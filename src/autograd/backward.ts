@@ -8,6 +8,7 @@ import { sumToShape } from "./broadcast.js";
 import type { Node } from "./graph.js";
 import { noGrad } from "./graph.js";
 import { checkBackward, isAnomalyEnabled } from "./anomaly.js";
+import { accumulateInPlace, ownGrad } from "./leaf-grad.js";
 import { ops } from "./ops.js";
 import type { Tensor } from "./tensor.js";
 
@@ -77,6 +78,12 @@ class GradientBuffers {
     this.sole.add(total.data.buffer);
   }
 
+  /** A fresh table-op gradient a leaf did not keep: dead once the node is done. */
+  discard(array: NDArray): void {
+    this.sole.add(array.data.buffer);
+    this.dead.push(array);
+  }
+
   /** Recycle `array` if only the gradient map held it; its buffer is then no one's. */
   release(array: NDArray): void {
     const buffer = array.data.buffer;
@@ -122,6 +129,7 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
   register(root);
   for (const node of nodes) node.inputs.forEach(register);
 
+  const inPlace = inPlaceGuard(nodes, grads.get(root) as NDArray);
   const buffers = new GradientBuffers();
   noGrad(() => {
     for (const node of nodes) {
@@ -159,8 +167,8 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
         const fresh = !buffers.wasHandedOut(buffer) && buffer !== upstream.data.buffer && buffer !== context.output.data.buffer
           && context.inputs.every((x) => x.data.buffer !== buffer);
         buffers.handOut(buffer, fresh, !input.isLeaf && builtIn);
-        if (input.isLeaf) accumulateLeaf(input, inputGrad, fresh, wrap);
-        else buffers.accumulate(grads, input, inputGrad);
+        if (!input.isLeaf) buffers.accumulate(grads, input, inputGrad);
+        else if (!accumulateLeaf(input, inputGrad, fresh, builtIn, wrap, inPlace) && fresh && builtIn) buffers.discard(inputGrad);
       });
       buffers.releaseDead();
       // Unless an input's gradient shares it (a reshape of g, or g itself), g is now dead; a
@@ -169,7 +177,23 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
       else buffers.keep(upstream.data.buffer);
     }
   });
-  if (root.isLeaf) accumulateLeaf(root, grads.get(root) as NDArray, false, wrap);
+  if (root.isLeaf) accumulateLeaf(root, grads.get(root) as NDArray, false, false, wrap, inPlace);
+}
+
+/**
+ * The buffers a leaf's gradient must not be written in place over, this pass: every forward
+ * value the graph saved and the upstream gradient (a user may feed `p.grad` to an op, or pass it
+ * as the gradient). Null (no writing in place at all) when a user's op is in the graph: its
+ * backward may return any array it can reach, a leaf's gradient included.
+ */
+function inPlaceGuard(nodes: readonly Node<Tensor>[], upstream: NDArray): Set<ArrayBufferLike> | null {
+  const forbidden = new Set<ArrayBufferLike>([upstream.data.buffer]);
+  for (const node of nodes) {
+    if (!BUILT_IN.has(node.op) || node.context === null) return null;
+    forbidden.add(node.context.output.data.buffer);
+    for (const x of node.context.inputs) forbidden.add(x.data.buffer);
+  }
+  return forbidden;
 }
 
 /** Whether an array of `shape` broadcasts to `target` (so a gradient of `target` sums back to it). */
@@ -180,8 +204,19 @@ function broadcastsTo(shape: Shape, target: Shape): boolean {
 
 /**
  * `leaf.grad += grad`, in an array no one else holds, so that gradients never alias op outputs
- * or each other: `grad` itself when `owned` (fresh from the op), else a copy.
+ * or each other: into the leaf's own array after a zeroGrad in place (leaf-grad.ts), else a new
+ * one: `grad` itself when `owned` (fresh from the op), else a copy or the sum. A new array is
+ * registered as the leaf's (writable by a later zeroGrad in place) unless it is the array of a
+ * user's op (`builtIn` false), which may hold it. `forbidden`: see inPlaceGuard. Returns whether
+ * the leaf kept `grad`'s array.
  */
-function accumulateLeaf(leaf: Tensor, grad: NDArray, owned: boolean, wrap: (value: NDArray) => Tensor): void {
-  leaf.grad = wrap(leaf.grad ? binary("add", leaf.grad.value, grad) : owned ? grad : grad.clone());
+function accumulateLeaf(
+  leaf: Tensor, grad: NDArray, owned: boolean, builtIn: boolean, wrap: (value: NDArray) => Tensor, forbidden: Set<ArrayBufferLike> | null,
+): boolean {
+  const current = leaf.grad?.data.buffer;
+  if (current !== undefined && forbidden !== null && current !== grad.data.buffer && !forbidden.has(current) && accumulateInPlace(leaf, grad)) return false;
+  const adopted = leaf.grad === null && owned;
+  leaf.grad = wrap(leaf.grad ? binary("add", leaf.grad.value, grad) : adopted ? grad : grad.clone());
+  if (!adopted || builtIn) ownGrad(leaf, leaf.grad);
+  return adopted;
 }

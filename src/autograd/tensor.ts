@@ -24,6 +24,7 @@ import {
   type TypedArray,
 } from "../tensor/index.js";
 import { runBackward } from "./backward.js";
+import { disown } from "./leaf-grad.js";
 import * as C from "./composites.js";
 import { formatTensor } from "./format.js";
 import { isGradEnabled, nextId, type Node } from "./graph.js";
@@ -51,8 +52,7 @@ export type Comparison = Extract<BinaryOp, "eq" | "ne" | "lt" | "le" | "gt" | "g
 export class Tensor {
   /** The values. Optimizers update `value.data` in place; everything else treats it as immutable. */
   readonly value: NDArray;
-  /** The accumulated gradient dL/d(this), set by `backward()` on leaves that require it. */
-  grad: Tensor | null = null;
+  private gradient: Tensor | null = null;
   /** The op that produced this tensor (null for leaves and for anything computed without grad). */
   readonly node: Node<Tensor> | null;
   private requires: boolean;
@@ -61,6 +61,18 @@ export class Tensor {
     this.value = value;
     this.node = options.node ?? null;
     this.requires = options.requiresGrad ?? this.node !== null;
+  }
+
+  /**
+   * The accumulated gradient dL/d(this), set by `backward()` on leaves that require it. A tensor
+   * assigned here is never written in place by backward (see leaf-grad.ts).
+   */
+  get grad(): Tensor | null {
+    return this.gradient;
+  }
+  set grad(value: Tensor | null) {
+    disown(value);
+    this.gradient = value;
   }
 
   get data(): TypedArray {

@@ -8,6 +8,7 @@
  *   optimizer.zeroGrad(); loss.backward(); clipGradNorm(model.parameters(), 1); optimizer.step();
  */
 export { Module, Layer } from "./module.js";
+export type { ZeroGradOptions } from "./zero-grad.js";
 export { Linear, type LinearOptions } from "./linear.js";
 export { Conv2d, ConvTranspose2d, type Conv2dLayerOptions, type ConvTranspose2dLayerOptions } from "./conv.js";
 export { Sequential } from "./sequential.js";

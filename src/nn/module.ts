@@ -5,6 +5,7 @@
  */
 import { formatShape, NDArray, shapesEqual } from "../tensor/index.js";
 import { Tensor } from "../autograd/index.js";
+import { zeroGrads, type ZeroGradOptions } from "./zero-grad.js";
 
 export abstract class Module {
   /** Training mode (true) or evaluation mode (false); see `train()` / `eval()`. */
@@ -107,9 +108,9 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Forget every parameter's accumulated gradient. */
-  zeroGrad(): void {
-    for (const parameter of this.parameters()) parameter.grad = null;
+  /** Forget every parameter's accumulated gradient (options as `Optimizer.zeroGrad`'s). */
+  zeroGrad(options?: ZeroGradOptions): void {
+    zeroGrads(this.constructor.name, this.parameters(), options);
   }
 
   /** The total number of scalar parameters. */

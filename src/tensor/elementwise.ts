@@ -173,6 +173,18 @@ export function binary(op: BinaryOp, a: NDArray, b: NDArray): NDArray {
 }
 
 /**
+ * `target += b` in target's own array (same shape and dtype), by the kernel `binary("add")`
+ * would use, so with its bits: elementwise, each element read before it is written.
+ */
+export function addInPlace(target: NDArray, b: NDArray): void {
+  checkSameDType("addInPlace", target, b);
+  if (!shapesEqual(target.shape, b.shape)) throw new ShapeError(`addInPlace: shapes ${formatShape(target.shape)} and ${formatShape(b.shape)} differ`);
+  const wasm = wasmBinary(target, b);
+  if (wasm !== null && hasWasmBinary("add")) wasm.binary("add", target.data as Float32Array, b.data as Float32Array, target.data as Float32Array);
+  else applyRow("add", target.data, 0, 1, b.data, 0, 1, target.data, 0, target.size);
+}
+
+/**
  * The wasm kernels, when they apply to `a op b`: float32, large enough, and b of a's shape or a
  * row block of whole f32x4s repeated over a's leading axes (a bias: [128,400] + [400]).
  */

@@ -138,7 +138,10 @@ export function* stepsOfEpoch<M extends Trainable, Term extends string>(model: M
   let skippedInARow = 0;
   for (const batch of shuffledBatches(dataset, options.batchSize, options.generator)) {
     const x = batchTensor(batch, pixels, model.dtype, options.binarize, options.generator);
-    optimizer.zeroGrad();
+    // NOTE: in place, the weight gradients are written into the same arrays every step (no
+    // fresh 1.25 MB arrays for the [400,784] weights): bench VAE step 0.24-0.32 ms faster on 1
+    // thread, 0.54-0.72 on 2 (in-process A/B, 16 blocks of 40; same parameter bits).
+    optimizer.zeroGrad({ setToNone: false });
     const batchLoss: BatchLoss<Term> = options.objective(model, x, { step, generator: options.generator, labels: batch.labels });
     const loss = batchLoss.loss.item();
     const terms = termValues(batchLoss.terms);
@@ -148,7 +151,7 @@ export function* stepsOfEpoch<M extends Trainable, Term extends string>(model: M
     const { problem, gradNorm } = nonFiniteProblem(model, loss, terms, () => batchLoss.loss.backward());
     if (problem !== null) {
       if ((options.onNonFinite ?? "stop") === "stop") throw new NonFiniteError(`${where}: ${problem.what}`, { term: problem.term, step });
-      optimizer.zeroGrad();
+      optimizer.zeroGrad({ setToNone: false });
       skipped++;
       if (++skippedInARow >= MAX_CONSECUTIVE_SKIPS) {
         throw new NonFiniteError(`${where}: ${MAX_CONSECUTIVE_SKIPS} steps in a row were skipped; the last: ${problem.what}`, { term: problem.term, step });

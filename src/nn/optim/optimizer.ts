@@ -10,6 +10,7 @@
  */
 import { noGrad, type Tensor } from "../../autograd/index.js";
 import { formatShape, NDArray, shapesEqual, type TypedArray } from "../../tensor/index.js";
+import { zeroGrads, type ZeroGradOptions } from "../zero-grad.js";
 
 /**
  * A fixed learning rate, or a schedule `lr(t)` where t is the number of steps already taken
@@ -120,9 +121,13 @@ export abstract class Optimizer<H extends HyperParameters = HyperParameters> {
     this.stepCount += 1;
   }
 
-  /** Forget every parameter's gradient (set it to null, torch's default `set_to_none=True`). */
-  zeroGrad(): void {
-    for (const p of this.params) p.grad = null;
+  /**
+   * Forget every parameter's gradient: set it to null (torch's default `set_to_none=True`), or
+   * with `{ setToNone: false }` zero it in place so that the next backward writes into the same
+   * array (a held `p.grad` sees it zeroed, then accumulated into; see nn/zero-grad.ts).
+   */
+  zeroGrad(options?: ZeroGradOptions): void {
+    zeroGrads(this.kind, this.params, options);
   }
 
   /** The state of `param` (buffers shared, not copied), or undefined before its first update. */
