@@ -8,7 +8,7 @@ import { sumToShape } from "./broadcast.js";
 import type { Node } from "./graph.js";
 import { noGrad } from "./graph.js";
 import { checkBackward, isAnomalyEnabled } from "./anomaly.js";
-import { accumulateInPlace, ownGrad } from "./leaf-grad.js";
+import { accumulateInPlace, freeze, isZeroed, ownGrad } from "./leaf-grad.js";
 import { ops } from "./ops.js";
 import type { Tensor } from "./tensor.js";
 
@@ -129,7 +129,12 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
   register(root);
   for (const node of nodes) node.inputs.forEach(register);
 
-  const inPlace = inPlaceGuard(nodes, grads.get(root) as NDArray);
+  // NOTE: a leaf's gradient is written in place only when every op in the graph is the table's:
+  // a user's op's backward may return any array it can reach, a leaf's gradient included (and
+  // the map would hold it while the leaf's array is written). The upstream gradient is read by
+  // later nodes through views of it ([g, g], reshapes): a gradient passed as it is frozen.
+  const inPlace = nodes.every((node) => BUILT_IN.has(node.op));
+  freeze(grads.get(root) as NDArray);
   const buffers = new GradientBuffers();
   noGrad(() => {
     for (const node of nodes) {
@@ -168,7 +173,10 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
           && context.inputs.every((x) => x.data.buffer !== buffer);
         buffers.handOut(buffer, fresh, !input.isLeaf && builtIn);
         if (!input.isLeaf) buffers.accumulate(grads, input, inputGrad);
-        else if (!accumulateLeaf(input, inputGrad, fresh, builtIn, wrap, inPlace) && fresh && builtIn) buffers.discard(inputGrad);
+        else {
+          const kept = accumulateLeaf(input, inputGrad, { fresh, builtIn, inPlace }, wrap);
+          if (!kept && fresh && builtIn) buffers.discard(inputGrad);
+        }
       });
       buffers.releaseDead();
       // Unless an input's gradient shares it (a reshape of g, or g itself), g is now dead; a
@@ -177,23 +185,7 @@ export function runBackward(root: Tensor, grad: Tensor | undefined, wrap: (value
       else buffers.keep(upstream.data.buffer);
     }
   });
-  if (root.isLeaf) accumulateLeaf(root, grads.get(root) as NDArray, false, false, wrap, inPlace);
-}
-
-/**
- * The buffers a leaf's gradient must not be written in place over, this pass: every forward
- * value the graph saved and the upstream gradient (a user may feed `p.grad` to an op, or pass it
- * as the gradient). Null (no writing in place at all) when a user's op is in the graph: its
- * backward may return any array it can reach, a leaf's gradient included.
- */
-function inPlaceGuard(nodes: readonly Node<Tensor>[], upstream: NDArray): Set<ArrayBufferLike> | null {
-  const forbidden = new Set<ArrayBufferLike>([upstream.data.buffer]);
-  for (const node of nodes) {
-    if (!BUILT_IN.has(node.op) || node.context === null) return null;
-    forbidden.add(node.context.output.data.buffer);
-    for (const x of node.context.inputs) forbidden.add(x.data.buffer);
-  }
-  return forbidden;
+  if (root.isLeaf) accumulateLeaf(root, grads.get(root) as NDArray, { fresh: false, builtIn: false, inPlace }, wrap);
 }
 
 /** Whether an array of `shape` broadcasts to `target` (so a gradient of `target` sums back to it). */
@@ -204,19 +196,20 @@ function broadcastsTo(shape: Shape, target: Shape): boolean {
 
 /**
  * `leaf.grad += grad`, in an array no one else holds, so that gradients never alias op outputs
- * or each other: into the leaf's own array after a zeroGrad in place (leaf-grad.ts), else a new
- * one: `grad` itself when `owned` (fresh from the op), else a copy or the sum. A new array is
- * registered as the leaf's (writable by a later zeroGrad in place) unless it is the array of a
- * user's op (`builtIn` false), which may hold it. `forbidden`: see inPlaceGuard. Returns whether
- * the leaf kept `grad`'s array.
+ * or each other: into the leaf's own array after a zeroGrad in place (leaf-grad.ts) when
+ * `inPlace` allows it, else a new one: `grad` itself when it is `fresh` from the op, else a copy
+ * or the sum. Zeros left by a zeroGrad in place count as no gradient (0 + g would turn a -0 into
+ * +0). A new array is registered as the leaf's (writable after a later zeroGrad in place) unless
+ * it is the array of a user's op (`builtIn` false), which may hold it. Returns whether the leaf
+ * kept `grad`'s array.
  */
-function accumulateLeaf(
-  leaf: Tensor, grad: NDArray, owned: boolean, builtIn: boolean, wrap: (value: NDArray) => Tensor, forbidden: Set<ArrayBufferLike> | null,
-): boolean {
-  const current = leaf.grad?.data.buffer;
-  if (current !== undefined && forbidden !== null && current !== grad.data.buffer && !forbidden.has(current) && accumulateInPlace(leaf, grad)) return false;
-  const adopted = leaf.grad === null && owned;
-  leaf.grad = wrap(leaf.grad ? binary("add", leaf.grad.value, grad) : adopted ? grad : grad.clone());
-  if (!adopted || builtIn) ownGrad(leaf, leaf.grad);
+function accumulateLeaf(leaf: Tensor, grad: NDArray, how: { fresh: boolean; builtIn: boolean; inPlace: boolean }, wrap: (value: NDArray) => Tensor): boolean {
+  const current = leaf.grad;
+  const writable = how.inPlace && current !== null && current.value.data.buffer !== grad.data.buffer;
+  if (writable && accumulateInPlace(leaf, grad)) return false;
+  const base = current === null || isZeroed(leaf, grad) ? null : current.value;
+  const adopted = base === null && how.fresh;
+  leaf.grad = wrap(base !== null ? binary("add", base, grad) : adopted ? grad : grad.clone());
+  if (!adopted || how.builtIn) ownGrad(leaf, leaf.grad);
   return adopted;
 }

@@ -8,3 +8,5 @@ export type { OpDef, OpContext } from "./op.js";
 export { sumToShape } from "./broadcast.js";
 export { gradcheck, assertGradcheck, formatGradcheckReport, type GradcheckOptions, type GradcheckReport, type InputReport, type Mismatch } from "./gradcheck.js";
 export { grad, valueAndGrad, type GradOptions } from "./transforms.js";
+// Internal (not in src/index.ts): zeroGrad in place, for nn/ and the trainer (see leaf-grad.ts).
+export { dropUnwritten, zeroGradInPlace } from "./leaf-grad.js";

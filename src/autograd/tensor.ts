@@ -24,7 +24,7 @@ import {
   type TypedArray,
 } from "../tensor/index.js";
 import { runBackward } from "./backward.js";
-import { disown } from "./leaf-grad.js";
+import { disown, freeze } from "./leaf-grad.js";
 import * as C from "./composites.js";
 import { formatTensor } from "./format.js";
 import { isGradEnabled, nextId, type Node } from "./graph.js";
@@ -64,8 +64,16 @@ export class Tensor {
   }
 
   /**
-   * The accumulated gradient dL/d(this), set by `backward()` on leaves that require it. A tensor
-   * assigned here is never written in place by backward (see leaf-grad.ts).
+   * The accumulated gradient dL/d(this), set by `backward()` on leaves that require it. Each
+   * backward normally sets a new tensor, so a held `p.grad` keeps its values. The one exception
+   * is `zeroGrad({ setToNone: false })` (nn/zero-grad.ts; trainEpoch uses it): it zero-fills the
+   * held tensor, and from then on each backward that reaches this leaf writes into it (a copy of
+   * the first gradient, then sums), until the gradient is replaced. Never written in place, but
+   * replaced (zeroGrad: by fresh zeros; backward: by the sum): a tensor assigned here (to any
+   * leaf), a gradient that a recorded op used as a value (a graph built on it, on its detach or on
+   * a view) or that was passed to backward as its gradient, and a gradient reached by a graph that
+   * holds a user's op (`apply`), for that pass. (`clipGradNorm` scales gradients in place in any
+   * mode.) Clone `p.grad` to keep it across steps. See autograd/leaf-grad.ts.
    */
   get grad(): Tensor | null {
     return this.gradient;
@@ -262,6 +270,10 @@ export function apply<Inputs extends readonly NDArray[], Params>(
   if (creation !== undefined) checkForward(op.name, values, output, creation);
   const needsGrad = inputs.map((t) => t.requiresGrad);
   if (!isGradEnabled() || !needsGrad.some(Boolean)) return new Tensor(output);
+  // The node saves these arrays for backward: a leaf's gradient among them (a graph built on
+  // p.grad) is no longer written in place (leaf-grad.ts).
+  for (const value of values) freeze(value);
+  if (params instanceof NDArray) freeze(params);
   const node: Node<Tensor> = {
     id: nextId(),
     // NOTE: the table is typed per op; the graph stores ops uniformly, which TypeScript cannot

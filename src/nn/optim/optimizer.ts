@@ -124,7 +124,9 @@ export abstract class Optimizer<H extends HyperParameters = HyperParameters> {
   /**
    * Forget every parameter's gradient: set it to null (torch's default `set_to_none=True`), or
    * with `{ setToNone: false }` zero it in place so that the next backward writes into the same
-   * array (a held `p.grad` sees it zeroed, then accumulated into; see nn/zero-grad.ts).
+   * array (a held `p.grad` sees it zeroed, then written; when it is not written is said in
+   * nn/zero-grad.ts). A parameter then holds zeros until a backward reaches it, and `step()`
+   * updates it from its state (as torch's).
    */
   zeroGrad(options?: ZeroGradOptions): void {
     zeroGrads(this.kind, this.params, options);
