@@ -6,7 +6,7 @@
  * loss that explodes is reported. Browser-safe: files, terminals and checkpoints are the
  * caller's business (see src/cli/train.ts).
  */
-import { concat, noGrad, tensor, type Tensor } from "../autograd/index.js";
+import { concat, dropUnwritten, noGrad, tensor, type Tensor } from "../autograd/index.js";
 import { checkGradients, ExplosionWatch, firstNonFinite, formatTerms, NonFiniteError, type Optimizer } from "../nn/index.js";
 import { batchCount, binarizeDynamic, orderedBatches, pixelsOf, shuffledBatches, type Batch, type BinarizeMode, type Dataset } from "../data/dataset.js";
 import type { DType, Generator } from "../tensor/index.js";
@@ -114,7 +114,10 @@ function nonFiniteProblem(model: Trainable, loss: number, terms: Record<string, 
  * One pass over `dataset` in shuffled batches: forward, backward, guard, optimizer step per
  * batch. Throws a `NonFiniteError` (before the optimizer step, so the weights stay finite)
  * unless `onNonFinite` is "skip-step". `trainEpochAsync` (interruptible.ts) runs the same steps
- * and pauses between them.
+ * and pauses between them. Each step zeroes the gradients in place (`zeroGrad({ setToNone:
+ * false })`, nn/zero-grad.ts): a `p.grad` held across steps is overwritten by the next one (clone
+ * it to keep it); a parameter that the step's backward did not reach has its gradient set to null
+ * before `optimizer.step()`, so it is not stepped and training has the bits of `zeroGrad()`.
  */
 export function trainEpoch<M extends Trainable, Term extends string>(model: M, optimizer: Optimizer, dataset: Dataset, options: EpochOptions<M, Term>): EpochResult<Term> {
   const steps = stepsOfEpoch(model, optimizer, dataset, options);
@@ -148,7 +151,10 @@ export function* stepsOfEpoch<M extends Trainable, Term extends string>(model: M
     names = Object.keys(terms) as Term[];
     epochStep++;
     const where = `${options.epoch === undefined ? "" : `epoch ${options.epoch}, `}step ${epochStep}/${epochSteps} (step ${step + 1} overall)`;
-    const { problem, gradNorm } = nonFiniteProblem(model, loss, terms, () => batchLoss.loss.backward());
+    const { problem, gradNorm } = nonFiniteProblem(model, loss, terms, () => {
+      batchLoss.loss.backward();
+      dropUnwritten(optimizer.params); // a parameter this step did not reach is not stepped, as after zeroGrad()
+    });
     if (problem !== null) {
       if ((options.onNonFinite ?? "stop") === "stop") throw new NonFiniteError(`${where}: ${problem.what}`, { term: problem.term, step });
       optimizer.zeroGrad({ setToNone: false });
