@@ -142,8 +142,10 @@ export function* stepsOfEpoch<M extends Trainable, Term extends string>(model: M
   for (const batch of shuffledBatches(dataset, options.batchSize, options.generator)) {
     const x = batchTensor(batch, pixels, model.dtype, options.binarize, options.generator);
     // NOTE: in place, the weight gradients are written into the same arrays every step (no
-    // fresh 1.25 MB arrays for the [400,784] weights): bench VAE step 0.24-0.32 ms faster on 1
-    // thread, 0.54-0.72 on 2 (in-process A/B, 16 blocks of 40; same parameter bits).
+    // fresh 1.25 MB arrays for the [400,784] weights). Bench VAE step, in-process A/B of 30-40
+    // ABBA blocks of 40 steps (2026-12-04), paired medians of 4 runs each: 2 threads 0.51-0.57
+    // ms of 7.5-8.3 saved (a noisy 4th run: 1.27); 1 thread 0.12-0.39 of 10.6-11.7 (a noisy 4th:
+    // 0.91), within the noise. Same parameter bits.
     optimizer.zeroGrad({ setToNone: false });
     const batchLoss: BatchLoss<Term> = options.objective(model, x, { step, generator: options.generator, labels: batch.labels });
     const loss = batchLoss.loss.item();
