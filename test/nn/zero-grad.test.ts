@@ -249,6 +249,14 @@ describe("zeroGrad options", () => {
     expect(() => model.zeroGrad({ setToNone: 0 as unknown as boolean })).toThrow(/Linear\.zeroGrad: setToNone must be a boolean/);
   });
 
+  it("takes null options (a JS caller) as none: the gradients are dropped", () => {
+    const model = new Linear(3, 2);
+    model.forward(randomLeaf(29, "float32", 6).reshape([2, 3])).sum().backward();
+    expect(model.parameters().every((q) => q.grad !== null)).toBe(true);
+    model.zeroGrad(null as unknown as undefined);
+    expect(model.parameters().every((q) => q.grad === null)).toBe(true);
+  });
+
   it("Module.zeroGrad in place keeps and zeros; by default it drops", () => {
     const model = new Linear(80, 70);
     const x = randomLeaf(20, "float32", 160).detach().reshape([2, 80]);
