@@ -115,9 +115,12 @@ function nonFiniteProblem(model: Trainable, loss: number, terms: Record<string, 
  * batch. Throws a `NonFiniteError` (before the optimizer step, so the weights stay finite)
  * unless `onNonFinite` is "skip-step". `trainEpochAsync` (interruptible.ts) runs the same steps
  * and pauses between them. Each step zeroes the gradients in place (`zeroGrad({ setToNone:
- * false })`, nn/zero-grad.ts): a `p.grad` held across steps is overwritten by the next one (clone
- * it to keep it); a parameter that the step's backward did not reach has its gradient set to null
- * before `optimizer.step()`, so it is not stepped and training has the bits of `zeroGrad()`.
+ * false })`; what a held `p.grad` then sees: nn/zero-grad.ts), so a `p.grad` held across steps
+ * is overwritten by the next one (clone it to keep it), and while the objective runs each
+ * parameter that had a gradient holds zeros there, not null. Otherwise it ends as `zeroGrad()`
+ * would: a parameter the step's backward did not reach, and every parameter after a skipped
+ * step or when the epoch throws, is left with a null gradient (not stepped, not zeros), so
+ * training has the bits and leaves the state of `zeroGrad()`.
  */
 export function trainEpoch<M extends Trainable, Term extends string>(model: M, optimizer: Optimizer, dataset: Dataset, options: EpochOptions<M, Term>): EpochResult<Term> {
   const steps = stepsOfEpoch(model, optimizer, dataset, options);
@@ -129,6 +132,15 @@ export function trainEpoch<M extends Trainable, Term extends string>(model: M, o
 
 /** The steps of one epoch, one per `next()` (the step's info), returning the epoch's result. */
 export function* stepsOfEpoch<M extends Trainable, Term extends string>(model: M, optimizer: Optimizer, dataset: Dataset, options: EpochOptions<M, Term>): Iterator<StepInfo<Term>, EpochResult<Term>> {
+  try {
+    return yield* steps(model, optimizer, dataset, options);
+  } catch (error) {
+    dropUnwritten(optimizer.params); // the zeros of this step's zeroGrad in place: null, as after zeroGrad()
+    throw error;
+  }
+}
+
+function* steps<M extends Trainable, Term extends string>(model: M, optimizer: Optimizer, dataset: Dataset, options: EpochOptions<M, Term>): globalThis.Generator<StepInfo<Term>, EpochResult<Term>> {
   model.train();
   const pixels = pixelsOf(dataset);
   const epochSteps = batchCount(dataset.count, options.batchSize);
@@ -153,13 +165,11 @@ export function* stepsOfEpoch<M extends Trainable, Term extends string>(model: M
     names = Object.keys(terms) as Term[];
     epochStep++;
     const where = `${options.epoch === undefined ? "" : `epoch ${options.epoch}, `}step ${epochStep}/${epochSteps} (step ${step + 1} overall)`;
-    const { problem, gradNorm } = nonFiniteProblem(model, loss, terms, () => {
-      batchLoss.loss.backward();
-      dropUnwritten(optimizer.params); // a parameter this step did not reach is not stepped, as after zeroGrad()
-    });
+    const { problem, gradNorm } = nonFiniteProblem(model, loss, terms, () => batchLoss.loss.backward());
+    dropUnwritten(optimizer.params); // a parameter this step did not reach is not stepped, as after zeroGrad()
     if (problem !== null) {
       if ((options.onNonFinite ?? "stop") === "stop") throw new NonFiniteError(`${where}: ${problem.what}`, { term: problem.term, step });
-      optimizer.zeroGrad({ setToNone: false });
+      optimizer.zeroGrad(); // null, as zeroGrad() leaves it, should this be the last step (rare: speed does not matter)
       skipped++;
       if (++skippedInARow >= MAX_CONSECUTIVE_SKIPS) {
         throw new NonFiniteError(`${where}: ${MAX_CONSECUTIVE_SKIPS} steps in a row were skipped; the last: ${problem.what}`, { term: problem.term, step });

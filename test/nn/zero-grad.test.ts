@@ -93,6 +93,29 @@ for (const dtype of ["float32", "float64"] as const) {
       expect(model.parameters().every((q) => q.grad === null)).toBe(true); // never had one: stays null
     });
   });
+
+  describe(`on the default path: zeroGrad() or none at all (${dtype})`, () => {
+    /** Holds p.grad after `before`, runs one more backward, and says whether the held tensor kept its bits and p.grad is a new one. */
+    const heldAcross = (p: Tensor, c: Tensor, before: () => void): { kept: boolean; replaced: boolean } => {
+      before();
+      const held = p.grad as Tensor;
+      const was = bits(held);
+      loss(p.mul(1.5), c).backward(); // summed onto the held gradient
+      return { kept: bits(held).every((byte, i) => byte === was[i]), replaced: p.grad !== held };
+    };
+
+    it("never writes a held p.grad: each backward sets a new tensor, also after a zeroGrad in place earlier", () => {
+      const p = randomLeaf(20, dtype);
+      const c = randomLeaf(21, dtype);
+      const optimizer = new SGD([p], { lr: 0.1 });
+      const step = (): void => loss(p, c).backward();
+      expect(heldAcross(p, c, step)).toEqual({ kept: true, replaced: true }); // no zeroGrad at all
+      expect(heldAcross(p, c, () => { optimizer.zeroGrad(); step(); step(); })).toEqual({ kept: true, replaced: true });
+      optimizer.zeroGrad({ setToNone: false }); // a trainEpoch-style step, then back to the default
+      step();
+      expect(heldAcross(p, c, () => { optimizer.zeroGrad(); step(); })).toEqual({ kept: true, replaced: true });
+    });
+  });
 }
 
 describe("gradients written in place never share an array", () => {

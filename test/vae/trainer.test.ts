@@ -4,10 +4,10 @@
  * weights stay as they were before that step), or skips the step; an exploding loss is reported.
  */
 import { describe, expect, it } from "vitest";
-import { Generator, type Tensor } from "../../src/index.js";
+import { Generator, tensor, type Tensor } from "../../src/index.js";
 import type { Dataset } from "../../src/data/index.js";
 import { Adam, NonFiniteError, SGD } from "../../src/nn/index.js";
-import { elboObjective, evaluate, MAX_CONSECUTIVE_SKIPS, trainEpoch, VAE, type Objective } from "../../src/vae/index.js";
+import { elboObjective, evaluate, MAX_CONSECUTIVE_SKIPS, trainEpoch, trainEpochAsync, VAE, type Objective } from "../../src/vae/index.js";
 
 /** `count` images of 4×4 pixels, each one of four bar patterns (pixels 0.05 or 0.95). */
 function dataset(count = 64): Dataset {
@@ -164,5 +164,54 @@ describe("trainEpoch's gradients, zeroed in place each step", () => {
 
   it("trains to the bits of zeroGrad() (gradients dropped) for an objective that leaves parameters out", () => {
     expect(train(true).final).toEqual(train(false).final);
+  });
+
+  /** After an epoch that ran whole, runs one with `objective`: what it threw, and each parameter's gradient (null, zeros or values). */
+  const gradientsAfter = async (objective: Objective<VAE, "reconstruction" | "kl" | "elbo">, how: "sync" | "async", skip: boolean): Promise<{ threw: string | null; gradients: (string | null)[] }> => {
+    const vae = model();
+    const optimizer = new Adam(vae.parameters(), { lr: 1e-2 });
+    const options = { batchSize: 16, generator: new Generator(2), startStep: 0, onNonFinite: skip ? ("skip-step" as const) : ("stop" as const) };
+    trainEpoch(vae, optimizer, dataset(), { ...options, objective: base });
+    const run = how === "sync" ? async () => trainEpoch(vae, optimizer, dataset(), { ...options, objective }) : () => trainEpochAsync(vae, optimizer, dataset(), { ...options, objective, pause: async () => {} });
+    const threw = await run().then(() => null, (error: unknown) => String(error));
+    return { threw, gradients: vae.parameters().map((p) => (p.grad === null ? null : p.grad.data.every((v) => v === 0) ? "zeros" : "values")) };
+  };
+  const allNull = new Array<null>(model().parameters().length).fill(null);
+
+  for (const how of ["sync", "async"] as const) {
+    it(`leaves null gradients, as zeroGrad(), when an objective throws (${how})`, async () => {
+      let calls = 0;
+      const throwing: Objective<VAE, "reconstruction" | "kl" | "elbo"> = (m, x, context) => {
+        if (++calls === 2) throw new Error("objective failed");
+        return base(m, x, context);
+      };
+      expect(await gradientsAfter(throwing, how, false)).toEqual({ threw: "Error: objective failed", gradients: allNull });
+    });
+  }
+
+  it("leaves null gradients, as zeroGrad(), when the last step is skipped (a NaN loss, a NaN gradient)", async () => {
+    const nanLoss: Objective<VAE, "reconstruction" | "kl" | "elbo"> = (m, x, context) => {
+      const batch = base(m, x, context);
+      return context.step === 3 ? { ...batch, loss: batch.loss.mul(tensor(Number.NaN)) } : batch;
+    };
+    // sqrt at 0: a finite loss whose gradient is ∞ · 0 = NaN for the first parameter
+    const nanGradient: Objective<VAE, "reconstruction" | "kl" | "elbo"> = (m, x, context) => {
+      const batch = base(m, x, context);
+      return context.step === 3 ? { ...batch, loss: batch.loss.add((m.parameters()[0] as Tensor).sum().mul(0).sqrt()) } : batch;
+    };
+    expect(await gradientsAfter(nanLoss, "sync", true)).toEqual({ threw: null, gradients: allNull });
+    expect(await gradientsAfter(nanGradient, "sync", true)).toEqual({ threw: null, gradients: allNull });
+  });
+
+  it("shows the objective zeros in p.grad where zeroGrad() would leave null (a parameter that had a gradient)", () => {
+    const seen: (string | null)[] = [];
+    const reading: Objective<VAE, "reconstruction" | "kl" | "elbo"> = (m, x, context) => {
+      const grad = (m.parameters()[0] as Tensor).grad;
+      seen.push(grad === null ? null : grad.data.every((v) => v === 0) ? "zeros" : "values");
+      return base(m, x, context);
+    };
+    const vae = model();
+    trainEpoch(vae, new Adam(vae.parameters(), { lr: 1e-2 }), dataset(32), { objective: reading, batchSize: 16, generator: new Generator(2), startStep: 0 });
+    expect(seen).toEqual([null, "zeros"]);
   });
 });
