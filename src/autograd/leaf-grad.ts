@@ -1,26 +1,26 @@
 /**
- * Leaf gradients that backward may write in place. A leaf's `grad` is normally replaced at each
- * accumulation (`grad + g` is a new array) and dropped by `zeroGrad()` (torch's
- * `set_to_none=True`), so a training step allocates every weight gradient again: for the VAE's
- * [400,784] weights that is ~70 µs of mmap plus ~200 µs of first-touch page faults per array,
- * against ~40 µs to write into one already touched (measured 2026-12-04 on the project's VM).
+ * Leaf gradients that backward may write in place: the mechanism of `zeroGrad({ setToNone:
+ * false })`. When a held `p.grad` is written and when it is replaced instead is stated once, at
+ * `ZeroGradOptions` (nn/zero-grad.ts). Why: a leaf's `grad` is normally replaced at each
+ * accumulation (`grad + g` is a new array) and dropped by `zeroGrad()`, so a training step
+ * allocates every weight gradient again: for the VAE's [400,784] weights that is ~70 µs of mmap
+ * plus ~200 µs of first-touch page faults per array, against ~40 µs to write into one already
+ * touched (measured 2026-12-04 on the project's VM).
  *
- * `zeroGrad({ setToNone: false })` (torch's `set_to_none=False`) zero-fills a gradient in place
- * and marks it; the next backward that reaches the leaf copies its gradient into that array (the
- * zeros stand for "no gradient yet": a copy, not `0 + g`, keeps a -0 as the default path does),
- * and later ones add into it in place. Only an array that backward made for this very leaf, and
- * that no one else is known to hold, is ever written:
- * - assigning any tensor to some `.grad` takes its array out of this registry (`disown`): a
- *   gradient a user set, or shares by assignment (`q.grad = p.grad`, or a reshape of it), is never
- *   written in place, and zeroGrad in place replaces it by fresh zeros;
- * - an array that a recorded node saves (an op's input, or its params when they are an array) or
- *   that backward is given as the upstream gradient is `frozen`: a graph built on `p.grad` (or on
- *   a detach or a view of it, which share its buffer) then reads the values it was built with,
- *   however many backward passes run before it. Frozen gradients are summed out of place and
- *   replaced by fresh zeros, as assigned ones. (Torch instead raises "modified by an inplace
+ * Each array backward makes for a leaf is registered here (`ownGrad`), keyed by its buffer (so a
+ * view or a detach of the gradient finds it), in mode "fresh"; `zeroGradInPlace` zero-fills it
+ * ("zeroed"), and the next backward copies into it, then adds ("accumulating"). Only a registered
+ * array that nothing froze is ever written:
+ * - the `grad` setter `disown`s whatever is assigned, to any leaf;
+ * - `freeze` marks an array a graph will read later: each input value of a recorded node and its
+ *   params when they are an array (`apply`), and backward's upstream gradient (`runBackward`). A
+ *   frozen gradient is summed out of place and replaced by fresh zeros at a zeroGrad, so a graph
+ *   built on it reads the values it was built with. (Torch instead raises "modified by an inplace
  *   operation" when the graph runs; here the answer is simply the default path's.)
- * The registry is keyed by the array's buffer, so views and detached copies of a gradient find it.
- * Not seen: an array a user's op captures some other way (a closure, an object in its params).
+ * - backward writes nothing in place in a pass whose graph holds a user's op (backward.ts): its
+ *   backward may return an array it captured.
+ * Not seen: an array a user's op captures some other way than its inputs and array params (a
+ * closure, an object in its params), read by a graph other than the one being run.
  */
 import { addInPlace, NDArray, shapesEqual } from "../tensor/index.js";
 import type { Tensor } from "./tensor.js";

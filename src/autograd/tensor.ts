@@ -64,16 +64,10 @@ export class Tensor {
   }
 
   /**
-   * The accumulated gradient dL/d(this), set by `backward()` on leaves that require it. Each
-   * backward normally sets a new tensor, so a held `p.grad` keeps its values. The one exception
-   * is `zeroGrad({ setToNone: false })` (nn/zero-grad.ts; trainEpoch uses it): it zero-fills the
-   * held tensor, and from then on each backward that reaches this leaf writes into it (a copy of
-   * the first gradient, then sums), until the gradient is replaced. Never written in place, but
-   * replaced (zeroGrad: by fresh zeros; backward: by the sum): a tensor assigned here (to any
-   * leaf), a gradient that a recorded op used as a value (a graph built on it, on its detach or on
-   * a view) or that was passed to backward as its gradient, and a gradient reached by a graph that
-   * holds a user's op (`apply`), for that pass. (`clipGradNorm` scales gradients in place in any
-   * mode.) Clone `p.grad` to keep it across steps. See autograd/leaf-grad.ts.
+   * The accumulated gradient dL/d(this), set by `backward()` on leaves that require it: a new
+   * tensor at each backward, so a held `p.grad` keeps its values, unless `zeroGrad({ setToNone:
+   * false })` (trainEpoch uses it) zero-filled it for later backward passes to write into (when:
+   * `ZeroGradOptions`, nn/zero-grad.ts). Clone `p.grad` to keep it across steps.
    */
   get grad(): Tensor | null {
     return this.gradient;

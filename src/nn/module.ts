@@ -108,7 +108,7 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Forget every parameter's accumulated gradient (options as `Optimizer.zeroGrad`'s). */
+  /** Reset every parameter's gradient: dropped, or zeroed in place (options as `Optimizer.zeroGrad`'s; see `ZeroGradOptions`). */
   zeroGrad(options?: ZeroGradOptions): void {
     zeroGrads(this.constructor.name, this.parameters(), options);
   }

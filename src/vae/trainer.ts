@@ -115,12 +115,12 @@ function nonFiniteProblem(model: Trainable, loss: number, terms: Record<string, 
  * batch. Throws a `NonFiniteError` (before the optimizer step, so the weights stay finite)
  * unless `onNonFinite` is "skip-step". `trainEpochAsync` (interruptible.ts) runs the same steps
  * and pauses between them. Each step zeroes the gradients in place (`zeroGrad({ setToNone:
- * false })`; what a held `p.grad` then sees: nn/zero-grad.ts), so a `p.grad` held across steps
- * is overwritten by the next one (clone it to keep it), and while the objective runs each
- * parameter that had a gradient holds zeros there, not null. Otherwise it ends as `zeroGrad()`
- * would: a parameter the step's backward did not reach, and every parameter after a skipped
- * step or when the epoch throws, is left with a null gradient (not stepped, not zeros), so
- * training has the bits and leaves the state of `zeroGrad()`.
+ * false })`; what a held `p.grad` then sees: `ZeroGradOptions`), so a `p.grad` held across steps
+ * is overwritten by the next one (clone it to keep it), and while the objective runs, a
+ * parameter that had a gradient holds zeros there, not null. A parameter the step's backward did
+ * not reach, and every parameter after a skipped step or when the epoch throws, is left with a
+ * null gradient, as after `zeroGrad()` (not stepped, not zeros): training has the bits, and
+ * leaves the state, of `zeroGrad()`.
  */
 export function trainEpoch<M extends Trainable, Term extends string>(model: M, optimizer: Optimizer, dataset: Dataset, options: EpochOptions<M, Term>): EpochResult<Term> {
   const steps = stepsOfEpoch(model, optimizer, dataset, options);

@@ -122,11 +122,10 @@ export abstract class Optimizer<H extends HyperParameters = HyperParameters> {
   }
 
   /**
-   * Forget every parameter's gradient: set it to null (torch's default `set_to_none=True`), or
-   * with `{ setToNone: false }` zero it in place so that the next backward writes into the same
-   * array (a held `p.grad` sees it zeroed, then written; when it is not written is said in
-   * nn/zero-grad.ts). A parameter then holds zeros until a backward reaches it, and `step()`
-   * updates it from its state (as torch's).
+   * Reset every parameter's gradient: set it to null (the default, torch 2's `set_to_none=True`),
+   * or with `{ setToNone: false }` zero it in place for later backward passes to write into (what
+   * a held `p.grad` then sees, and what `step()` does with zeros no backward reached:
+   * `ZeroGradOptions`, nn/zero-grad.ts).
    */
   zeroGrad(options?: ZeroGradOptions): void {
     zeroGrads(this.kind, this.params, options);
